@@ -198,25 +198,20 @@ def _calibration_batches(rows: np.ndarray, batch_size: int) -> np.ndarray:
     return np.tile(rows, (reps, 1))[:n]
 
 
-def instance_layout(settings: dict[str, Any], options: CompileOptions) -> list[dict[str, Any]]:
+def instance_layout(io: ModelIo, options: CompileOptions) -> list[dict[str, Any]]:
     """Where each public value sits in the instance vector (verified by tests against real proofs)."""
-    in_shape, out_shape = settings["model_instance_shapes"][0], settings["model_instance_shapes"][1]
+    in_shape, out_shape = [options.batch_size, io.features], [options.batch_size, io.outputs]
+    # Input before output; a hashed tensor takes one slot (its Poseidon hash) where its values would be.
     layout: list[dict[str, Any]] = []
     offset = 0
-    if options.input_visibility == "hashed":
-        layout.append({"kind": "inputHash", "tensor": 0, "offset": offset, "length": 1})
-        offset += 1
-    if options.output_visibility == "hashed":
-        layout.append({"kind": "outputHash", "tensor": 0, "offset": offset, "length": 1})
-        offset += 1
-    if options.input_visibility == "public":
-        n = int(np.prod(in_shape))
-        layout.append({"kind": "input", "tensor": 0, "offset": offset, "length": n, "shape": in_shape})
-        offset += n
-    if options.output_visibility == "public":
-        n = int(np.prod(out_shape))
-        layout.append({"kind": "output", "tensor": 0, "offset": offset, "length": n, "shape": out_shape})
-        offset += n
+    for kind, visibility, shape in (("input", options.input_visibility, in_shape), ("output", options.output_visibility, out_shape)):
+        if visibility == "hashed":
+            layout.append({"kind": f"{kind}Hash", "tensor": 0, "offset": offset, "length": 1, "hashOf": shape})
+            offset += 1
+        else:
+            n = int(np.prod(shape))
+            layout.append({"kind": kind, "tensor": 0, "offset": offset, "length": n, "shape": shape})
+            offset += n
     return layout
 
 
@@ -353,7 +348,7 @@ def _manifest(
     logrows = int(settings["run_args"]["logrows"])
     lo, hi = calibration.min(axis=0), calibration.max(axis=0)
     span = np.maximum(hi - lo, np.abs(hi) * 1e-6 + 1e-9)
-    layout = instance_layout(settings, options)
+    layout = instance_layout(io, options)
     per_proof = max(1, (1 << logrows) // ROWS_PER_COMPUTE_UNIT)
     manifest: dict[str, Any] = {
         "schema": MANIFEST_SCHEMA,
