@@ -1,0 +1,691 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {IInferenceConsumer} from "../consumer/IInferenceConsumer.sol";
+import {
+    DeliveryStatus,
+    Fees,
+    IInferenceMarket,
+    MarketParams,
+    ModelUsage,
+    RemoteRequest,
+    Request,
+    RequestStatus
+} from "../interfaces/IInferenceMarket.sol";
+import {IModelRegistry, ModelTerms} from "../interfaces/IModelRegistry.sol";
+import {INodePool} from "../interfaces/INodePool.sol";
+import {IRemoteResultSink, RemoteOrigin, Settlement} from "../interfaces/IRemoteResultSink.sol";
+import {FieldEncoding} from "../libraries/FieldEncoding.sol";
+import {GasLimitedCall} from "../libraries/GasLimitedCall.sol";
+import {IOLayout, InputMode, InstanceLayout} from "../libraries/InstanceLayout.sol";
+import {Price, Pricing} from "../libraries/Pricing.sol";
+import {IProofVerifier} from "../verifiers/IProofVerifier.sol";
+import {HubAccess} from "./HubAccess.sol";
+
+/// @title InferenceMarket
+/// @notice Requesters pay price = compute units x unit price + royalty + protocol fee into escrow; the
+/// request is assigned at once to a node serving the model with spare capacity in the current epoch. The
+/// node fulfils it with a proof whose instances carry the request's input (or its Poseidon commitment) and
+/// the output: the output is decoded from the verified instances, never taken from the node. Payment is
+/// split into pull balances for the node, the model owner and the protocol; the consumer's callback runs
+/// with the gas the requester chose, and a failing callback is recorded and retryable. Past the deadline
+/// anyone may expire the request: the node is slashed, and the request goes to another node or is refunded.
+/// @dev Assignment: the scan over the model's nodes starts at keccak256(blockhash(n - 1), requestId) mod the
+/// node count and takes the first eligible node. A requester alone cannot pick the node: the block hash is
+/// not theirs to choose and request ids are sequential. Invariant: the market's balance equals
+/// totalEscrowed (local pending requests) + totalClaimable.
+contract InferenceMarket is IInferenceMarket, HubAccess, ReentrancyGuardTransient {
+    using InstanceLayout for IOLayout;
+
+    /// @notice Cross-chain gateways that may enqueue requests from other chains.
+    bytes32 public constant REMOTE_GATEWAY_ROLE = keccak256("REMOTE_GATEWAY_ROLE");
+
+    uint96 public constant MAX_UNIT_PRICE = 1 ether;
+    uint64 public constant MAX_PROTOCOL_FEE = 1 ether;
+    uint32 public constant MIN_FULFILMENT_WINDOW = 2;
+    uint32 public constant MAX_FULFILMENT_WINDOW = 100_000;
+    uint32 public constant MAX_CALLBACK_GAS_LIMIT = 5_000_000;
+    uint8 public constant MAX_REASSIGNMENTS_LIMIT = 8;
+
+    /// @custom:storage-location erc7201:zkvin.storage.InferenceMarket
+    struct MarketStorage {
+        IModelRegistry registry;
+        INodePool pool;
+        address treasury;
+        MarketParams params;
+        uint256 nextRequestId;
+        uint256 totalEscrowed;
+        uint256 totalClaimable;
+        uint64 pausedAt;
+        uint64 graceUntil;
+        mapping(uint256 requestId => Request) requests;
+        mapping(uint256 requestId => RemoteOrigin) origins;
+        mapping(bytes32 originKey => uint256 requestId) remoteIds;
+        mapping(address account => uint256) claimable;
+        mapping(uint256 modelId => ModelUsage) usage;
+        mapping(uint256 modelId => mapping(bytes32 requesterKey => uint256 count)) requestCounts;
+    }
+
+    /// @dev Arguments of a request being opened.
+    struct Opening {
+        uint256 modelId;
+        address requester;
+        bytes32 requesterKey;
+        uint256 commitment;
+        bool hashed;
+        bool remote;
+        uint32 callbackGasLimit;
+        uint256 feePaid;
+    }
+
+    /// @dev One fulfilment: the model, its owner and layout, and the local fees earned so far.
+    struct Batch {
+        uint256 modelId;
+        address owner;
+        IOLayout layout;
+        uint256 nodeFee;
+        uint256 royalty;
+        uint256 protocolFee;
+    }
+
+    // keccak256(abi.encode(uint256(keccak256("zkvin.storage.InferenceMarket")) - 1)) & ~bytes32(uint256(0xff))
+    bytes32 private constant STORAGE_SLOT = 0x08659317fad1d8ef444fa5a51cb06ac532d85a6288959623a36e1f9f5296d600;
+
+    function _s() private pure returns (MarketStorage storage s) {
+        assembly {
+            s.slot := STORAGE_SLOT
+        }
+    }
+
+    /// @notice Sets up the market behind its proxy. The pool must grant it MARKET_ROLE.
+    /// @param admin Receives every governance role.
+    /// @param registry_ The model registry.
+    /// @param pool_ The node pool.
+    /// @param treasury_ Receives protocol fees.
+    /// @param params_ Initial bounded parameters.
+    function initialize(
+        address admin,
+        IModelRegistry registry_,
+        INodePool pool_,
+        address treasury_,
+        MarketParams calldata params_
+    ) external initializer {
+        __HubAccess_init(admin);
+        if (address(registry_) == address(0) || address(pool_) == address(0)) revert ZeroAddress();
+        MarketStorage storage s = _s();
+        s.registry = registry_;
+        s.pool = pool_;
+        s.nextRequestId = 1;
+        _setTreasury(treasury_);
+        _setParams(params_);
+    }
+
+    // ---------------------------------------------------------------- requests
+
+    /// @inheritdoc IInferenceMarket
+    function requestInference(uint256 modelId, int256[] calldata input, uint32 callbackGasLimit)
+        external
+        payable
+        whenNotPaused
+        returns (uint256 requestId)
+    {
+        Opening memory o;
+        o.modelId = modelId;
+        o.requester = msg.sender;
+        o.requesterKey = bytes32(uint256(uint160(msg.sender)));
+        o.callbackGasLimit = callbackGasLimit;
+        return _open(o, input);
+    }
+
+    /// @inheritdoc IInferenceMarket
+    function requestInferenceWithCommitment(
+        uint256 modelId,
+        int256[] calldata input,
+        uint256 commitment,
+        uint32 callbackGasLimit
+    ) external payable whenNotPaused returns (uint256 requestId) {
+        Opening memory o;
+        o.modelId = modelId;
+        o.requester = msg.sender;
+        o.requesterKey = bytes32(uint256(uint160(msg.sender)));
+        o.commitment = commitment;
+        o.hashed = true;
+        o.callbackGasLimit = callbackGasLimit;
+        return _open(o, input);
+    }
+
+    /// @inheritdoc IInferenceMarket
+    function requestInferenceFromRemote(RemoteRequest calldata rr)
+        external
+        whenNotPaused
+        onlyRole(REMOTE_GATEWAY_ROLE)
+        returns (uint256 requestId)
+    {
+        MarketStorage storage s = _s();
+        bytes32 originKey = keccak256(abi.encode(rr.originEid, rr.originRequester, rr.originRequestId));
+        uint256 existing = s.remoteIds[originKey];
+        if (existing != 0) revert DuplicateRemoteRequest(existing);
+        if (rr.callbackGasLimit == 0) revert RemoteGasLimitZero();
+
+        Opening memory o;
+        o.modelId = rr.modelId;
+        o.requester = msg.sender;
+        o.requesterKey = keccak256(abi.encode(rr.originEid, rr.originRequester));
+        o.commitment = rr.inputCommitment;
+        o.hashed = rr.inputCommitment != 0;
+        o.remote = true;
+        o.callbackGasLimit = rr.callbackGasLimit;
+        o.feePaid = rr.feePaid;
+        requestId = _open(o, rr.input);
+
+        s.remoteIds[originKey] = requestId;
+        RemoteOrigin memory origin = RemoteOrigin({
+            originEid: rr.originEid,
+            slashBeneficiary: rr.slashBeneficiary,
+            originRequester: rr.originRequester,
+            originRequestId: rr.originRequestId
+        });
+        s.origins[requestId] = origin;
+        emit RemoteInferenceRequested(requestId, origin, rr.feePaid);
+    }
+
+    // ---------------------------------------------------------------- fulfilment
+
+    /// @inheritdoc IInferenceMarket
+    function fulfil(uint256 requestId, bytes calldata proof, uint256[] calldata instances)
+        external
+        whenNotPaused
+        nonReentrant
+    {
+        uint256[] memory ids = new uint256[](1);
+        ids[0] = requestId;
+        _fulfil(ids, proof, instances);
+    }
+
+    /// @inheritdoc IInferenceMarket
+    function fulfilBatch(uint256[] calldata requestIds, bytes calldata proof, uint256[] calldata instances)
+        external
+        whenNotPaused
+        nonReentrant
+    {
+        uint256 modelId = _fulfil(requestIds, proof, instances);
+        emit BatchFulfilled(msg.sender, modelId, requestIds);
+    }
+
+    /// @inheritdoc IInferenceMarket
+    function expire(uint256 requestId) external whenNotPaused nonReentrant {
+        MarketStorage storage s = _s();
+        Request storage r = s.requests[requestId];
+        if (r.status != RequestStatus.Pending) revert RequestNotPending(requestId, r.status);
+        uint256 deadline = _effectiveDeadline(s, r.deadline);
+        if (block.number <= deadline) revert NotExpired(requestId, deadline);
+
+        uint256 modelId = r.modelId;
+        ModelTerms memory terms = s.registry.modelTerms(modelId);
+        address failed = r.node;
+        uint256 slashed = s.pool.slash(failed, _slashBeneficiary(s, requestId, r, terms.layout), requestId);
+        s.usage[modelId].expired += 1;
+        emit InferenceExpired(requestId, failed, slashed);
+
+        if (r.reassignments < s.params.maxReassignments) {
+            (address node, uint32 epoch) = _assign(s, requestId, modelId, terms.computeUnits, failed);
+            if (node != address(0)) {
+                uint64 newDeadline = uint64(block.number) + s.params.fulfilmentWindow;
+                r.node = node;
+                r.deadline = newDeadline;
+                r.reassignments += 1;
+                emit InferenceAssigned(requestId, node, epoch, newDeadline);
+                return;
+            }
+        }
+        _refund(s, requestId, r);
+    }
+
+    /// @inheritdoc IInferenceMarket
+    function retryCallback(uint256 requestId, int256[] calldata output, uint32 gasLimit) external nonReentrant {
+        MarketStorage storage s = _s();
+        Request storage r = s.requests[requestId];
+        if (r.status != RequestStatus.Fulfilled || r.delivery != DeliveryStatus.Failed) {
+            revert NothingToRetry(requestId);
+        }
+        if (keccak256(abi.encodePacked(output)) != r.payloadDigest) revert OutputMismatch(requestId);
+        if (gasLimit < r.callbackGasLimit) revert GasLimitBelowRequested(requestId, gasLimit, r.callbackGasLimit);
+        r.delivery = DeliveryStatus.Delivered;
+        uint256 modelId = r.modelId;
+        bytes memory data;
+        if (r.remote) {
+            (address owner,,,) = s.registry.fulfilmentTerms(modelId);
+            data = _resultHookCall(s, requestId, r, modelId, owner, output);
+        } else {
+            data = abi.encodeCall(IInferenceConsumer.onInferenceResult, (requestId, modelId, output));
+        }
+        (bool ok, bytes memory reason) = GasLimitedCall.call(r.requester, gasLimit, data);
+        if (!ok) revert CallbackReverted(requestId, reason);
+        emit CallbackRetried(requestId);
+    }
+
+    /// @inheritdoc IInferenceMarket
+    function retryExpiryNotice(uint256 requestId, uint32 gasLimit) external nonReentrant {
+        MarketStorage storage s = _s();
+        Request storage r = s.requests[requestId];
+        if (r.status != RequestStatus.Refunded || !r.remote || r.delivery != DeliveryStatus.Failed) {
+            revert NothingToRetry(requestId);
+        }
+        if (gasLimit < r.callbackGasLimit) revert GasLimitBelowRequested(requestId, gasLimit, r.callbackGasLimit);
+        r.delivery = DeliveryStatus.Delivered;
+        bytes memory data = abi.encodeCall(
+            IRemoteResultSink.onRemoteExpiry, (requestId, s.origins[requestId], _feeTotal(r))
+        );
+        (bool ok, bytes memory reason) = GasLimitedCall.call(r.requester, gasLimit, data);
+        if (!ok) revert CallbackReverted(requestId, reason);
+        emit CallbackRetried(requestId);
+    }
+
+    /// @inheritdoc IInferenceMarket
+    function withdraw(address payable to) external nonReentrant {
+        if (to == address(0)) revert ZeroAddress();
+        MarketStorage storage s = _s();
+        uint256 amount = s.claimable[msg.sender];
+        if (amount == 0) revert NothingToWithdraw(msg.sender);
+        s.claimable[msg.sender] = 0;
+        s.totalClaimable -= amount;
+        emit Withdrawn(msg.sender, to, amount);
+        (bool ok,) = to.call{value: amount}("");
+        if (!ok) revert TransferFailed(to, amount);
+    }
+
+    // ---------------------------------------------------------------- governance
+
+    /// @notice Replaces the bounded market parameters (prices apply to requests made from now on).
+    function setParams(MarketParams calldata params_) external onlyRole(PARAMETER_SETTER_ROLE) {
+        _setParams(params_);
+    }
+
+    /// @notice Changes where protocol fees go (already credited fees stay with the previous treasury).
+    function setTreasury(address treasury_) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _setTreasury(treasury_);
+    }
+
+    /// @notice Pauses requests, fulfilment and expiry. Deadlines that fall in a pause are pushed to a grace
+    /// block one fulfilment window after the unpause, so no node is slashed for the pause.
+    function pause() external override onlyRole(PAUSER_ROLE) {
+        MarketStorage storage s = _s();
+        // A pause inside a previous grace period extends that period instead of starting a new one.
+        if (s.pausedAt == 0 || block.number >= s.graceUntil) s.pausedAt = uint64(block.number);
+        _pause();
+    }
+
+    /// @notice Unpauses and opens the grace period for deadlines that fell since the pause began.
+    function unpause() external override onlyRole(PAUSER_ROLE) {
+        MarketStorage storage s = _s();
+        s.graceUntil = uint64(block.number) + s.params.fulfilmentWindow;
+        _unpause();
+    }
+
+    // ---------------------------------------------------------------- views
+
+    /// @inheritdoc IInferenceMarket
+    function quote(uint256 modelId) external view returns (Price memory) {
+        MarketStorage storage s = _s();
+        ModelTerms memory t = s.registry.modelTerms(modelId);
+        return Pricing.quote(t.computeUnits, s.params.unitPrice, t.royalty, s.params.protocolFee);
+    }
+
+    /// @inheritdoc IInferenceMarket
+    function request(uint256 requestId) external view returns (Request memory) {
+        return _s().requests[requestId];
+    }
+
+    /// @inheritdoc IInferenceMarket
+    function remoteOrigin(uint256 requestId) external view returns (RemoteOrigin memory) {
+        return _s().origins[requestId];
+    }
+
+    /// @inheritdoc IInferenceMarket
+    function remoteRequestId(uint32 originEid, bytes32 originRequester, bytes32 originRequestId)
+        external
+        view
+        returns (uint256)
+    {
+        return _s().remoteIds[keccak256(abi.encode(originEid, originRequester, originRequestId))];
+    }
+
+    /// @inheritdoc IInferenceMarket
+    function claimable(address account) external view returns (uint256) {
+        return _s().claimable[account];
+    }
+
+    /// @inheritdoc IInferenceMarket
+    function modelUsage(uint256 modelId) external view returns (ModelUsage memory) {
+        return _s().usage[modelId];
+    }
+
+    /// @inheritdoc IInferenceMarket
+    function requestCount(uint256 modelId, bytes32 requesterKey) external view returns (uint256) {
+        return _s().requestCounts[modelId][requesterKey];
+    }
+
+    /// @inheritdoc IInferenceMarket
+    function effectiveDeadline(uint256 requestId) external view returns (uint256) {
+        MarketStorage storage s = _s();
+        return _effectiveDeadline(s, s.requests[requestId].deadline);
+    }
+
+    /// @inheritdoc IInferenceMarket
+    function params() external view returns (MarketParams memory) {
+        return _s().params;
+    }
+
+    /// @inheritdoc IInferenceMarket
+    function totalEscrowed() external view returns (uint256) {
+        return _s().totalEscrowed;
+    }
+
+    /// @inheritdoc IInferenceMarket
+    function totalClaimable() external view returns (uint256) {
+        return _s().totalClaimable;
+    }
+
+    /// @inheritdoc IInferenceMarket
+    function nextRequestId() external view returns (uint256) {
+        return _s().nextRequestId;
+    }
+
+    /// @notice The model registry.
+    function registry() external view returns (IModelRegistry) {
+        return _s().registry;
+    }
+
+    /// @notice The node pool.
+    function pool() external view returns (INodePool) {
+        return _s().pool;
+    }
+
+    /// @notice Where protocol fees go.
+    function treasury() external view returns (address) {
+        return _s().treasury;
+    }
+
+    // ---------------------------------------------------------------- internals: opening
+
+    function _open(Opening memory o, int256[] calldata input) private returns (uint256 requestId) {
+        MarketStorage storage s = _s();
+        ModelTerms memory t = s.registry.modelTerms(o.modelId);
+        bytes32 digest = _checkRequest(s, o, t, input);
+        Fees memory fees = _collectFees(s, o, t);
+        requestId = s.nextRequestId++;
+        _place(s, requestId, o, t.computeUnits, digest, fees);
+        _countRequest(s, o.modelId, o.requesterKey);
+        emit InferenceRequested(requestId, o.modelId, o.requester, input, o.commitment, o.callbackGasLimit, fees);
+    }
+
+    /// @dev Checks a new request against the model's terms; returns the digest its input slot must match.
+    function _checkRequest(MarketStorage storage s, Opening memory o, ModelTerms memory t, int256[] calldata input)
+        private
+        view
+        returns (bytes32)
+    {
+        if (t.deprecated) revert ModelDeprecated(o.modelId);
+        if ((t.layout.inputMode == InputMode.Hashed) != o.hashed) revert WrongInputMode(o.modelId);
+        t.layout.checkInput(input);
+        if (o.callbackGasLimit > s.params.maxCallbackGasLimit) {
+            revert CallbackGasLimitTooHigh(o.callbackGasLimit, s.params.maxCallbackGasLimit);
+        }
+        if (!o.hashed) return FieldEncoding.feltDigest(input);
+        if (o.commitment >= FieldEncoding.P) revert CommitmentOutOfField(o.commitment);
+        return keccak256(abi.encode(o.commitment));
+    }
+
+    /// @dev Assigns the new request to a node and stores it.
+    function _place(
+        MarketStorage storage s,
+        uint256 requestId,
+        Opening memory o,
+        uint32 computeUnits,
+        bytes32 digest,
+        Fees memory fees
+    ) private {
+        (address node, uint32 epoch) = _assign(s, requestId, o.modelId, computeUnits, address(0));
+        if (node == address(0)) revert NoCapacity(o.modelId);
+        uint64 deadline = uint64(block.number) + s.params.fulfilmentWindow;
+
+        Request storage r = s.requests[requestId];
+        r.requester = o.requester;
+        // forge-lint: disable-next-line(unsafe-typecast)
+        r.modelId = uint64(o.modelId); // registry ids are sequential and far below 2^64
+        r.status = RequestStatus.Pending;
+        r.remote = o.remote;
+        r.node = node;
+        r.deadline = deadline;
+        r.callbackGasLimit = o.callbackGasLimit;
+        r.payloadDigest = digest;
+        // Fee parts are bounded by the parameter limits (local) or by feePaid <= 2^80 - 1 (remote).
+        // forge-lint: disable-next-line(unsafe-typecast)
+        r.nodeFee = uint80(fees.nodeFee);
+        // forge-lint: disable-next-line(unsafe-typecast)
+        r.royalty = uint80(fees.royalty);
+        // forge-lint: disable-next-line(unsafe-typecast)
+        r.protocolFee = uint80(fees.protocolFee);
+        emit InferenceAssigned(requestId, node, epoch, deadline);
+    }
+
+    function _collectFees(MarketStorage storage s, Opening memory o, ModelTerms memory t)
+        private
+        returns (Fees memory fees)
+    {
+        Price memory p = Pricing.quote(t.computeUnits, s.params.unitPrice, t.royalty, s.params.protocolFee);
+        if (o.remote) {
+            if (o.feePaid > type(uint80).max) revert FeeTooLarge(o.feePaid);
+            (fees.nodeFee, fees.royalty, fees.protocolFee) = Pricing.splitPaid(o.feePaid, p);
+        } else {
+            if (msg.value != p.total) revert IncorrectPayment(p.total, msg.value);
+            fees = Fees({nodeFee: p.nodeFee, royalty: p.royalty, protocolFee: p.protocolFee});
+            s.totalEscrowed += p.total;
+        }
+    }
+
+    function _assign(MarketStorage storage s, uint256 requestId, uint256 modelId, uint32 units, address exclude)
+        private
+        returns (address node, uint32 epoch)
+    {
+        uint256 seed = uint256(keccak256(abi.encode(blockhash(block.number - 1), requestId)));
+        return s.pool.assign(modelId, units, seed, exclude);
+    }
+
+    function _countRequest(MarketStorage storage s, uint256 modelId, bytes32 requesterKey) private {
+        ModelUsage storage u = s.usage[modelId];
+        uint256 count = ++s.requestCounts[modelId][requesterKey];
+        u.requests += 1;
+        if (count == 1) u.distinctRequesters += 1;
+        else if (count == 2) u.repeatRequesters += 1;
+    }
+
+    // ---------------------------------------------------------------- internals: fulfilment
+
+    /// @return modelId The model all requests belong to.
+    function _fulfil(uint256[] memory ids, bytes calldata proof, uint256[] calldata instances)
+        private
+        returns (uint256 modelId)
+    {
+        MarketStorage storage s = _s();
+        Batch memory b = _checkProof(s, ids, proof, instances);
+        uint256 n = ids.length;
+        int256[][] memory outputs = new int256[][](n);
+        for (uint256 i; i < n; ++i) {
+            outputs[i] = _settle(s, ids[i], i, b, instances);
+        }
+        s.totalEscrowed -= b.nodeFee + b.royalty + b.protocolFee;
+        _credit(s, msg.sender, b.nodeFee);
+        _credit(s, b.owner, b.royalty);
+        _credit(s, s.treasury, b.protocolFee);
+        // forge-lint: disable-next-line(unsafe-typecast)
+        s.usage[b.modelId].fulfilled += uint64(n); // n <= batchSize <= 64
+        // forge-lint: disable-next-line(unsafe-typecast)
+        s.pool.release(msg.sender, uint32(n));
+
+        for (uint256 i; i < n; ++i) {
+            _deliver(s, ids[i], b.modelId, b.owner, outputs[i]);
+        }
+        return b.modelId;
+    }
+
+    /// @dev Loads the model of the first request and verifies the proof against its verifier key.
+    function _checkProof(MarketStorage storage s, uint256[] memory ids, bytes calldata proof, uint256[] calldata instances)
+        private
+        view
+        returns (Batch memory b)
+    {
+        uint256 n = ids.length;
+        if (n == 0) revert EmptyBatch();
+        Request storage first = s.requests[ids[0]];
+        if (first.status != RequestStatus.Pending) revert RequestNotPending(ids[0], first.status);
+        b.modelId = first.modelId;
+        IProofVerifier verifier;
+        bytes32 key;
+        (b.owner, verifier, key, b.layout) = s.registry.fulfilmentTerms(b.modelId);
+        if (n > b.layout.batchSize) revert BatchTooLarge(n, b.layout.batchSize);
+        b.layout.checkInstanceCount(instances.length);
+        if (!verifier.verify(key, proof, instances)) revert InvalidProof(b.modelId);
+    }
+
+    /// @dev Checks request `id` against slot `slot` of the verified instances, marks it fulfilled and adds
+    /// its escrowed fees (local requests) to the batch's earnings. Returns its output.
+    function _settle(MarketStorage storage s, uint256 id, uint256 slot, Batch memory b, uint256[] calldata instances)
+        private
+        returns (int256[] memory output)
+    {
+        Request storage r = s.requests[id];
+        if (r.status != RequestStatus.Pending) revert RequestNotPending(id, r.status);
+        if (r.modelId != b.modelId) revert ModelMismatch(id, b.modelId, r.modelId);
+        if (r.node != msg.sender) revert NotAssignedNode(id, msg.sender);
+        uint256 deadline = _effectiveDeadline(s, r.deadline);
+        if (block.number > deadline) revert DeadlinePassed(id, deadline);
+        if (b.layout.inputSlotDigest(instances, slot) != r.payloadDigest) revert InputMismatch(id, slot);
+
+        output = b.layout.decodeOutput(instances, slot);
+        r.status = RequestStatus.Fulfilled;
+        r.payloadDigest = keccak256(abi.encodePacked(output));
+        if (!r.remote) {
+            b.nodeFee += r.nodeFee;
+            b.royalty += r.royalty;
+            b.protocolFee += r.protocolFee;
+        }
+        emit InferenceFulfilled(id, b.modelId, msg.sender, output);
+    }
+
+    /// @dev Hands a result to the consumer (if it asked for a callback) or to the gateway (remote requests).
+    function _deliver(MarketStorage storage s, uint256 id, uint256 modelId, address owner, int256[] memory output)
+        private
+    {
+        Request storage r = s.requests[id];
+        uint32 gasLimit = r.callbackGasLimit;
+        bytes memory data;
+        if (r.remote) {
+            data = _resultHookCall(s, id, r, modelId, owner, output);
+        } else if (gasLimit != 0) {
+            data = abi.encodeCall(IInferenceConsumer.onInferenceResult, (id, modelId, output));
+        } else {
+            return;
+        }
+        (bool ok, bytes memory reason) = GasLimitedCall.call(r.requester, gasLimit, data);
+        if (ok) {
+            r.delivery = DeliveryStatus.Delivered;
+        } else {
+            r.delivery = DeliveryStatus.Failed;
+            emit CallbackFailed(id, reason);
+        }
+    }
+
+    function _resultHookCall(
+        MarketStorage storage s,
+        uint256 id,
+        Request storage r,
+        uint256 modelId,
+        address owner,
+        int256[] memory output
+    ) private view returns (bytes memory) {
+        Settlement memory settlement = Settlement({
+            node: r.node,
+            nodeAmount: r.nodeFee,
+            modelOwner: owner,
+            royaltyAmount: r.royalty,
+            protocolAmount: r.protocolFee
+        });
+        return abi.encodeCall(IRemoteResultSink.onRemoteResult, (id, s.origins[id], modelId, output, settlement));
+    }
+
+    // ---------------------------------------------------------------- internals: expiry and money
+
+    /// @dev Who gets the requester's share of a slash. Hashed-input requests give it to the treasury: the hub
+    /// cannot check a commitment against its input, so a requester could otherwise profit from a request
+    /// no node can prove.
+    function _slashBeneficiary(MarketStorage storage s, uint256 id, Request storage r, IOLayout memory layout)
+        private
+        view
+        returns (address)
+    {
+        if (layout.inputMode == InputMode.Hashed) return address(0);
+        return r.remote ? s.origins[id].slashBeneficiary : r.requester;
+    }
+
+    function _refund(MarketStorage storage s, uint256 id, Request storage r) private {
+        r.status = RequestStatus.Refunded;
+        uint256 amount = _feeTotal(r);
+        address requester = r.requester;
+        emit InferenceRefunded(id, requester, amount);
+        if (!r.remote) {
+            s.totalEscrowed -= amount;
+            _credit(s, requester, amount);
+            return;
+        }
+        bytes memory data = abi.encodeCall(IRemoteResultSink.onRemoteExpiry, (id, s.origins[id], amount));
+        (bool ok, bytes memory reason) = GasLimitedCall.call(requester, r.callbackGasLimit, data);
+        if (ok) {
+            r.delivery = DeliveryStatus.Delivered;
+        } else {
+            r.delivery = DeliveryStatus.Failed;
+            emit CallbackFailed(id, reason);
+        }
+    }
+
+    function _credit(MarketStorage storage s, address account, uint256 amount) private {
+        if (amount == 0) return;
+        s.claimable[account] += amount;
+        s.totalClaimable += amount;
+        emit Credited(account, amount);
+    }
+
+    function _feeTotal(Request storage r) private view returns (uint256) {
+        return uint256(r.nodeFee) + r.royalty + r.protocolFee;
+    }
+
+    function _effectiveDeadline(MarketStorage storage s, uint64 deadline) private view returns (uint256) {
+        uint64 pausedAt = s.pausedAt;
+        uint64 graceUntil = s.graceUntil;
+        if (pausedAt != 0 && deadline >= pausedAt && deadline < graceUntil) return graceUntil;
+        return deadline;
+    }
+
+    function _setParams(MarketParams calldata p) private {
+        if (p.unitPrice == 0 || p.unitPrice > MAX_UNIT_PRICE) revert ParameterOutOfBounds("unitPrice", p.unitPrice);
+        if (p.protocolFee > MAX_PROTOCOL_FEE) revert ParameterOutOfBounds("protocolFee", p.protocolFee);
+        if (p.fulfilmentWindow < MIN_FULFILMENT_WINDOW || p.fulfilmentWindow > MAX_FULFILMENT_WINDOW) {
+            revert ParameterOutOfBounds("fulfilmentWindow", p.fulfilmentWindow);
+        }
+        if (p.maxCallbackGasLimit > MAX_CALLBACK_GAS_LIMIT) {
+            revert ParameterOutOfBounds("maxCallbackGasLimit", p.maxCallbackGasLimit);
+        }
+        if (p.maxReassignments > MAX_REASSIGNMENTS_LIMIT) {
+            revert ParameterOutOfBounds("maxReassignments", p.maxReassignments);
+        }
+        _s().params = p;
+        emit MarketParamsUpdated(p);
+    }
+
+    function _setTreasury(address treasury_) private {
+        if (treasury_ == address(0)) revert ZeroAddress();
+        _s().treasury = treasury_;
+        emit TreasuryUpdated(treasury_);
+    }
+}

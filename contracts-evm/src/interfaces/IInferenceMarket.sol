@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {Price} from "../libraries/Pricing.sol";
+import {RemoteOrigin} from "./IRemoteResultSink.sol";
+
+enum RequestStatus {
+    None,
+    Pending, // assigned to a node, waiting for a proof
+    Fulfilled, // a verified output was accepted and paid for
+    Refunded // expired with no node left to take it; the fee went back
+}
+
+/// @notice What happened to the call that hands the result (or a remote expiry) to the requester.
+enum DeliveryStatus {
+    None, // nothing delivered yet, or no callback was asked for
+    Delivered,
+    Failed // the call reverted; anyone may retry it
+}
+
+/// @notice A request as stored (four slots).
+struct Request {
+    address requester; // the consumer (local), or the gateway that brought it (remote)
+    uint64 modelId;
+    RequestStatus status;
+    DeliveryStatus delivery;
+    bool remote;
+    uint8 reassignments;
+    address node; // assigned node operator
+    uint64 deadline; // last block at which the node may fulfil
+    uint32 callbackGasLimit; // 0: no callback (local only)
+    bytes32 payloadDigest; // keccak256 of the input instances while pending; of abi.encodePacked(output) after
+    uint80 nodeFee;
+    uint80 royalty;
+    uint80 protocolFee;
+}
+
+/// @notice The fee parts a request carries (escrowed on the hub, or on the spoke for remote requests).
+struct Fees {
+    uint256 nodeFee;
+    uint256 royalty;
+    uint256 protocolFee;
+}
+
+/// @notice A request that originated on another chain, handed over by a gateway.
+struct RemoteRequest {
+    uint32 originEid;
+    bytes32 originRequester;
+    bytes32 originRequestId;
+    uint256 modelId;
+    int256[] input;
+    uint256 inputCommitment; // Poseidon commitment for hashed-input models; must be 0 otherwise
+    uint32 callbackGasLimit; // gas the market gives the gateway's IRemoteResultSink calls (non-zero)
+    uint256 feePaid; // escrowed on the spoke, in the spoke's unit; split in the hub's price proportions
+    address slashBeneficiary; // hub address credited with the requester's share of a slash (zero: treasury)
+}
+
+/// @notice Usage statistics for model vetting.
+struct ModelUsage {
+    uint64 requests;
+    uint64 fulfilled;
+    uint64 expired; // missed deadlines (each slashed)
+    uint32 distinctRequesters;
+    uint32 repeatRequesters; // requesters who came back at least once
+}
+
+/// @notice Bounded market parameters.
+struct MarketParams {
+    uint96 unitPrice; // wei per compute unit
+    uint64 protocolFee; // wei per request
+    uint32 fulfilmentWindow; // blocks between assignment and deadline
+    uint32 maxCallbackGasLimit;
+    uint8 maxReassignments; // how often an expired request is handed to another node before a refund
+}
+
+/// @title IInferenceMarket
+/// @notice The hub's queue of inference work: escrowed requests, assignment to nodes, proof-checked
+/// fulfilment, pull payments, expiry with slashing, and the entry points a cross-chain gateway uses.
+interface IInferenceMarket {
+    event InferenceRequested(
+        uint256 indexed requestId,
+        uint256 indexed modelId,
+        address indexed requester,
+        int256[] input,
+        uint256 inputCommitment,
+        uint32 callbackGasLimit,
+        Fees fees
+    );
+    event RemoteInferenceRequested(uint256 indexed requestId, RemoteOrigin origin, uint256 feePaid);
+    event InferenceAssigned(uint256 indexed requestId, address indexed node, uint32 indexed epoch, uint64 deadline);
+    event InferenceFulfilled(uint256 indexed requestId, uint256 indexed modelId, address indexed node, int256[] output);
+    event BatchFulfilled(address indexed node, uint256 indexed modelId, uint256[] requestIds);
+    event Credited(address indexed account, uint256 amount);
+    event CallbackFailed(uint256 indexed requestId, bytes reason);
+    event CallbackRetried(uint256 indexed requestId);
+    event InferenceExpired(uint256 indexed requestId, address indexed node, uint256 slashed);
+    event InferenceRefunded(uint256 indexed requestId, address indexed requester, uint256 amount);
+    event Withdrawn(address indexed account, address indexed to, uint256 amount);
+    event MarketParamsUpdated(MarketParams params);
+    event TreasuryUpdated(address indexed treasury);
+
+    error ModelDeprecated(uint256 modelId);
+    error WrongInputMode(uint256 modelId);
+    error CommitmentOutOfField(uint256 commitment);
+    error IncorrectPayment(uint256 expected, uint256 paid);
+    error CallbackGasLimitTooHigh(uint32 requested, uint32 max);
+    error NoCapacity(uint256 modelId);
+    error RequestNotPending(uint256 requestId, RequestStatus status);
+    error NotAssignedNode(uint256 requestId, address caller);
+    error DeadlinePassed(uint256 requestId, uint256 deadline);
+    error NotExpired(uint256 requestId, uint256 deadline);
+    error EmptyBatch();
+    error BatchTooLarge(uint256 requests, uint256 batchSize);
+    error ModelMismatch(uint256 requestId, uint256 expectedModelId, uint256 modelId);
+    error InputMismatch(uint256 requestId, uint256 slot);
+    error InvalidProof(uint256 modelId);
+    error NothingToRetry(uint256 requestId);
+    error OutputMismatch(uint256 requestId);
+    error GasLimitBelowRequested(uint256 requestId, uint256 gasLimit, uint256 requested);
+    error CallbackReverted(uint256 requestId, bytes reason);
+    error DuplicateRemoteRequest(uint256 requestId);
+    error RemoteGasLimitZero();
+    error FeeTooLarge(uint256 fee);
+    error NothingToWithdraw(address account);
+    error TransferFailed(address to, uint256 amount);
+    error ZeroAddress();
+    error ParameterOutOfBounds(string name, uint256 value);
+
+    /// @notice Requests an inference of `modelId` on `input` (public-input models), paying exactly
+    /// `quote(modelId).total`. The request is assigned to a node at once.
+    /// @param input Fixed-point values at the model's input scale, within its registered bounds.
+    /// @param callbackGasLimit Gas for `onInferenceResult` on the caller; 0 for no callback.
+    function requestInference(uint256 modelId, int256[] calldata input, uint32 callbackGasLimit)
+        external
+        payable
+        returns (uint256 requestId);
+
+    /// @notice Requests an inference of a hashed-input model: the proof must carry `commitment` (the Poseidon
+    /// hash EZKL computes of the input) in the request's input slot; `input` travels in the event for provers.
+    function requestInferenceWithCommitment(
+        uint256 modelId,
+        int256[] calldata input,
+        uint256 commitment,
+        uint32 callbackGasLimit
+    ) external payable returns (uint256 requestId);
+
+    /// @notice Enqueues a request that originated on another chain; its fee stays escrowed there. Only a
+    /// gateway with REMOTE_GATEWAY_ROLE may call it; results and expiries go back to it (IRemoteResultSink).
+    function requestInferenceFromRemote(RemoteRequest calldata request) external returns (uint256 requestId);
+
+    /// @notice Fulfils one request with a proof whose instances carry the request's input and the output.
+    function fulfil(uint256 requestId, bytes calldata proof, uint256[] calldata instances) external;
+
+    /// @notice Fulfils up to batchSize requests of one model with one proof; request i sits in slot i, the
+    /// remaining slots are padding the hub ignores (the proof must still verify).
+    function fulfilBatch(uint256[] calldata requestIds, bytes calldata proof, uint256[] calldata instances)
+        external;
+
+    /// @notice After the deadline, slashes the assigned node and hands the request to another node, or
+    /// refunds it when none is left. Anyone may call it.
+    function expire(uint256 requestId) external;
+
+    /// @notice Calls the requester's callback (or the gateway's result hook) again after it failed.
+    /// @param output The fulfilled output (from InferenceFulfilled); checked against the stored digest.
+    /// @param gasLimit Gas for the call; at least the request's callback gas limit.
+    function retryCallback(uint256 requestId, int256[] calldata output, uint32 gasLimit) external;
+
+    /// @notice Calls the gateway's expiry hook again after it failed.
+    function retryExpiryNotice(uint256 requestId, uint32 gasLimit) external;
+
+    /// @notice Sends the caller's claimable balance (earnings or refunds) to `to`.
+    function withdraw(address payable to) external;
+
+    function quote(uint256 modelId) external view returns (Price memory);
+    function request(uint256 requestId) external view returns (Request memory);
+    function remoteOrigin(uint256 requestId) external view returns (RemoteOrigin memory);
+    function remoteRequestId(uint32 originEid, bytes32 originRequester, bytes32 originRequestId)
+        external
+        view
+        returns (uint256);
+    function claimable(address account) external view returns (uint256);
+    function modelUsage(uint256 modelId) external view returns (ModelUsage memory);
+    /// @notice Requests made for `modelId` by one requester: key = bytes32(uint256(uint160(address))) for a
+    /// hub requester, keccak256(abi.encode(originEid, originRequester)) for a remote one.
+    function requestCount(uint256 modelId, bytes32 requesterKey) external view returns (uint256);
+    function effectiveDeadline(uint256 requestId) external view returns (uint256);
+    function params() external view returns (MarketParams memory);
+    function totalEscrowed() external view returns (uint256);
+    function totalClaimable() external view returns (uint256);
+    function nextRequestId() external view returns (uint256);
+}

@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {IOLayout} from "../libraries/InstanceLayout.sol";
+import {IProofVerifier} from "../verifiers/IProofVerifier.sol";
+
+/// @notice What a model owner registers. Everything but the royalty and the metadata URI is fixed for
+/// the model's life: a new verifying key, circuit, layout or artifact is a new model.
+struct ModelSpec {
+    IProofVerifier verifier; // approved adapter
+    bytes32 verifierKey; // key inside the adapter (EZKL VKA digest, verifier address, ...)
+    bytes32 settingsHash; // keccak256 of the circuit settings (EZKL settings.json) the key was built from
+    IOLayout layout;
+    uint32 computeUnits; // work one inference costs a node, in compute units
+    uint96 royalty; // paid to the model owner per inference, in wei
+    string artifactURI; // content-addressed location of compiled circuit, keys, settings, manifest
+    string metadataURI; // description, licence, dataset notes; the owner may change it
+}
+
+/// @notice A registered model as stored.
+struct Model {
+    address owner;
+    uint32 computeUnits;
+    bool deprecated;
+    IProofVerifier verifier;
+    uint96 royalty;
+    bytes32 verifierKey;
+    bytes32 settingsHash;
+    IOLayout layout;
+    string artifactURI;
+    string metadataURI;
+}
+
+/// @notice What the market needs to price and accept a request.
+struct ModelTerms {
+    address owner;
+    uint32 computeUnits;
+    uint96 royalty;
+    bool deprecated;
+    IOLayout layout;
+}
+
+/// @notice A model owner's claim about the model's quality on a published dataset, backed by proofs of
+/// every inference in it.
+struct BacktestClaim {
+    string datasetURI; // where the dataset (inputs and labels) is published
+    bytes32 datasetHash; // content hash of the published dataset file
+    uint32 samples; // real samples proven (slots of the last proof beyond this are padding)
+    string metric; // e.g. "mse", "accuracy"
+    int256 metricValue; // fixed point at metricScale
+    uint8 metricScale;
+}
+
+/// @notice One proof of a backtest: `instances` hold `batchSize` dataset rows and their outputs.
+struct BacktestProof {
+    bytes proof;
+    uint256[] instances;
+}
+
+/// @notice A recorded verified backtest.
+struct Backtest {
+    bytes32 inputsDigest; // keccak256 of every proven input slot's instances, in order
+    bytes32 outputsDigest; // keccak256 of every proven output value, in order
+    bytes32 datasetHash;
+    uint32 samples;
+    uint8 metricScale;
+    uint64 recordedAt; // block number
+    int256 metricValue;
+    string metric;
+    string datasetURI;
+}
+
+/// @title IModelRegistry
+/// @notice Models that the hub may run: who owns them, how their proofs are verified, what one inference
+/// costs, and verified backtests for vetting.
+interface IModelRegistry {
+    /// @notice A model was registered with `spec` (its fixed terms, first royalty and metadata).
+    event ModelRegistered(
+        uint256 indexed modelId, address indexed owner, IProofVerifier indexed verifier, ModelSpec spec
+    );
+    event ModelRoyaltyUpdated(uint256 indexed modelId, uint96 royalty);
+    event ModelMetadataUpdated(uint256 indexed modelId, string metadataURI);
+    event ModelOwnershipTransferred(uint256 indexed modelId, address indexed previousOwner, address indexed newOwner);
+    event ModelDeprecated(uint256 indexed modelId);
+    /// @notice A verified backtest was recorded; `outputs` are the proven outputs, in dataset order, so that
+    /// anyone can recompute the claimed metric from the published labels.
+    event BacktestRecorded(uint256 indexed modelId, uint256 indexed index, Backtest backtest, int256[] outputs);
+    event VerifierApprovalSet(IProofVerifier indexed verifier, bool approved);
+    event RegistrationFeeUpdated(uint256 fee);
+    event MaxRoyaltyUpdated(uint96 maxRoyalty);
+    event TreasuryUpdated(address indexed treasury);
+    event RegistrationFeesWithdrawn(address indexed treasury, uint256 amount);
+
+    error ModelNotFound(uint256 modelId);
+    error NotModelOwner(uint256 modelId, address caller);
+    error ModelIsDeprecated(uint256 modelId);
+    error VerifierNotApproved(IProofVerifier verifier);
+    error VerifierKeyNotAccepted(IProofVerifier verifier, bytes32 key);
+    error VerifierKeyTaken(IProofVerifier verifier, bytes32 key, uint256 modelId);
+    error LayoutInstanceCountMismatch(uint256 layoutInstances, uint256 verifierInstances);
+    error IncorrectRegistrationFee(uint256 expected, uint256 paid);
+    error RoyaltyTooHigh(uint96 royalty, uint96 max);
+    error InvalidComputeUnits(uint32 computeUnits);
+    error EmptyArtifactURI();
+    error ZeroAddress();
+    error ParameterOutOfBounds(string name, uint256 value);
+    error BacktestSampleCount(uint256 samples, uint256 slots);
+    error BacktestProofRejected(uint256 index);
+    error NothingToWithdraw();
+    error TransferFailed(address to, uint256 amount);
+
+    /// @notice Registers a model, paying exactly the registration fee (credited to the treasury).
+    /// @return modelId The new model's id (ids start at 1).
+    function registerModel(ModelSpec calldata spec) external payable returns (uint256 modelId);
+
+    /// @notice Sets the royalty per inference; applies to requests made from now on.
+    function setRoyalty(uint256 modelId, uint96 royalty) external;
+
+    /// @notice Replaces the model's metadata URI.
+    function setMetadataURI(uint256 modelId, string calldata metadataURI) external;
+
+    /// @notice Hands the model (and its future royalties) to `newOwner`.
+    function transferModelOwnership(uint256 modelId, address newOwner) external;
+
+    /// @notice Deprecates the model for good: no new requests; pending ones may still be fulfilled.
+    function deprecateModel(uint256 modelId) external;
+
+    /// @notice Records a verified backtest: each proof must verify for the model and together they must
+    /// cover `claim.samples` inferences. Only the model owner may record one.
+    function recordBacktest(uint256 modelId, BacktestClaim calldata claim, BacktestProof[] calldata proofs)
+        external
+        returns (uint256 index);
+
+    function model(uint256 modelId) external view returns (Model memory);
+    function modelTerms(uint256 modelId) external view returns (ModelTerms memory);
+    function fulfilmentTerms(uint256 modelId)
+        external
+        view
+        returns (address owner, IProofVerifier verifier, bytes32 verifierKey, IOLayout memory layout);
+    function exists(uint256 modelId) external view returns (bool);
+    function modelCount() external view returns (uint256);
+    function modelIdOf(IProofVerifier verifier, bytes32 verifierKey) external view returns (uint256);
+    function backtestCount(uint256 modelId) external view returns (uint256);
+    function backtest(uint256 modelId, uint256 index) external view returns (Backtest memory);
+    function isVerifierApproved(IProofVerifier verifier) external view returns (bool);
+    function registrationFee() external view returns (uint256);
+}
