@@ -46,11 +46,13 @@ contract EzklVkaVerifierAdapter is IProofVerifier {
     /// @notice The reusable verifier did not register the VKA under the digest this adapter computed.
     error VkaDigestMismatch(bytes32 expected, bytes32 actual);
 
-    constructor(IHalo2VerifierReusable verifier, bytes32[] memory canonicalSrs) {
-        if (canonicalSrs.length != SRS_WORD_COUNT) revert InvalidCanonicalSrs(canonicalSrs.length);
+    /// @param verifier The deployed EZKL reusable verifier.
+    /// @param srsWords The network's canonical SRS as the ten VKA words 14..23.
+    constructor(IHalo2VerifierReusable verifier, bytes32[] memory srsWords) {
+        if (srsWords.length != SRS_WORD_COUNT) revert InvalidCanonicalSrs(srsWords.length);
         VERIFIER = verifier;
-        CANONICAL_SRS_DIGEST = keccak256(abi.encodePacked(canonicalSrs));
-        SRS_POINTER = CodeStore.write(abi.encodePacked(canonicalSrs));
+        CANONICAL_SRS_DIGEST = keccak256(abi.encodePacked(srsWords));
+        SRS_POINTER = CodeStore.write(abi.encodePacked(srsWords));
     }
 
     /// @notice Checks a VKA's SRS points against the canonical SRS, stores it, and registers it with the

@@ -56,7 +56,8 @@ contract ReturnBombConsumer is IInferenceConsumer {
     }
 }
 
-/// @notice Tries to fulfil or withdraw again from inside its callback.
+/// @notice Tries to re-enter the market (expire its own request) from inside its callback and records
+/// how the market answered.
 contract ReentrantConsumer is IInferenceConsumer {
     IInferenceMarket public market;
     bytes public lastError;
@@ -69,7 +70,6 @@ contract ReentrantConsumer is IInferenceConsumer {
         try market.expire(requestId) {}
         catch (bytes memory e) {
             lastError = e;
-            revert("reentry blocked");
         }
     }
 }
@@ -79,6 +79,7 @@ contract ChainingConsumer is IInferenceConsumer {
     IInferenceMarket public market;
     uint256 public modelId;
     uint256 public chainedRequestId;
+    int256[] internal _input;
 
     constructor(IInferenceMarket m, uint256 model) payable {
         market = m;
@@ -86,13 +87,14 @@ contract ChainingConsumer is IInferenceConsumer {
     }
 
     function start(int256[] calldata input, uint256 fee) external returns (uint256) {
+        _input = input;
         return market.requestInference{value: fee}(modelId, input, 500_000);
     }
 
-    function onInferenceResult(uint256, uint256, int256[] calldata output) external {
+    function onInferenceResult(uint256, uint256, int256[] calldata) external {
         if (chainedRequestId != 0) return;
         uint256 fee = market.quote(modelId).total;
-        chainedRequestId = market.requestInference{value: fee}(modelId, output, 0);
+        chainedRequestId = market.requestInference{value: fee}(modelId, _input, 0);
     }
 }
 

@@ -200,8 +200,9 @@ abstract contract HubTestBase is Test {
     function _fulfil(uint256 id, uint256 modelId, int256[] memory input, int256[] memory output) internal {
         (,,, IOLayout memory l) = registry.fulfilmentTerms(modelId);
         uint256[] memory inst = _instances(l, _single(input), _single(output));
+        bytes memory proof = _proof(modelId, inst);
         address node = market.request(id).node;
         vm.prank(node);
-        market.fulfil(id, _proof(modelId, inst), inst);
+        market.fulfil(id, proof, inst);
     }
 }
