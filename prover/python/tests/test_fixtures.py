@@ -82,6 +82,15 @@ def test_fixture_proof_matches_its_manifest(fixture: Path) -> None:
         assert re.search(rf"\bcontract {proof['verifierContract']} \{{", source)
 
 
+@pytest.mark.parametrize("fixture", ["linear_regression", "linear_regression_b4"])
+def test_committed_vka_is_what_the_code_compiles_today(fixture: str, compiled) -> None:
+    # The development SRS is deterministic, so compiling again must give the committed keys exactly.
+    proof = _load(FIXTURES / fixture / "proof.json")
+    art = compiled("linear_regression", batch_size=proof["batchSize"])
+    assert _load(art / "vka.json")["words"] == _load(FIXTURES / fixture / "vka.json")["words"]
+    assert _load(art / "manifest.json")["artifactId"] != "" and _load(FIXTURES / fixture / "manifest.json")["srs"] == _load(art / "manifest.json")["srs"]
+
+
 def test_generated_contract_names_are_unique() -> None:
     names = [m.group(1) for f in GENERATED.glob("*.sol") for m in re.finditer(r"^contract (\w+)", f.read_text(), re.M)]
     assert len(names) == len(set(names)) == len(list(GENERATED.glob("*.sol")))

@@ -84,7 +84,7 @@ def test_mismatched_artifacts_are_refused(compiled, tmp_path: Path) -> None:
 
 
 def test_production_srs_needs_matching_hash(tmp_path: Path) -> None:
-    dev = resolve_srs(None, 0)
+    dev = resolve_srs(None, 9)
     info = production_srs(dev.path, dev.sha256)
     assert info.kind == "production" and not info.insecure and info.logrows == dev.logrows
     with pytest.raises(SrsError) as err:

@@ -63,8 +63,6 @@ def _read_calibration(path: str) -> Any:
 
 def cmd_compile(args: argparse.Namespace) -> dict[str, Any]:
     from .compile import CompileOptions, compile_model, load_manifest
-    from .srs import DEV_SRS_LOGROWS
-
     if not Path(args.onnx).is_file():
         raise InvalidInputError(f"ONNX file {args.onnx} does not exist", field="onnx", value=args.onnx)
     options = CompileOptions(
@@ -81,7 +79,7 @@ def cmd_compile(args: argparse.Namespace) -> dict[str, Any]:
         srs=_srs_spec(args),
     )
     if options.srs is None:
-        _log(f"WARNING: using the INSECURE development SRS (2^{DEV_SRS_LOGROWS}); pass --srs-path/--srs-sha256 for production")
+        _log("WARNING: using the INSECURE development SRS (its secret is public); pass --srs-path/--srs-sha256 for production")
     art = compile_model(args.onnx, _read_calibration(args.calibration), options, args.store or default_store(), log=_log)
     return {"artifactDir": str(art), "manifest": load_manifest(art)}
 
@@ -103,9 +101,9 @@ def cmd_srs(args: argparse.Namespace) -> dict[str, Any]:
     from .srs import describe, g2_words, resolve_srs
 
     spec = _srs_spec(args)
-    info = resolve_srs(spec, 0)
+    info = resolve_srs(spec, args.logrows)
     if info.insecure:
-        _log("WARNING: development SRS: INSECURE, whoever generated it can forge proofs")
+        _log("WARNING: development SRS: INSECURE, its secret is public and anyone can forge proofs")
     return {**describe(info), "points": g2_words(info.path)}
 
 
@@ -146,6 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     s = sub.add_parser("srs", help="show (and create) the SRS in use")
     s.add_argument("--srs-path")
     s.add_argument("--srs-sha256")
+    s.add_argument("--logrows", type=int, default=9, help="size of the development SRS to show")
 
     args = parser.parse_args(argv)
     warnings.filterwarnings("ignore", category=FutureWarning)

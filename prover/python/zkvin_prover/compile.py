@@ -30,7 +30,7 @@ import onnx
 
 from . import __version__
 from .errors import ArtifactError, EzklError, InvalidInputError
-from .srs import SrsInfo, resolve_srs
+from .srs import SrsInfo, resolve_srs, srs_identity
 from .vka import read_vka, srs_words, vka_digest
 
 MANIFEST_SCHEMA = "zk-vin/prover-manifest@1"
@@ -42,6 +42,8 @@ OUTPUT_VISIBILITIES = ("public", "hashed")
 DEFAULT_DECOMP_BASE = 256
 DEFAULT_DECOMP_LEGS = 8
 ROWS_PER_COMPUTE_UNIT = 256
+# Bumped whenever the same inputs would compile to different artifacts: part of every artifact id.
+COMPILER_REVISION = 2
 
 FILES = {
     "onnx": "model.onnx",
@@ -165,16 +167,29 @@ def _check_calibration(rows: np.ndarray, features: int) -> None:
         raise InvalidInputError("calibration data holds NaN or infinite values", field="calibration")
 
 
-def artifact_id(onnx_bytes: bytes, calibration: np.ndarray, options: CompileOptions, srs: SrsInfo) -> str:
+def artifact_id(onnx_bytes: bytes, calibration: np.ndarray, options: CompileOptions, srs_id: str) -> str:
     key = {
         "onnx": sha256_bytes(onnx_bytes),
         "calibration": sha256_bytes(_canonical(calibration.tolist())),
         "options": options.key(),
         "ezkl": _ezkl_version(),
-        "srs": srs.sha256,
+        "srs": srs_id,
         "schema": MANIFEST_SCHEMA,
+        "compilerRevision": COMPILER_REVISION,
     }
     return sha256_bytes(_canonical(key))
+
+
+def canonicalise_settings(path: Path) -> dict[str, Any]:
+    """EZKL lists the range checks and lookups it needs in hash-map order, which changes from run to
+    run, and lays the circuit's tables out in that order: the same model would get a different
+    verifying key each time. Sorted, the keys are the same on every run and every machine."""
+    settings = json.loads(path.read_text())
+    settings["required_range_checks"] = sorted(settings.get("required_range_checks", []))
+    settings["required_lookups"] = sorted(settings.get("required_lookups", []), key=lambda v: json.dumps(v, sort_keys=True))
+    settings["timestamp"] = 0
+    path.write_text(json.dumps(settings, sort_keys=True, indent=1) + "\n")
+    return settings
 
 
 def _run_args(options: CompileOptions) -> Any:
@@ -278,11 +293,8 @@ def compile_model(onnx_path: str | Path, calibration: np.ndarray, options: Compi
     calibration = np.asarray(calibration, dtype=np.float64)
     _check_calibration(calibration, io.features)
 
-    # The SRS is needed for the id; the circuit's logrows are not known yet, so resolve at the maximum.
-    from .srs import DEV_SRS_LOGROWS
-
-    srs = resolve_srs(options.srs, 0 if options.srs else DEV_SRS_LOGROWS)
-    aid = artifact_id(onnx_bytes, calibration, options, srs)
+    # The id names the SRS (its secret), not one file: the file depends on the circuit's size.
+    aid = artifact_id(onnx_bytes, calibration, options, srs_identity(options.srs))
     store = Path(store_dir)
     final = store / aid
     if (final / "manifest.json").exists():
@@ -312,10 +324,9 @@ def compile_model(onnx_path: str | Path, calibration: np.ndarray, options: Compi
             raise EzklError("gen_settings failed", field="onnx")
         step("calibrate", lambda: ezkl.calibrate_settings(data=str(cal_data), model=str(work / FILES["onnx"]), settings=str(settings_path), target="resources"))
         cal_data.unlink()
-        settings = json.loads(settings_path.read_text())
+        settings = canonicalise_settings(settings_path)
         logrows = int(settings["run_args"]["logrows"])
-        if logrows > srs.logrows:
-            raise EzklError(f"circuit needs 2^{logrows} rows, the SRS has 2^{srs.logrows}", field="logrows", value=logrows)
+        srs = resolve_srs(options.srs, logrows)
         ok = step("compile", lambda: ezkl.compile_circuit(model=str(work / FILES["onnx"]), compiled_circuit=str(work / FILES["compiledCircuit"]), settings_path=str(settings_path)))
         if not ok:
             raise EzklError("compile_circuit failed", field="onnx")
@@ -380,7 +391,7 @@ def _manifest(
         "params": {"visibility": "fixed", "scale": int(settings["run_args"]["param_scale"])},
         "instances": {"count": sum(e["length"] for e in layout), "layout": layout},
         "computeUnits": {"perProof": per_proof, "perInference": math.ceil(per_proof / options.batch_size), "rowsPerUnit": ROWS_PER_COMPUTE_UNIT},
-        "srs": {**srs.to_manifest(), "spec": options.srs or {"kind": "dev"}},
+        "srs": {**srs.to_manifest(), "identity": srs_identity(options.srs), "spec": options.srs or {"kind": "dev"}},
         "compile": {**options.key(), "timingsSeconds": timings},
         "files": {role: {"path": name, "sha256": sha256_path(art / name), "bytes": (art / name).stat().st_size} for role, name in sorted(files.items())},
     }
@@ -390,7 +401,7 @@ def _manifest(
     if "solidityVerifier" in files:
         manifest.setdefault("evm", {})["verifierContract"] = options.resolved_contract_name()
     if srs.insecure:
-        manifest["warnings"] = ["INSECURE development SRS: whoever generated it can forge proofs; never use these keys on a public network"]
+        manifest["warnings"] = ["INSECURE development SRS: its secret is public, anyone can forge proofs; never use these keys on a public network"]
     return manifest
 
 

@@ -53,13 +53,15 @@ def _dump(path: Path, obj: Any) -> None:
 
 
 def srs_fixture(srs_path: str) -> dict[str, Any]:
+    from .dev_srs import DEV_TAU_SEED
+
     pts = g2_words(srs_path)
     s = pts["sG2"]
     neg_s = [s[0], s[1], "0x%064x" % ((BN254_BASE_MODULUS - int(s[2], 16)) % BN254_BASE_MODULUS), "0x%064x" % ((BN254_BASE_MODULUS - int(s[3], 16)) % BN254_BASE_MODULUS)]
     return {
         "kind": "dev-insecure",
-        "warning": "development SRS made by ezkl.gen_srs: its maker can forge proofs; for tests only",
-        "sha256": sha256_file(Path(srs_path)),
+        "warning": "development SRS: its secret is derived from a public seed, anyone can forge proofs; for tests only",
+        "seed": DEV_TAU_SEED.decode(),
         "g1": pts["g1"],
         "g2": pts["g2"],
         "negSG2": neg_s,
@@ -73,12 +75,12 @@ def _repeat_rows(rows: list[list[float]], n: int) -> list[list[float]]:
     return [rows[i % len(rows)] for i in range(n)]
 
 
-def _other_srs_vka(onnx_path: Path, calibration: Any, options: CompileOptions, work: Path) -> list[str]:
-    """The same circuit's VKA on a freshly generated SRS (different secret, same size)."""
+def _other_srs_vka(onnx_path: Path, calibration: Any, options: CompileOptions, logrows: int, work: Path) -> list[str]:
+    """The same circuit's VKA on a freshly generated SRS (a random secret, same size)."""
     import ezkl
 
     other = work / "other.srs"
-    ezkl.gen_srs(str(other), resolve_srs(None, 0).logrows)
+    ezkl.gen_srs(str(other), logrows)
     spec = {"kind": "production", "path": str(other), "sha256": sha256_file(other)}
     opts = CompileOptions(**{**options.__dict__, "srs": spec, "solidity_verifier": False})
     art = compile_model(onnx_path, calibration, opts, work / "store")
@@ -102,7 +104,7 @@ def write_fixture(spec: FixtureSpec, models_root: Path, fixtures_root: Path, con
     _dump(out / "manifest.json", manifest)
     _dump(out / "vka.json", {"words": words})
     with tempfile.TemporaryDirectory(prefix="zkvin-other-srs-") as tmp:
-        _dump(out / "vka-other-srs.json", {"words": _other_srs_vka(model_dir / "model.onnx", calibration, options, Path(tmp))})
+        _dump(out / "vka-other-srs.json", {"words": _other_srs_vka(model_dir / "model.onnx", calibration, options, manifest["logrows"], Path(tmp))})
     layout = {e["kind"]: e for e in manifest["instances"]["layout"]}
     proof = {
         "model": spec.model,
@@ -143,8 +145,7 @@ def write_fixtures(models_root: Path, fixtures_root: Path, contracts_dir: Path, 
     specs = specs or DEFAULT_SPECS
     fixtures_root.mkdir(parents=True, exist_ok=True)
     manifests = [write_fixture(s, models_root, fixtures_root, contracts_dir, store, log) for s in specs]
-    srs = resolve_srs(None, 0)
-    srs_doc = srs_fixture(srs.path)
+    srs_doc = srs_fixture(resolve_srs(None, manifests[0]["logrows"]).path)
     for s, m in zip(specs, manifests, strict=True):
         if m["evm"]["vkaSrsWords"] != srs_doc["vkaWords"]:
             raise RuntimeError(f"fixture {s.fixture}: VKA SRS words differ from srs.json")

@@ -59,9 +59,10 @@ class Prover:
     def __init__(self, artifact_dir: str | Path) -> None:
         self.dir = Path(artifact_dir)
         self.manifest = check_artifacts(self.dir)
-        self.srs_path = resolve_srs(self.manifest["srs"].get("spec"), self.manifest["logrows"]).path
-        if resolve_srs(self.manifest["srs"].get("spec"), self.manifest["logrows"]).sha256 != self.manifest["srs"]["sha256"]:
-            raise ArtifactError("the SRS available here is not the one these keys were made with", field="srs.sha256", value=self.manifest["srs"]["sha256"])
+        srs = resolve_srs(self.manifest["srs"].get("spec"), self.manifest["logrows"])
+        if srs.sha256 != self.manifest["srs"]["sha256"]:
+            raise ArtifactError("the SRS available here is not the one these keys were made with", field="srs.sha256", value=srs.sha256)
+        self.srs_path = srs.path
         inp = self.manifest["inputs"][0]
         self.batch_size: int = self.manifest["batchSize"]
         self.features: int = inp["shape"][1]

@@ -212,7 +212,7 @@ contract LinearRegressionB16Verifier {
 
             {
                 // Load vk_digest and num_instances of vk into memory
-                mstore(0x0620, 0x0adf50bfb4ede423fcdc77b3690423e1531397fa798265cb01ab4696b7e57d3a) // vk_digest
+                mstore(0x0620, 0x19b2655ad2d4ea114de10453d4cea3c45fe237b9492ac29858dc58fc9f89bba0) // vk_digest
                 mstore(0x0640, 0x0000000000000000000000000000000000000000000000000000000000000050) // num_instances
 
                 // Check valid length of proof
@@ -312,7 +312,7 @@ contract LinearRegressionB16Verifier {
                 success, proof_cptr, hash_mptr := read_ec_point(success, proof_cptr, hash_mptr, q) // W'
 
                 // Load full vk into memory
-                mstore(0x0620, 0x0adf50bfb4ede423fcdc77b3690423e1531397fa798265cb01ab4696b7e57d3a) // vk_digest
+                mstore(0x0620, 0x19b2655ad2d4ea114de10453d4cea3c45fe237b9492ac29858dc58fc9f89bba0) // vk_digest
                 mstore(0x0640, 0x0000000000000000000000000000000000000000000000000000000000000050) // num_instances
                 mstore(0x0660, 0x000000000000000000000000000000000000000000000000000000000000000b) // k
                 mstore(0x0680, 0x305e41e912d579f5b3193badcab128321c8ee1cb70aa396331b979553d820001) // n_inv
@@ -329,50 +329,50 @@ contract LinearRegressionB16Verifier {
                 mstore(0x07e0, 0x1800deef121f1e76426a00665e5c4479674322d4f75edadd46debd5cd992f6ed) // g2_x_2
                 mstore(0x0800, 0x090689d0585ff075ec9e99ad690c3395bc4b313370b38ef355acdadcd122975b) // g2_y_1
                 mstore(0x0820, 0x12c85ea5db8c6deb4aab71808dcb408fe3d1e7690c43d37b4ce6cc0166fa7daa) // g2_y_2
-                mstore(0x0840, 0x0e9ba3c64ec566746e4a6be0b7cfef59f34d13139995c130061d22907f4701a2) // neg_s_g2_x_1
-                mstore(0x0860, 0x2b0c5f77d9a3bed874041e95db97865bc0aa35f28e6c286254fedd2de1d180a3) // neg_s_g2_x_2
-                mstore(0x0880, 0x23ddf2049dc4d26a258184e6570b45572c37b3c369f36e9d872e1d8cd28b0535) // neg_s_g2_y_1
-                mstore(0x08a0, 0x04e3e4f6a62237710691663ae1e2835376871d371725a99b0648aded29dcb49e) // neg_s_g2_y_2
-                mstore(0x08c0, 0x000705d3950854a43272ae2449864330a936b13324469c03765556170258a57c) // fixed_comms[0].x
-                mstore(0x08e0, 0x2c9da9afd5468ddfeba20e6905bd8ab0979bb59e010005fdeceea149c15834c9) // fixed_comms[0].y
-                mstore(0x0900, 0x0a1b027945ac00e36f7ff46eda18b7f9f20f92064d4b2e18f6fb9d85d749f3a7) // fixed_comms[1].x
-                mstore(0x0920, 0x08d263dc3f9d48058f81ca651c6223e525e857b2e145091222557b27366690e6) // fixed_comms[1].y
-                mstore(0x0940, 0x24d772ffba19328fe7b1d866800171b48d557ea765e4da70f03990e15fb8dd4c) // fixed_comms[2].x
-                mstore(0x0960, 0x2d8f1e286e0d0d003d86330cd59a79ee1eee127e48b89c4fab5393efc6d09086) // fixed_comms[2].y
-                mstore(0x0980, 0x279e2c6e9bc75b61e81232b3da669818ee6c4713e997bd93d35ff2ce23722411) // fixed_comms[3].x
-                mstore(0x09a0, 0x13e5cbbac5bc65f0c4f77bb9fc953b09e407281e48db0ff46b4b487189201e1c) // fixed_comms[3].y
-                mstore(0x09c0, 0x279e2c6e9bc75b61e81232b3da669818ee6c4713e997bd93d35ff2ce23722411) // fixed_comms[4].x
-                mstore(0x09e0, 0x13e5cbbac5bc65f0c4f77bb9fc953b09e407281e48db0ff46b4b487189201e1c) // fixed_comms[4].y
-                mstore(0x0a00, 0x25dafd3e8f31ebdba66e8ddeb665221b6bb1ac3db7e4693ac2ff9b47508e7b70) // fixed_comms[5].x
-                mstore(0x0a20, 0x2301c75bbf2f02cec519adced527607a02108a30a07195c6adb68a42134086b7) // fixed_comms[5].y
-                mstore(0x0a40, 0x25dafd3e8f31ebdba66e8ddeb665221b6bb1ac3db7e4693ac2ff9b47508e7b70) // fixed_comms[6].x
-                mstore(0x0a60, 0x2301c75bbf2f02cec519adced527607a02108a30a07195c6adb68a42134086b7) // fixed_comms[6].y
-                mstore(0x0a80, 0x2b54eeeff7bf2978706191c991b9eee93f8e9c326eaec3c849981b146361d144) // fixed_comms[7].x
-                mstore(0x0aa0, 0x02a408ba82ee8731eed6efa464c77a33fbfe3b17f7dd94b7a6c1b62912be560a) // fixed_comms[7].y
-                mstore(0x0ac0, 0x2b54eeeff7bf2978706191c991b9eee93f8e9c326eaec3c849981b146361d144) // fixed_comms[8].x
-                mstore(0x0ae0, 0x02a408ba82ee8731eed6efa464c77a33fbfe3b17f7dd94b7a6c1b62912be560a) // fixed_comms[8].y
-                mstore(0x0b00, 0x2f721021bdb9ca68e2d6c2fd7e49d0e886ffdae814324e6a66f5724a526a0fbf) // fixed_comms[9].x
-                mstore(0x0b20, 0x045361b32b7a4f8253c8fb19995589102661218e427036581a9ee9b9aa88aff5) // fixed_comms[9].y
+                mstore(0x0840, 0x2b0a093e4786634b47a712801b1be08d80a3bfaf971a50c6a6ffc34f88beb76a) // neg_s_g2_x_1
+                mstore(0x0860, 0x019b4e91a7331fd53d1a32a02b97b9a58fd74b68d99da0d35be424c13f9d2beb) // neg_s_g2_x_2
+                mstore(0x0880, 0x1012cf9b49fb68988f1df65875be8eae9d75bc564079bff6422facfb2e4f68ef) // neg_s_g2_y_1
+                mstore(0x08a0, 0x1df84692c227638c723c18b6412048c3dc1ee6f33176db1f8e24a5c02f84ccc5) // neg_s_g2_y_2
+                mstore(0x08c0, 0x1670d0918e88cc47c70131650d87aa53ca5ea54e0d6934d62af22f6da4b357eb) // fixed_comms[0].x
+                mstore(0x08e0, 0x0e1512dfa0ba8b1eb7bf7e2bd531cd2080331ba18c75d9c786baa998b016cf3c) // fixed_comms[0].y
+                mstore(0x0900, 0x1caebeca45d269b99095a847820d34c21b75958331b2cc0031b5c9da6bf21572) // fixed_comms[1].x
+                mstore(0x0920, 0x2b4341bf203c9eba6551c1bc9ea9fac05aea61685e8ad4b79093c5b167d0b0d3) // fixed_comms[1].y
+                mstore(0x0940, 0x28da790c4f03c7e980c3c04c078c224d7cd2f502aa58c382069e04f11bf8484d) // fixed_comms[2].x
+                mstore(0x0960, 0x19f4bd2dfd5767ceb862ed8fb72c4a72168efd7ddfdb8afc09945c175d39fe9d) // fixed_comms[2].y
+                mstore(0x0980, 0x15e63c8f41dfb44617eb316557d323c5fe7bf722e0795a49f8bbf9f4c8f62211) // fixed_comms[3].x
+                mstore(0x09a0, 0x06cac57ff8c5b4c0da9f819b2ddb35018d653562b31835a02838549eb5f9ed9c) // fixed_comms[3].y
+                mstore(0x09c0, 0x15e63c8f41dfb44617eb316557d323c5fe7bf722e0795a49f8bbf9f4c8f62211) // fixed_comms[4].x
+                mstore(0x09e0, 0x06cac57ff8c5b4c0da9f819b2ddb35018d653562b31835a02838549eb5f9ed9c) // fixed_comms[4].y
+                mstore(0x0a00, 0x05efd8d0b86ce782b4d9e9d5cc970c3b2ba50b7477b8cd2dbdc0a8515d74dc93) // fixed_comms[5].x
+                mstore(0x0a20, 0x03084459394db4e83ebb9c9708521108240d7a49a4d6babc0052b3a39a7b5349) // fixed_comms[5].y
+                mstore(0x0a40, 0x05efd8d0b86ce782b4d9e9d5cc970c3b2ba50b7477b8cd2dbdc0a8515d74dc93) // fixed_comms[6].x
+                mstore(0x0a60, 0x03084459394db4e83ebb9c9708521108240d7a49a4d6babc0052b3a39a7b5349) // fixed_comms[6].y
+                mstore(0x0a80, 0x255bff767a977478eb3801feb1bca1927bb6772ba24572368ad57fa07a4511ad) // fixed_comms[7].x
+                mstore(0x0aa0, 0x217b66d6ecc51051df4f2ee024e3bcedc7219c1cb7cf705cf464c7168d4d9056) // fixed_comms[7].y
+                mstore(0x0ac0, 0x255bff767a977478eb3801feb1bca1927bb6772ba24572368ad57fa07a4511ad) // fixed_comms[8].x
+                mstore(0x0ae0, 0x217b66d6ecc51051df4f2ee024e3bcedc7219c1cb7cf705cf464c7168d4d9056) // fixed_comms[8].y
+                mstore(0x0b00, 0x104d420f3113f4480ff5ca47db41fad15cb5959c963fceec12328670b9d2fd03) // fixed_comms[9].x
+                mstore(0x0b20, 0x227f0f884a16e5ac3f6a55b484e0fdb2d97a01ff161aa53184a6553784bf04b8) // fixed_comms[9].y
                 mstore(0x0b40, 0x0000000000000000000000000000000000000000000000000000000000000000) // fixed_comms[10].x
                 mstore(0x0b60, 0x0000000000000000000000000000000000000000000000000000000000000000) // fixed_comms[10].y
                 mstore(0x0b80, 0x0000000000000000000000000000000000000000000000000000000000000000) // fixed_comms[11].x
                 mstore(0x0ba0, 0x0000000000000000000000000000000000000000000000000000000000000000) // fixed_comms[11].y
-                mstore(0x0bc0, 0x16a67f5f82c1a414106e8004574254bd8d56cc15d99c2cf049db1ab67ca71756) // permutation_comms[0].x
-                mstore(0x0be0, 0x0ef46bd7350419284df8bd41de35bc152e2e26cfcc20e59e0773bf76124b741c) // permutation_comms[0].y
-                mstore(0x0c00, 0x041a379783e197917e82742788a0d1ff3446b38b3f03d7e62b84b783ef466339) // permutation_comms[1].x
-                mstore(0x0c20, 0x1b9023e3141bc49272d94fce1f67511e013e7dfe7338a82534ad214ec60bc899) // permutation_comms[1].y
-                mstore(0x0c40, 0x08f5d6fc35a2ca939985f15104dc30bc26b7071a12730919499d6ecd552e5b0e) // permutation_comms[2].x
-                mstore(0x0c60, 0x1bf3127cdf4fe9956a75314c0dc9c66afe4d023fb080d64a7afd51889b11a071) // permutation_comms[2].y
-                mstore(0x0c80, 0x1c2705c6834ff9dc294953b5de475054340f472a6ea6b5bf938af77ebdde4bc6) // permutation_comms[3].x
-                mstore(0x0ca0, 0x078f8e2490fb287e908ea2361a34aeedd8247dc18c21a01062bb0ad8a256cfe2) // permutation_comms[3].y
-                mstore(0x0cc0, 0x083fd9c8feed3aa0245f60445c200d6a9af7699afc947b4221a61e204f78b6c9) // permutation_comms[4].x
-                mstore(0x0ce0, 0x0e6f7cbfdc1bc037e16aead14e198095fb427eb38fbd5e1a790c19ea9075c987) // permutation_comms[4].y
-                mstore(0x0d00, 0x2b697fadf3679f1c957559dc2b1c07b2611ce183ba3a4e006b905d6d43db2d4f) // permutation_comms[5].x
-                mstore(0x0d20, 0x175ad57c542dc86324d84761c17507dc20840b4e356e2d59fc3390f421dba773) // permutation_comms[5].y
-                mstore(0x0d40, 0x23907981df42f8e7cc3a82820117ca46c1a3a158dfe31c667f252c0aa6b4fd25) // permutation_comms[6].x
-                mstore(0x0d60, 0x1703e1ebd81c21f3832d7860e0e31097ea0e932803ef2c69ef3cd948f13b9ebb) // permutation_comms[6].y
-                mstore(0x0d80, 0x2fce4637153c7d7f87f64beb06588d9d0d1ee0d082157ad0abf72b9ceca458da) // permutation_comms[7].x
-                mstore(0x0da0, 0x20764a0018e749334d0b6dd816e89cc1081869a774f1c809f8fbac6ea9277e3b) // permutation_comms[7].y
+                mstore(0x0bc0, 0x1d10375f4dce89f229d5d72967d60358698bce8e73dc9c6e3dc6eac51e65f83f) // permutation_comms[0].x
+                mstore(0x0be0, 0x2cdbd45408009e7412389bec5821abb374c3238123d240cca77fbe0b0a514c81) // permutation_comms[0].y
+                mstore(0x0c00, 0x0ba8e01213845bf6825bb7e0fc8b9301052781bc9f39b0f5263fdba3e62c70b7) // permutation_comms[1].x
+                mstore(0x0c20, 0x299176e3746ed61a2b5a66996d4587435824eac88041ed7464df4d65e7cb8497) // permutation_comms[1].y
+                mstore(0x0c40, 0x29fb1c47a44dd5365c9b554664a5ae8807259910e1e7dff958f6f93a82f80655) // permutation_comms[2].x
+                mstore(0x0c60, 0x1d938dfeacf9aa19bcab253d4926311e143c7324bcd4c8dad5fa971c81aaabd3) // permutation_comms[2].y
+                mstore(0x0c80, 0x1376ba24a059830e02499c4a243bb2cc6e1cf7ed23744f839add1fae7f7aac44) // permutation_comms[3].x
+                mstore(0x0ca0, 0x2f0e99e2e7e500e2dc052a43e5b563b4ae933931370d5dfdd9c9e415186e3b64) // permutation_comms[3].y
+                mstore(0x0cc0, 0x0431ffbee4372c3084f95de09d78f53b923c1028e2fbd55201cab2dfb8866be3) // permutation_comms[4].x
+                mstore(0x0ce0, 0x27b479d42c2cc7d00e75edc2bfb7c4c7566968f982d198e133486f8bdb9cf97c) // permutation_comms[4].y
+                mstore(0x0d00, 0x0c26015beb819561f61fa7a6ff805420e518560d820d2fb4e576cf97b2d62432) // permutation_comms[5].x
+                mstore(0x0d20, 0x1eab87ef7dcf234375f16738e8bb999106b153c0c44342c5cb8d6166797974ce) // permutation_comms[5].y
+                mstore(0x0d40, 0x2327ede326da3f34fdc0f9b2c0def2b51f423cba1a140d4278296df68d5a50c0) // permutation_comms[6].x
+                mstore(0x0d60, 0x002a848de422ec2f1fc44430779cf7f791143f171fbf81518d915bfbc8f65f1e) // permutation_comms[6].y
+                mstore(0x0d80, 0x00958b3db954b1f9abd12b5bfd1f0bed9a10106e8b3b6e6607826067139514a9) // permutation_comms[7].x
+                mstore(0x0da0, 0x09c2dc91b508e618c0a4f7b09c71bdcade963de5cea7f2a0ef9cb9ac5c60072e) // permutation_comms[7].y
 
                 // Read accumulator from instances
                 if mload(HAS_ACCUMULATOR_MPTR) {

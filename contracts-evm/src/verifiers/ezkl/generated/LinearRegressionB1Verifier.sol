@@ -212,7 +212,7 @@ contract LinearRegressionB1Verifier {
 
             {
                 // Load vk_digest and num_instances of vk into memory
-                mstore(0x0620, 0x2628ad13456afa9d474c65021a126b4fa0afae7317edc969d6344d6a2b1d54a3) // vk_digest
+                mstore(0x0620, 0x2041fecdff726c019e0aeac7f2a55464e2071ea29b3bd9668a4953116130d4df) // vk_digest
                 mstore(0x0640, 0x0000000000000000000000000000000000000000000000000000000000000005) // num_instances
 
                 // Check valid length of proof
@@ -312,7 +312,7 @@ contract LinearRegressionB1Verifier {
                 success, proof_cptr, hash_mptr := read_ec_point(success, proof_cptr, hash_mptr, q) // W'
 
                 // Load full vk into memory
-                mstore(0x0620, 0x2628ad13456afa9d474c65021a126b4fa0afae7317edc969d6344d6a2b1d54a3) // vk_digest
+                mstore(0x0620, 0x2041fecdff726c019e0aeac7f2a55464e2071ea29b3bd9668a4953116130d4df) // vk_digest
                 mstore(0x0640, 0x0000000000000000000000000000000000000000000000000000000000000005) // num_instances
                 mstore(0x0660, 0x0000000000000000000000000000000000000000000000000000000000000009) // k
                 mstore(0x0680, 0x304c1c4ba7c10759a3741d93a64097b0f99fce54557c93d8fb40049926080001) // n_inv
@@ -329,50 +329,50 @@ contract LinearRegressionB1Verifier {
                 mstore(0x07e0, 0x1800deef121f1e76426a00665e5c4479674322d4f75edadd46debd5cd992f6ed) // g2_x_2
                 mstore(0x0800, 0x090689d0585ff075ec9e99ad690c3395bc4b313370b38ef355acdadcd122975b) // g2_y_1
                 mstore(0x0820, 0x12c85ea5db8c6deb4aab71808dcb408fe3d1e7690c43d37b4ce6cc0166fa7daa) // g2_y_2
-                mstore(0x0840, 0x0e9ba3c64ec566746e4a6be0b7cfef59f34d13139995c130061d22907f4701a2) // neg_s_g2_x_1
-                mstore(0x0860, 0x2b0c5f77d9a3bed874041e95db97865bc0aa35f28e6c286254fedd2de1d180a3) // neg_s_g2_x_2
-                mstore(0x0880, 0x23ddf2049dc4d26a258184e6570b45572c37b3c369f36e9d872e1d8cd28b0535) // neg_s_g2_y_1
-                mstore(0x08a0, 0x04e3e4f6a62237710691663ae1e2835376871d371725a99b0648aded29dcb49e) // neg_s_g2_y_2
-                mstore(0x08c0, 0x24da345713f16ad97edeea69c51c1144a3d1bc79c2a861819d38a7bc09af938d) // fixed_comms[0].x
-                mstore(0x08e0, 0x08aa0d96bfcb5dcaf03a92d38b1262346500ed2f8445ae3935535a194174ff23) // fixed_comms[0].y
-                mstore(0x0900, 0x0a6035ae68919a66c8ce45fae7a6b6392ea60a1812a5f283fe12306902e759a2) // fixed_comms[1].x
-                mstore(0x0920, 0x11aa4d0bfe8d0a35431bacd2921b4f02637c86e350fd3f9a84c47d8e120446a1) // fixed_comms[1].y
-                mstore(0x0940, 0x0b27e72b3b4ed9ac5dc34955be9364ef2fb4c555b2a34ecdb74e857f9e474497) // fixed_comms[2].x
-                mstore(0x0960, 0x286abb225124a22492d43f96112979a25f55d7ccad640954879c3f5ee93a721d) // fixed_comms[2].y
-                mstore(0x0980, 0x1ddcb5d37dcd02624ed3d92c7c07ef114835c75e05af54cefe61502f3df8e933) // fixed_comms[3].x
-                mstore(0x09a0, 0x2613dc6b77ce24f87e035e28dd31144f19055c2487acb61199cbb87f1126d82a) // fixed_comms[3].y
-                mstore(0x09c0, 0x0616bb180755ab1ababa06b60a4fceb1dfb6e8b3f80a588e5f417924dc19c88f) // fixed_comms[4].x
-                mstore(0x09e0, 0x09b6f50d60215453b15742a32c327d9f3298fa65dfa478c684418317de491e04) // fixed_comms[4].y
-                mstore(0x0a00, 0x138326515724cd52de10a4da391a30857f491f6b71adccb6549884d1ce1968a2) // fixed_comms[5].x
-                mstore(0x0a20, 0x17ec1d07918b4f168477c357fed48712e7842b02ef274a677e60d8f877f1eae1) // fixed_comms[5].y
-                mstore(0x0a40, 0x2006638c1e3a7d684eed7f388b6f7db47bd905520b7f7449978569a31a9166dc) // fixed_comms[6].x
-                mstore(0x0a60, 0x1c2f18ac10dc1a29b51338418326b187340fd943844022b84aece12b418d897e) // fixed_comms[6].y
-                mstore(0x0a80, 0x2e1957547cc7f55d87c91fff58fdc3a42aa421eea05e74f0f761e75346185b0c) // fixed_comms[7].x
-                mstore(0x0aa0, 0x2de0a097be270bef9a552100a4ec374cec70bfd9e41c0ccd7a3e200fccc179c6) // fixed_comms[7].y
-                mstore(0x0ac0, 0x0d140795145b41165d70b01f595a170c89451cc541f1bb2c96ad832414d1d323) // fixed_comms[8].x
-                mstore(0x0ae0, 0x1114a4e148929813659d81946efb966e336b5eab8c79af8edb9ef5219e54fc2a) // fixed_comms[8].y
-                mstore(0x0b00, 0x15b5cec1570e088909fd367a1bc362194b6787a2826556b0a3f0264af35a2de1) // fixed_comms[9].x
-                mstore(0x0b20, 0x2cd13b856a3ec412700e77f3bed3b9adbab6b232c9fd7c0f9c082eebfeab6e35) // fixed_comms[9].y
+                mstore(0x0840, 0x2b0a093e4786634b47a712801b1be08d80a3bfaf971a50c6a6ffc34f88beb76a) // neg_s_g2_x_1
+                mstore(0x0860, 0x019b4e91a7331fd53d1a32a02b97b9a58fd74b68d99da0d35be424c13f9d2beb) // neg_s_g2_x_2
+                mstore(0x0880, 0x1012cf9b49fb68988f1df65875be8eae9d75bc564079bff6422facfb2e4f68ef) // neg_s_g2_y_1
+                mstore(0x08a0, 0x1df84692c227638c723c18b6412048c3dc1ee6f33176db1f8e24a5c02f84ccc5) // neg_s_g2_y_2
+                mstore(0x08c0, 0x11764783285e3701412d66a44facbf4f3c3e2ec49ded029dc612bd0c2bd2fa0e) // fixed_comms[0].x
+                mstore(0x08e0, 0x0ee21f9f27fc3c16405aba34705313a9e3fdf708617d306509802d7caba0ff91) // fixed_comms[0].y
+                mstore(0x0900, 0x150730611b6959cae65a363bf3b506c12954adf4a0ef2bee2671368014e1d1cd) // fixed_comms[1].x
+                mstore(0x0920, 0x12abbf41b21041d8300cce07240992a630b655a8c31ec1daa22eef3d92a95a8b) // fixed_comms[1].y
+                mstore(0x0940, 0x16bb99b64e297b934140c28f48452d39c7e243311dbee7449d79ebc27ed2adb3) // fixed_comms[2].x
+                mstore(0x0960, 0x1ac0a9b3343c02834b11fa435a22d0b56072c7cc6b7f91554fc1e1a85fd299f4) // fixed_comms[2].y
+                mstore(0x0980, 0x1805522519398775c653de80d8a639ced18501857ba729bb57c8e69276ee2b9b) // fixed_comms[3].x
+                mstore(0x09a0, 0x0b0f2d262e022edb826682fd94e19c3a7bdc147e842b9a846ca44af01dafb3cc) // fixed_comms[3].y
+                mstore(0x09c0, 0x118f6ce615d7f088761b340176a054859fdeb65c0d3ee5fb1d96724b7a3c75b9) // fixed_comms[4].x
+                mstore(0x09e0, 0x2a67e5e22d498062df28c9c2586c8765e93ee20279676d959023a63c357b11d7) // fixed_comms[4].y
+                mstore(0x0a00, 0x16bb69ac5f3df77e29aed542c537f9882fcf6eea7f64ab8fe5a4af3df5259107) // fixed_comms[5].x
+                mstore(0x0a20, 0x044bcb778018bca2d74a13dd2e939b82a33873ac903644839edc1a764182cd93) // fixed_comms[5].y
+                mstore(0x0a40, 0x2288ef593361478c7a8e86fb0051f6ffc81058c68bd3c7392ab2a831618bba9f) // fixed_comms[6].x
+                mstore(0x0a60, 0x041c00f323fdce6abde208a84f5453a53d256667b710ff4fb991f9dcfcecf3d8) // fixed_comms[6].y
+                mstore(0x0a80, 0x10010f8a56a542a4f957b85e3bf75e316bd28d2e509190dd637bd2821b6dc7c2) // fixed_comms[7].x
+                mstore(0x0aa0, 0x24dc09f0871bf7b32b18a2a3c3f04ce2f6c711121967e9bd9487ddc520293fcc) // fixed_comms[7].y
+                mstore(0x0ac0, 0x0bc29926660a34e18d8cb1cdabec9f61c24e01df717266886a017a1e6453b1d0) // fixed_comms[8].x
+                mstore(0x0ae0, 0x235b8b8ebf25a3982a5fa425d138e60ec837fbce95a1cb70068aa5bedc7772a9) // fixed_comms[8].y
+                mstore(0x0b00, 0x01b57c09bf4110a01a65e3726a704391c62d0359f0c17d8c12468caf18c5148d) // fixed_comms[9].x
+                mstore(0x0b20, 0x2d084dcf375b4bba4d024d928045cf996c3d59921c4ffcbb539c13be413e70db) // fixed_comms[9].y
                 mstore(0x0b40, 0x0000000000000000000000000000000000000000000000000000000000000000) // fixed_comms[10].x
                 mstore(0x0b60, 0x0000000000000000000000000000000000000000000000000000000000000000) // fixed_comms[10].y
                 mstore(0x0b80, 0x0000000000000000000000000000000000000000000000000000000000000000) // fixed_comms[11].x
                 mstore(0x0ba0, 0x0000000000000000000000000000000000000000000000000000000000000000) // fixed_comms[11].y
-                mstore(0x0bc0, 0x1e1133689dd9cc2305ade06c7bc3cac2034606eeff8338090ee61cb38a8b9faf) // permutation_comms[0].x
-                mstore(0x0be0, 0x04772c83ea2828ce61df5fc6bb0e9069e558ff81b9f389f69bf04a005c00a348) // permutation_comms[0].y
-                mstore(0x0c00, 0x24846a4adb982237a04786e5302347736baeb2ea2b4f88de445fb3e4e53748c7) // permutation_comms[1].x
-                mstore(0x0c20, 0x028f9eb7e393c4f37f34187712f4b0427c5b682ed5e3c474846353fe2854becd) // permutation_comms[1].y
-                mstore(0x0c40, 0x23d8458316f06ee0755dea1b8dd2c71a05b6b6a17677a8f8066d4580f4ad8eee) // permutation_comms[2].x
-                mstore(0x0c60, 0x068b384f4eec48401cbf9da6c6f5648234a787399b04ead36ead1a2b9b039996) // permutation_comms[2].y
-                mstore(0x0c80, 0x1b6ffc45d434bb740958f713e35a3d302cbc84b7c45dff47d24b391da6964956) // permutation_comms[3].x
-                mstore(0x0ca0, 0x2952847b69a9d0b64b06e19e6fb62379f2e48437c7319f27bfe2ae3a89466d8a) // permutation_comms[3].y
-                mstore(0x0cc0, 0x0b2aa328bbe4c58f3620c680ee70a3ea027daedb9ac563594c1585cdc189dc7d) // permutation_comms[4].x
-                mstore(0x0ce0, 0x149d4ddc65ac2ea9ef64b86fa4ce5f8951595af60b258f9c3c450fb7685451a8) // permutation_comms[4].y
-                mstore(0x0d00, 0x21bd847a6ab147228c142b1e0cb9d3405d460943042a799a65b616cf6fb91000) // permutation_comms[5].x
-                mstore(0x0d20, 0x2602cfff6d7a2d06ffb1a818e9284a3a01939cabad2a7f2a207e3389f2c8b7a8) // permutation_comms[5].y
-                mstore(0x0d40, 0x1fab29fb8bea232e5ea40bd985866a3573fffcaf4ec954fdfe8c77dc1023ec52) // permutation_comms[6].x
-                mstore(0x0d60, 0x23082b9deabf6ad75c7f4f10d15d7af4095fa29b3555d0cc07e5ec4206af4687) // permutation_comms[6].y
-                mstore(0x0d80, 0x0c7c11f46888aae6579f70f9acc4bea8c433757ba18be4606d08e43b10342a21) // permutation_comms[7].x
-                mstore(0x0da0, 0x056867a4a8b2cfa8bcb53b5e899e82c413f8d9e0b2f97116befeba6fd67b86b7) // permutation_comms[7].y
+                mstore(0x0bc0, 0x010a338f6746799c9cb047840a4eafdc889fe74decc7058911999c1d4f023e0a) // permutation_comms[0].x
+                mstore(0x0be0, 0x06a85ae624b722f4385187c82076aaa69ce183b8629dfcc24f2b78ded4d4d1c0) // permutation_comms[0].y
+                mstore(0x0c00, 0x1452154d862df3341782d9923d1c4ed38236120cce96788d160ede43addadc22) // permutation_comms[1].x
+                mstore(0x0c20, 0x2af783193a53c16835063b9c8f3811449add807289a3ebd33d3c044ba8abe06b) // permutation_comms[1].y
+                mstore(0x0c40, 0x11aadcf7606c08b23a25c652f792a22c76cf508efd9ce18892c2ec2a0f2b5b91) // permutation_comms[2].x
+                mstore(0x0c60, 0x120468f282764e1537d2149e4f07fee165efb0428fbddd70617b3f901022eef3) // permutation_comms[2].y
+                mstore(0x0c80, 0x25a820a49d74e6713a3f45eeb92d3c0355ce82f0fd8bf343eca4687960504653) // permutation_comms[3].x
+                mstore(0x0ca0, 0x2eaaa8e52e6b118e62759a85acea647e890381e61daf99769c22ed9959a8ff9f) // permutation_comms[3].y
+                mstore(0x0cc0, 0x30367f007883be45f9279e2bda7df5bd4a4b6011a393b6824f3831637fa350ec) // permutation_comms[4].x
+                mstore(0x0ce0, 0x239ec105b83c81ed67cb8552eb150022e6a95d53977d0182d102317749ef6aaf) // permutation_comms[4].y
+                mstore(0x0d00, 0x19c71825f7e7d29b81444536b89eef6f0d92fba7fd4b916c5c7ec3a3422a38f5) // permutation_comms[5].x
+                mstore(0x0d20, 0x20dc00bb9b53a26f24e0669bb128299476000b5d0439a9adfd8c5c0eb27e9ffb) // permutation_comms[5].y
+                mstore(0x0d40, 0x2dd197309bdcdaf73fbfc1d1e4686cc59c425fbe54429e391e4d91f441ae475d) // permutation_comms[6].x
+                mstore(0x0d60, 0x089e6689d6e46d14495d9a743ce3ec599d0141ec6ec71d8466cd552dc4c03d30) // permutation_comms[6].y
+                mstore(0x0d80, 0x2f9ae74f9ad79c53b1e6ad11fe5ec9cfbce029d8763b9726be428aa05cc25abf) // permutation_comms[7].x
+                mstore(0x0da0, 0x008e67bf0d6a916749054114d7ef5e54102d5ecc1430b286e07147e42b107e61) // permutation_comms[7].y
 
                 // Read accumulator from instances
                 if mload(HAS_ACCUMULATOR_MPTR) {

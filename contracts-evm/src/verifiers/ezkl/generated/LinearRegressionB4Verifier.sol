@@ -212,7 +212,7 @@ contract LinearRegressionB4Verifier {
 
             {
                 // Load vk_digest and num_instances of vk into memory
-                mstore(0x0620, 0x05b4eb4a198ebc8e54076136a72c6ff855052583a1fbce70474fbdf734d28b00) // vk_digest
+                mstore(0x0620, 0x2863b99e66aaa9e94966183413b924edb6bd39a2c020cb1f85d02a71eac0b30a) // vk_digest
                 mstore(0x0640, 0x0000000000000000000000000000000000000000000000000000000000000014) // num_instances
 
                 // Check valid length of proof
@@ -312,7 +312,7 @@ contract LinearRegressionB4Verifier {
                 success, proof_cptr, hash_mptr := read_ec_point(success, proof_cptr, hash_mptr, q) // W'
 
                 // Load full vk into memory
-                mstore(0x0620, 0x05b4eb4a198ebc8e54076136a72c6ff855052583a1fbce70474fbdf734d28b00) // vk_digest
+                mstore(0x0620, 0x2863b99e66aaa9e94966183413b924edb6bd39a2c020cb1f85d02a71eac0b30a) // vk_digest
                 mstore(0x0640, 0x0000000000000000000000000000000000000000000000000000000000000014) // num_instances
                 mstore(0x0660, 0x0000000000000000000000000000000000000000000000000000000000000009) // k
                 mstore(0x0680, 0x304c1c4ba7c10759a3741d93a64097b0f99fce54557c93d8fb40049926080001) // n_inv
@@ -329,50 +329,50 @@ contract LinearRegressionB4Verifier {
                 mstore(0x07e0, 0x1800deef121f1e76426a00665e5c4479674322d4f75edadd46debd5cd992f6ed) // g2_x_2
                 mstore(0x0800, 0x090689d0585ff075ec9e99ad690c3395bc4b313370b38ef355acdadcd122975b) // g2_y_1
                 mstore(0x0820, 0x12c85ea5db8c6deb4aab71808dcb408fe3d1e7690c43d37b4ce6cc0166fa7daa) // g2_y_2
-                mstore(0x0840, 0x0e9ba3c64ec566746e4a6be0b7cfef59f34d13139995c130061d22907f4701a2) // neg_s_g2_x_1
-                mstore(0x0860, 0x2b0c5f77d9a3bed874041e95db97865bc0aa35f28e6c286254fedd2de1d180a3) // neg_s_g2_x_2
-                mstore(0x0880, 0x23ddf2049dc4d26a258184e6570b45572c37b3c369f36e9d872e1d8cd28b0535) // neg_s_g2_y_1
-                mstore(0x08a0, 0x04e3e4f6a62237710691663ae1e2835376871d371725a99b0648aded29dcb49e) // neg_s_g2_y_2
-                mstore(0x08c0, 0x24da345713f16ad97edeea69c51c1144a3d1bc79c2a861819d38a7bc09af938d) // fixed_comms[0].x
-                mstore(0x08e0, 0x08aa0d96bfcb5dcaf03a92d38b1262346500ed2f8445ae3935535a194174ff23) // fixed_comms[0].y
-                mstore(0x0900, 0x0a6035ae68919a66c8ce45fae7a6b6392ea60a1812a5f283fe12306902e759a2) // fixed_comms[1].x
-                mstore(0x0920, 0x11aa4d0bfe8d0a35431bacd2921b4f02637c86e350fd3f9a84c47d8e120446a1) // fixed_comms[1].y
-                mstore(0x0940, 0x0b27e72b3b4ed9ac5dc34955be9364ef2fb4c555b2a34ecdb74e857f9e474497) // fixed_comms[2].x
-                mstore(0x0960, 0x286abb225124a22492d43f96112979a25f55d7ccad640954879c3f5ee93a721d) // fixed_comms[2].y
-                mstore(0x0980, 0x1a42d528ea81841a73cedd0dd94d3ddb1d2e4dd8efdee5ced8a68c11e0a4d5a5) // fixed_comms[3].x
-                mstore(0x09a0, 0x0fbce153c2a181c22d5855c71f25147289007fc78fb6efc1cc393b996dd85b36) // fixed_comms[3].y
-                mstore(0x09c0, 0x1a42d528ea81841a73cedd0dd94d3ddb1d2e4dd8efdee5ced8a68c11e0a4d5a5) // fixed_comms[4].x
-                mstore(0x09e0, 0x0fbce153c2a181c22d5855c71f25147289007fc78fb6efc1cc393b996dd85b36) // fixed_comms[4].y
-                mstore(0x0a00, 0x1e1e269b696c315550d10be9385861fcc7be2efad0df0d2080e0dca4041aa436) // fixed_comms[5].x
-                mstore(0x0a20, 0x2328e594e3b70d576eeab0bef6596777b92b6c3fc01d561ff48a87a131e89831) // fixed_comms[5].y
-                mstore(0x0a40, 0x1e1e269b696c315550d10be9385861fcc7be2efad0df0d2080e0dca4041aa436) // fixed_comms[6].x
-                mstore(0x0a60, 0x2328e594e3b70d576eeab0bef6596777b92b6c3fc01d561ff48a87a131e89831) // fixed_comms[6].y
-                mstore(0x0a80, 0x1ca23b8abed1c5f1c099f7a57423c810f9664a2deed30d18917684e61c022a65) // fixed_comms[7].x
-                mstore(0x0aa0, 0x1bdd595d21546cceab3eec53bb6210209839c5c23ef9b7add411e701a82b1e9d) // fixed_comms[7].y
-                mstore(0x0ac0, 0x1ca23b8abed1c5f1c099f7a57423c810f9664a2deed30d18917684e61c022a65) // fixed_comms[8].x
-                mstore(0x0ae0, 0x1bdd595d21546cceab3eec53bb6210209839c5c23ef9b7add411e701a82b1e9d) // fixed_comms[8].y
-                mstore(0x0b00, 0x233d3f2f476771e20514ce0fb905fa31d2dbeed96cd6ff011969b2b043b008c6) // fixed_comms[9].x
-                mstore(0x0b20, 0x0bbb00a5e0e3f3c0e2c512315c963eb5e91ba74c829083defceb88d974f76ac1) // fixed_comms[9].y
+                mstore(0x0840, 0x2b0a093e4786634b47a712801b1be08d80a3bfaf971a50c6a6ffc34f88beb76a) // neg_s_g2_x_1
+                mstore(0x0860, 0x019b4e91a7331fd53d1a32a02b97b9a58fd74b68d99da0d35be424c13f9d2beb) // neg_s_g2_x_2
+                mstore(0x0880, 0x1012cf9b49fb68988f1df65875be8eae9d75bc564079bff6422facfb2e4f68ef) // neg_s_g2_y_1
+                mstore(0x08a0, 0x1df84692c227638c723c18b6412048c3dc1ee6f33176db1f8e24a5c02f84ccc5) // neg_s_g2_y_2
+                mstore(0x08c0, 0x11764783285e3701412d66a44facbf4f3c3e2ec49ded029dc612bd0c2bd2fa0e) // fixed_comms[0].x
+                mstore(0x08e0, 0x0ee21f9f27fc3c16405aba34705313a9e3fdf708617d306509802d7caba0ff91) // fixed_comms[0].y
+                mstore(0x0900, 0x150730611b6959cae65a363bf3b506c12954adf4a0ef2bee2671368014e1d1cd) // fixed_comms[1].x
+                mstore(0x0920, 0x12abbf41b21041d8300cce07240992a630b655a8c31ec1daa22eef3d92a95a8b) // fixed_comms[1].y
+                mstore(0x0940, 0x16bb99b64e297b934140c28f48452d39c7e243311dbee7449d79ebc27ed2adb3) // fixed_comms[2].x
+                mstore(0x0960, 0x1ac0a9b3343c02834b11fa435a22d0b56072c7cc6b7f91554fc1e1a85fd299f4) // fixed_comms[2].y
+                mstore(0x0980, 0x20c6c27b76cbb487382737e68b9827733ade82dfb4d4bda9fe83e3fb9bcb2e96) // fixed_comms[3].x
+                mstore(0x09a0, 0x156709541904976e2adeea2f1eb1e13df0be038fc02ef9a73fef937f0f132e54) // fixed_comms[3].y
+                mstore(0x09c0, 0x20c6c27b76cbb487382737e68b9827733ade82dfb4d4bda9fe83e3fb9bcb2e96) // fixed_comms[4].x
+                mstore(0x09e0, 0x156709541904976e2adeea2f1eb1e13df0be038fc02ef9a73fef937f0f132e54) // fixed_comms[4].y
+                mstore(0x0a00, 0x0c54de7aee51cdf0f050a6fea34f5cf997acc01de3d2ec1a1f2bdbf420225965) // fixed_comms[5].x
+                mstore(0x0a20, 0x1982c8261bb7be3c49fceb37e6cfde1952bd58757b832b15bb3b72059a18d9e8) // fixed_comms[5].y
+                mstore(0x0a40, 0x0c54de7aee51cdf0f050a6fea34f5cf997acc01de3d2ec1a1f2bdbf420225965) // fixed_comms[6].x
+                mstore(0x0a60, 0x1982c8261bb7be3c49fceb37e6cfde1952bd58757b832b15bb3b72059a18d9e8) // fixed_comms[6].y
+                mstore(0x0a80, 0x20281b4e64b782dac6fd42a946e318928bf271726e6bfb6ee508242cb681b445) // fixed_comms[7].x
+                mstore(0x0aa0, 0x2420438e93900a3cdeb516bd9ae41ca3cd3d3710880746f694397d410f636a30) // fixed_comms[7].y
+                mstore(0x0ac0, 0x20281b4e64b782dac6fd42a946e318928bf271726e6bfb6ee508242cb681b445) // fixed_comms[8].x
+                mstore(0x0ae0, 0x2420438e93900a3cdeb516bd9ae41ca3cd3d3710880746f694397d410f636a30) // fixed_comms[8].y
+                mstore(0x0b00, 0x03a575aca681f6c13521518f286242c7e795ae970da9d831681d81084aad39e7) // fixed_comms[9].x
+                mstore(0x0b20, 0x1cd261b86cfc4d8861cadf503a68003c4162272e02f6fd11b35f2ee9cb36afdf) // fixed_comms[9].y
                 mstore(0x0b40, 0x0000000000000000000000000000000000000000000000000000000000000000) // fixed_comms[10].x
                 mstore(0x0b60, 0x0000000000000000000000000000000000000000000000000000000000000000) // fixed_comms[10].y
                 mstore(0x0b80, 0x0000000000000000000000000000000000000000000000000000000000000000) // fixed_comms[11].x
                 mstore(0x0ba0, 0x0000000000000000000000000000000000000000000000000000000000000000) // fixed_comms[11].y
-                mstore(0x0bc0, 0x272d3247aaa9d63740dcfabc67c1148abf38db401e9ce6278bec43e0e9d17b8e) // permutation_comms[0].x
-                mstore(0x0be0, 0x2534e9fc9a18b160b9cd032848fee44c730517fcddc80a3c8383f137bd3c88d6) // permutation_comms[0].y
-                mstore(0x0c00, 0x08ab5aacb2ebe6951773f350fe70da7fecb0ad1ef11608a63c13ba3c5be2d433) // permutation_comms[1].x
-                mstore(0x0c20, 0x147e57d6e5523e2e74b76b306341501dec91403bce7ef87cbbe827f426bd1e22) // permutation_comms[1].y
-                mstore(0x0c40, 0x03fc7a305f6c0035f868a83b3d52350060276a80f9455dc98784f3689e35ea71) // permutation_comms[2].x
-                mstore(0x0c60, 0x17bdfc6a1648904d40bd47e7cd72a4929d00d4ef3f727e7c0d11a99f9ec7709c) // permutation_comms[2].y
-                mstore(0x0c80, 0x0e3fc911a666f3c4352cdde22879574154121d43b989a7ec2d1f449c1d5e5cd3) // permutation_comms[3].x
-                mstore(0x0ca0, 0x136e070d274e6ebf7397ec21333f394a24f09a55d470c84c1523e5341f5ec9a1) // permutation_comms[3].y
-                mstore(0x0cc0, 0x024229a368913613e74062b710728d44dcd25db02c4f62b03be3deb9e2c429d0) // permutation_comms[4].x
-                mstore(0x0ce0, 0x2eec937c9dcb4711691552ee5df287cd8ad9ed95bcc71c8f50a35ada1ad274b7) // permutation_comms[4].y
-                mstore(0x0d00, 0x2cd8143da48e0701bc6071d78fd100ae5b9835aa94e6eb45fd714945769f212c) // permutation_comms[5].x
-                mstore(0x0d20, 0x2399d0341519bcfb687334610d047f6382e657e59afe1a80a7eadab73bd1986b) // permutation_comms[5].y
-                mstore(0x0d40, 0x11f90b52ff18f5a3ac1ab7a195223ee8d9800077028c58a7f4c84ee9169829f1) // permutation_comms[6].x
-                mstore(0x0d60, 0x1529ce367452f098233b25edd12702eef018f0a035bf7463982e977c2b6f4c54) // permutation_comms[6].y
-                mstore(0x0d80, 0x2945ffe816369d92f582605ef1769d23a5bc5f49bac94802923a99557ee785b8) // permutation_comms[7].x
-                mstore(0x0da0, 0x08da22c666b7983eaad24e48fec2aada13217cdb2a5922aaadd6bb78babe8dc0) // permutation_comms[7].y
+                mstore(0x0bc0, 0x2a537d8a6b0f5a68fe8f801fc6be447d0fece37dc5937d6c37d1d094a916ebb6) // permutation_comms[0].x
+                mstore(0x0be0, 0x19fec2c7c990b3b6797ebbc3e367875a1fce94b22c292774444cb27d62fe709e) // permutation_comms[0].y
+                mstore(0x0c00, 0x14615228ddb02f0186eb6a1acd8cc19123889a170129049cb62a8d16059b7516) // permutation_comms[1].x
+                mstore(0x0c20, 0x012b79a9fdaa096c442a84f22bad9870c96438826768f382ace7dc8040a7b021) // permutation_comms[1].y
+                mstore(0x0c40, 0x05c8e3e2a7b6fde14eab5a10663e5070c1f8e6834866eeceadc623a9f0054c43) // permutation_comms[2].x
+                mstore(0x0c60, 0x1f731f1e62aea387c305896766e52584a25067ee675134c0ca70ae9757f25aa1) // permutation_comms[2].y
+                mstore(0x0c80, 0x11a8a1a70d2d54e8930b71816e585efb0cbceeaeb1ca1cb9782743f99f98fbcb) // permutation_comms[3].x
+                mstore(0x0ca0, 0x2d87b1e750a6b936cdc377b63b8854707273a4428dcb54c9f5de0bdc5a8050dd) // permutation_comms[3].y
+                mstore(0x0cc0, 0x08f939c689656acdab4be3e7c414cfaf1870f325a54069b0e52f3ca86777d3f6) // permutation_comms[4].x
+                mstore(0x0ce0, 0x0c01b662f679fef04ea4fd532f215573e3d98ac1cc9e1095fea3b33332f317b0) // permutation_comms[4].y
+                mstore(0x0d00, 0x2bea43ff6d57e18e2c1dce5e0b8dbaac2dbd3d163f56b2d920434e5d7a313614) // permutation_comms[5].x
+                mstore(0x0d20, 0x1075c5b05ca494bae66fc423cce824cbfc7fd6b8819038920f89a31b0213e877) // permutation_comms[5].y
+                mstore(0x0d40, 0x1a349e49dae2011b795ac8af7f7cbb6c47f1a2f9c3574185311b00ae13dafdd5) // permutation_comms[6].x
+                mstore(0x0d60, 0x0f681395c6ac4a1b1d6ea8dcbc9c503b61db006fa70dfd776e9be350c1199d27) // permutation_comms[6].y
+                mstore(0x0d80, 0x07e1d7a44ff8f7a9dfe4963b15361b4d5a459a9a68f7f0dda97c06004ad2cbca) // permutation_comms[7].x
+                mstore(0x0da0, 0x100279b21cc7221133b8fffe2c7f3e647f523a2b2b9374f1a5c68a8c3fe4d7fd) // permutation_comms[7].y
 
                 // Read accumulator from instances
                 if mload(HAS_ACCUMULATOR_MPTR) {
