@@ -1,0 +1,11 @@
+export {
+  type ChainConfig,
+  ConfigError,
+  type ConfigIssue,
+  type LayerZeroConfig,
+  type LocalLayerZeroStackConfig,
+  loadConfig,
+  parseConfig,
+  type RelayerConfig,
+} from "./load.js";
+export { configSchema, type RelayerConfigInput } from "./schema.js";

@@ -1,0 +1,159 @@
+import { getAddress, isAddress } from "viem";
+import { z } from "zod";
+
+const privateKey = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be a 0x-prefixed 32-byte hex private key");
+
+/** A secret given inline (local development) or as the name of an environment variable holding it. */
+const secret = z.union(
+  [privateKey, z.object({ env: z.string().min(1, "must name an environment variable") }).strict()],
+  {
+    errorMap: () => ({ message: 'must be a 0x-prefixed 32-byte hex private key or { "env": "VARIABLE" }' }),
+  },
+);
+
+const address = z
+  .string()
+  .refine((v) => isAddress(v, { strict: false }), "must be a 0x-prefixed 20-byte address")
+  .transform((v) => getAddress(v));
+
+const positiveInt = z.number().int().positive();
+
+export const chainSchema = z
+  .object({
+    /** Short name used in logs, metrics and the layerzero section (e.g. "hub", "spoke-base"). */
+    name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "must be lowercase letters, digits and dashes"),
+    chainId: positiveInt,
+    rpcUrl: z
+      .string()
+      .url()
+      .refine((u) => /^https?:\/\//.test(u), "must be an http(s) URL"),
+    /** Blocks built on top of a block before its logs are acted on (0 on local chains). */
+    confirmations: z.number().int().min(0),
+    /** First block to scan on a fresh store (the deployment block of the watched contracts). */
+    startBlock: z.number().int().min(0).default(0),
+    pollIntervalMs: positiveInt.default(1000),
+    maxBlockRange: positiveInt.default(1000),
+    reorgWindow: positiveInt.default(128),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.reorgWindow <= c.confirmations) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["reorgWindow"],
+        message: `must exceed confirmations (${c.confirmations})`,
+      });
+    }
+  });
+
+const storeSchema = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("memory") }).strict(),
+  z.object({ kind: z.literal("pglite"), dataDir: z.string().min(1) }).strict(),
+  z
+    .object({
+      kind: z.literal("postgres"),
+      url: z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL"),
+      maxConnections: positiveInt.optional(),
+    })
+    .strict(),
+]);
+
+const layerZeroStackSchema = z.union([
+  z
+    .object({
+      eid: positiveInt,
+      endpoint: address,
+      receiveUln302: address,
+      dvn: address,
+      executor: address,
+    })
+    .strict(),
+  /** The JSON written by contracts-evm/script/layerzero/DeployLocalLayerZero.s.sol. */
+  z.object({ stackFile: z.string().min(1) }).strict(),
+]);
+
+const layerZeroSchema = z.discriminatedUnion("mode", [
+  z
+    .object({
+      /** Local networks: this relayer is the DVN and the executor. */
+      mode: z.literal("local"),
+      /** The DVN signer; defaults to operatorKey. */
+      signerKey: secret.optional(),
+      concurrency: positiveInt.default(4),
+      maxAttempts: positiveInt.default(8),
+      pollIntervalMs: positiveInt.default(500),
+      chains: z.record(z.string(), layerZeroStackSchema),
+    })
+    .strict(),
+  z
+    .object({
+      /** Testnets and mainnets: LayerZero's DVNs and executors carry packets; this relayer does not. */
+      mode: z.literal("external"),
+    })
+    .strict(),
+]);
+
+export const configSchema = z
+  .object({
+    /** The node operator's account: sends every transaction the relayer makes. */
+    operatorKey: secret,
+    chains: z.array(chainSchema).min(1, "at least one chain is needed"),
+    store: storeSchema.default({ kind: "pglite", dataDir: ".zkvin/relayer/db" }),
+    http: z
+      .object({
+        host: z.string().min(1).default("127.0.0.1"),
+        port: z.number().int().min(0).max(65_535),
+      })
+      .strict()
+      .optional(),
+    log: z
+      .object({ level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info") })
+      .strict()
+      .default({ level: "info" }),
+    layerzero: layerZeroSchema.default({ mode: "external" }),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    const names = new Set<string>();
+    const ids = new Set<number>();
+    c.chains.forEach((chain, i) => {
+      if (names.has(chain.name))
+        ctx.addIssue({ code: "custom", path: ["chains", i, "name"], message: `duplicate chain name "${chain.name}"` });
+      if (ids.has(chain.chainId))
+        ctx.addIssue({ code: "custom", path: ["chains", i, "chainId"], message: `duplicate chainId ${chain.chainId}` });
+      names.add(chain.name);
+      ids.add(chain.chainId);
+    });
+    if (c.layerzero.mode === "local") {
+      const eids = new Map<number, string>();
+      for (const [name, stack] of Object.entries(c.layerzero.chains)) {
+        if (!names.has(name)) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["layerzero", "chains", name],
+            message: `no chain named "${name}" in chains`,
+          });
+        }
+        if ("eid" in stack) {
+          const other = eids.get(stack.eid);
+          if (other) {
+            ctx.addIssue({
+              code: "custom",
+              path: ["layerzero", "chains", name, "eid"],
+              message: `EID ${stack.eid} is also ${other}'s`,
+            });
+          }
+          eids.set(stack.eid, name);
+        }
+      }
+      if (Object.keys(c.layerzero.chains).length === 0) {
+        ctx.addIssue({ code: "custom", path: ["layerzero", "chains"], message: "local mode needs at least one chain" });
+      }
+    }
+  });
+
+export type LayerZeroStackInput = z.output<typeof layerZeroStackSchema>;
+
+/** The config file as written (before secrets and stack files are resolved). */
+export type RelayerConfigInput = z.input<typeof configSchema>;
+export type ParsedConfig = z.output<typeof configSchema>;

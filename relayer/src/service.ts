@@ -1,0 +1,264 @@
+import {
+  type Chain,
+  createPublicClient,
+  createWalletClient,
+  defineChain,
+  http,
+  nonceManager,
+  type PublicClient,
+} from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { ChainIdMismatchError, type WatcherStatus } from "./chain/watcher.js";
+import type { ChainConfig, RelayerConfig } from "./config/load.js";
+import { describeError } from "./errors.js";
+import { LayerZeroCarrier } from "./layerzero/carrier.js";
+import type { LayerZeroChain } from "./layerzero/types.js";
+import { type HealthReport, type OpsServer, startOpsServer } from "./ops/http.js";
+import { createLogger } from "./ops/logger.js";
+import { createMetrics } from "./ops/metrics.js";
+import { openStore } from "./store/index.js";
+import type { Store } from "./store/types.js";
+import type { Logger } from "./util/logger.js";
+
+export interface RelayerStatus {
+  chains: Array<{ name: string; chainId: number; head: bigint | null; error: string | null }>;
+  cursors: Array<{ chain: string; stream: string; block: bigint }>;
+  watchers: WatcherStatus[];
+  outbox: Array<{ kind: string; status: string; outcome: string | null; count: number }>;
+  layerzero: { mode: "local" | "external"; lastRoundAt: number | null; lastRoundError: string | null };
+}
+
+export interface Relayer {
+  readonly store: Store;
+  readonly carrier: LayerZeroCarrier | null;
+  /** The ops server's base URL (metrics, health, status), when configured. */
+  readonly opsUrl: string | null;
+  status(): Promise<RelayerStatus>;
+  health(): Promise<HealthReport>;
+  stop(): Promise<void>;
+}
+
+/** A watcher counts as stalled after this long without a successful poll. */
+const STALL_FLOOR_MS = 30_000;
+
+/**
+ * Starts everything the config asks for: the store, one RPC client per chain (checked against its
+ * chain id), the LayerZero carrier in local mode, and the ops server. Fails before starting anything
+ * long-running when a chain or the carrier's roles are wrong; stops what it started when it fails.
+ */
+export async function startRelayer(params: { config: RelayerConfig; logger?: Logger }): Promise<Relayer> {
+  const { config } = params;
+  const logger = params.logger ?? createLogger({ level: config.log.level });
+  const store = await openStore(config.store);
+  let carrier: LayerZeroCarrier | null = null;
+  let ops: OpsServer | null = null;
+  // Assigned once everything runs; the ops server answers "starting" until then.
+  let relayer: Relayer | undefined;
+  try {
+    const clients = new Map(config.chains.map((c) => [c.name, clientFor(c)]));
+    await Promise.all(
+      config.chains.map(async (c) => {
+        const actual = await clients.get(c.name)!.public.getChainId();
+        if (actual !== c.chainId) throw new ChainIdMismatchError(c.chainId, actual);
+      }),
+    );
+    const operator = privateKeyToAccount(config.operatorKey, { nonceManager });
+
+    if (config.layerzero.mode === "local") {
+      const lz = config.layerzero;
+      const chains: LayerZeroChain[] = Object.entries(lz.chains).map(([name, stack]) => {
+        const chain = config.chains.find((c) => c.name === name)!;
+        const client = clients.get(name)!;
+        return {
+          name,
+          chainId: chain.chainId,
+          eid: stack.eid,
+          publicClient: client.public,
+          walletClient: createWalletClient({ chain: client.chain, account: operator, transport: client.transport }),
+          endpoint: stack.endpoint,
+          receiveUln302: stack.receiveUln302,
+          dvn: stack.dvn,
+          executor: stack.executor,
+          confirmations: chain.confirmations,
+          startBlock: chain.startBlock,
+          pollIntervalMs: chain.pollIntervalMs,
+          maxBlockRange: chain.maxBlockRange,
+          reorgWindow: chain.reorgWindow,
+        };
+      });
+      const chainNames = new Map(config.chains.map((c) => [c.chainId, c.name]));
+      const eidNames = new Map(chains.map((c) => [c.eid, c.name]));
+      const metrics = createMetrics({ watchers: () => carrier?.status().watchers ?? [], store, chainNames, eidNames });
+      carrier = new LayerZeroCarrier({
+        chains,
+        store,
+        signer: privateKeyToAccount(lz.signerKey),
+        concurrency: lz.concurrency,
+        maxAttempts: lz.maxAttempts,
+        pollIntervalMs: lz.pollIntervalMs,
+        logger,
+        observer: metrics.carrierObserver,
+      });
+      await carrier.start();
+      ops = await startOps({ config, registry: metrics.registry, relayer: () => relayer });
+    } else {
+      const metrics = createMetrics({ watchers: () => [], store, chainNames: new Map(), eidNames: new Map() });
+      ops = await startOps({ config, registry: metrics.registry, relayer: () => relayer });
+    }
+
+    relayer = {
+      store,
+      carrier,
+      opsUrl: ops?.url ?? null,
+      status: () => relayerStatus({ config, store, carrier, clients }),
+      health: () => relayerHealth({ config, store, carrier }),
+      async stop() {
+        await carrier?.stop();
+        await ops?.close();
+        await store.close();
+        logger.info({}, "relayer stopped");
+      },
+    };
+    logger.info(
+      { chains: config.chains.map((c) => c.name), layerzero: config.layerzero.mode, ops: ops?.url ?? null },
+      "relayer started",
+    );
+    return relayer;
+  } catch (error) {
+    await carrier?.stop().catch(() => {});
+    await ops?.close().catch(() => {});
+    await store.close().catch(() => {});
+    throw error;
+  }
+}
+
+interface ChainClient {
+  chain: Chain;
+  transport: ReturnType<typeof http>;
+  public: PublicClient;
+}
+
+function clientFor(c: ChainConfig): ChainClient {
+  const chain = defineChain({
+    id: c.chainId,
+    name: c.name,
+    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+    rpcUrls: { default: { http: [c.rpcUrl] } },
+  });
+  const transport = http(c.rpcUrl, { retryCount: 3, retryDelay: 200, timeout: 15_000 });
+  const pollingInterval = Math.min(c.pollIntervalMs, 1000);
+  return {
+    chain,
+    transport,
+    public: createPublicClient({ chain, transport, cacheTime: 0, pollingInterval }) as PublicClient,
+  };
+}
+
+async function startOps(params: {
+  config: RelayerConfig;
+  registry: ReturnType<typeof createMetrics>["registry"];
+  relayer: () => Relayer | undefined;
+}): Promise<OpsServer | null> {
+  if (!params.config.http) return null;
+  const unavailable = async (): Promise<never> => {
+    throw new Error("relayer is starting");
+  };
+  return startOpsServer({
+    host: params.config.http.host,
+    port: params.config.http.port,
+    registry: params.registry,
+    health: () => params.relayer()?.health() ?? unavailable(),
+    status: () => params.relayer()?.status() ?? unavailable(),
+  });
+}
+
+async function relayerStatus(params: {
+  config: RelayerConfig;
+  store: Store;
+  carrier: LayerZeroCarrier | null;
+  clients: Map<string, ChainClient>;
+}): Promise<RelayerStatus> {
+  const names = new Map(params.config.chains.map((c) => [c.chainId, c.name]));
+  const chains = await Promise.all(
+    params.config.chains.map(async (c) => {
+      try {
+        return {
+          name: c.name,
+          chainId: c.chainId,
+          head: await params.clients.get(c.name)!.public.getBlockNumber(),
+          error: null,
+        };
+      } catch (error) {
+        return { name: c.name, chainId: c.chainId, head: null, error: describeError(error) };
+      }
+    }),
+  );
+  const carrierStatus = params.carrier?.status();
+  return {
+    chains,
+    cursors: (await params.store.listCursors()).map((c) => ({
+      chain: names.get(c.chainId) ?? String(c.chainId),
+      stream: c.stream,
+      block: c.number,
+    })),
+    watchers: carrierStatus?.watchers ?? [],
+    outbox: await params.store.countByStatus(),
+    layerzero: {
+      mode: params.config.layerzero.mode,
+      lastRoundAt: carrierStatus?.lastRoundAt ?? null,
+      lastRoundError: carrierStatus?.lastRoundError ?? null,
+    },
+  };
+}
+
+async function relayerHealth(params: {
+  config: RelayerConfig;
+  store: Store;
+  carrier: LayerZeroCarrier | null;
+}): Promise<HealthReport> {
+  const checks: HealthReport["checks"] = [];
+  try {
+    await params.store.ping();
+    checks.push({ name: "store", healthy: true, detail: params.store.backend });
+  } catch (error) {
+    checks.push({ name: "store", healthy: false, detail: describeError(error) });
+  }
+  const carrier = params.carrier?.status();
+  if (carrier) {
+    for (const w of carrier.watchers) {
+      const chain = params.config.chains.find((c) => c.chainId === w.chainId);
+      const stallMs = Math.max(STALL_FLOOR_MS, 10 * (chain?.pollIntervalMs ?? 1000));
+      const fresh = w.lastSuccessAt !== null && Date.now() - w.lastSuccessAt <= stallMs;
+      checks.push({
+        name: `watcher:${chain?.name ?? w.chainId}:${w.stream}`,
+        healthy: w.state === "running" && fresh,
+        detail:
+          w.state !== "running"
+            ? `${w.state}: ${w.lastError ?? ""}`
+            : fresh
+              ? `cursor ${w.cursor}`
+              : `no successful poll for ${stallMs} ms (${w.lastError ?? "starting"})`,
+      });
+    }
+    checks.push({
+      name: "layerzero:delivery",
+      healthy: carrier.lastRoundError === null,
+      detail: carrier.lastRoundError ?? "ok",
+    });
+  }
+  return { healthy: checks.every((c) => c.healthy), checks };
+}
+
+/**
+ * The status a stopped relayer left behind, read straight from its store and the chains (used by the
+ * CLI when no running relayer answers on its ops port).
+ */
+export async function readStoredStatus(config: RelayerConfig): Promise<RelayerStatus> {
+  const store = await openStore(config.store);
+  try {
+    const clients = new Map(config.chains.map((c) => [c.name, clientFor(c)]));
+    return await relayerStatus({ config, store, carrier: null, clients });
+  } finally {
+    await store.close();
+  }
+}
