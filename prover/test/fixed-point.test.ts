@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { FIELD_MODULUS, dequantize, quantize, signedToWord, wordToSigned } from "../src/fixed-point.js";
+import { dequantize, FIELD_MODULUS, quantize, signedToWord, wordToSigned } from "../src/fixed-point.js";
 
 describe("fixed point", () => {
   it("rounds half away from zero like EZKL", () => {

@@ -23,11 +23,15 @@ export async function redisUrl(): Promise<string> {
 }
 
 export function samples(model: string): { inputs: number[][]; onnxOutputs: number[][] } {
-  return JSON.parse(readFileSync(path.join(modelsDir, model, "samples.json"), "utf8")) as { inputs: number[][]; onnxOutputs: number[][] };
+  return JSON.parse(readFileSync(path.join(modelsDir, model, "samples.json"), "utf8")) as {
+    inputs: number[][];
+    onnxOutputs: number[][];
+  };
 }
 
 export function calibration(model: string): number[][] {
-  return (JSON.parse(readFileSync(path.join(modelsDir, model, "calibration.json"), "utf8")) as { rows: number[][] }).rows;
+  return (JSON.parse(readFileSync(path.join(modelsDir, model, "calibration.json"), "utf8")) as { rows: number[][] })
+    .rows;
 }
 
 export function compileBenchmark(model: string, batchSize = 1, solidityVerifier = false): Promise<CompiledModel> {

@@ -36,18 +36,27 @@ describe("EzklProofSystem", () => {
     const s = samples("linear_regression");
     const { inputsFixed } = validateInputs(model.manifest, { inputs: [s.inputs[0]!] });
     const stages: string[] = [];
-    const out = await system.prove({ artifactDir: model.artifactDir, inputsFixed, verify: true, onProgress: (st) => stages.push(st) });
+    const out = await system.prove({
+      artifactDir: model.artifactDir,
+      inputsFixed,
+      verify: true,
+      onProgress: (st) => stages.push(st),
+    });
     expect(stages).toEqual(["witness", "prove", "verify"]);
     expect(out.verified).toBe(true);
     expect(out.instances).toHaveLength(5);
     expect(out.instances.slice(0, 4).map(wordToSigned)).toEqual(inputsFixed[0]!.map(BigInt));
     expect(wordToSigned(out.instances[4]!)).toBe(BigInt(out.outputsFixed[0]![0]!));
     expect(out.outputs[0]![0]).toBeCloseTo(s.onnxOutputs[0]![0]!, 2);
-    expect(await system.verify({ artifactDir: model.artifactDir, proof: out.proof, instances: out.instances })).toBe(true);
+    expect(await system.verify({ artifactDir: model.artifactDir, proof: out.proof, instances: out.instances })).toBe(
+      true,
+    );
     for (const index of [0, 4]) {
       const tampered = [...out.instances];
       tampered[index] = `0x${(BigInt(tampered[index]!) ^ 1n).toString(16).padStart(64, "0")}` as Hex;
-      expect(await system.verify({ artifactDir: model.artifactDir, proof: out.proof, instances: tampered })).toBe(false);
+      expect(await system.verify({ artifactDir: model.artifactDir, proof: out.proof, instances: tampered })).toBe(
+        false,
+      );
     }
     const vka = JSON.parse(await readFile(path.join(model.artifactDir, "vka.json"), "utf8")) as { words: Hex[] };
     expect(system.calldata({ proof: out.proof, instances: out.instances, vka: vka.words })).toBe(out.calldata);
@@ -58,9 +67,9 @@ describe("EzklProofSystem", () => {
       constructor: InvalidInputError,
       field: "inputsFixed[0]",
     });
-    await expect(system.prove({ artifactDir: path.join(modelsDir, "linear_regression"), inputsFixed: [["1", "2", "3", "4"]] })).rejects.toBeInstanceOf(
-      ArtifactError,
-    );
+    await expect(
+      system.prove({ artifactDir: path.join(modelsDir, "linear_regression"), inputsFixed: [["1", "2", "3", "4"]] }),
+    ).rejects.toBeInstanceOf(ArtifactError);
     const ping = await system.proc().request<{ pid: number }>("ping", {});
     expect(ping.pid).toBe(system.proc().pid);
   });

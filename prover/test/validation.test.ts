@@ -7,7 +7,9 @@ import { manifestSchema } from "../src/manifest.js";
 import { validateInputs } from "../src/validation.js";
 import { fixturesDir, samples } from "./helpers.js";
 
-const manifest = manifestSchema.parse(JSON.parse(readFileSync(path.join(fixturesDir, "linear_regression_b4", "manifest.json"), "utf8")));
+const manifest = manifestSchema.parse(
+  JSON.parse(readFileSync(path.join(fixturesDir, "linear_regression_b4", "manifest.json"), "utf8")),
+);
 const row = samples("linear_regression").inputs[0]!;
 
 function fieldOf(fn: () => unknown): string | undefined {

@@ -41,14 +41,27 @@ interface Group {
 export class InferenceBatcher {
   private readonly groups = new Map<string, Group>();
   private readonly inFlight = new Set<Promise<void>>();
+  private readonly admitting = new Set<Promise<unknown>>();
   private closed = false;
 
   constructor(
     private readonly params: { client: ProverClient; store: ArtifactStore; windowMs?: number; verify?: boolean },
   ) {}
 
-  async submit(request: InferenceRequest): Promise<InferenceResult> {
-    if (this.closed) throw new InvalidInputError("the batcher is closed", { field: "batcher" });
+  submit(request: InferenceRequest): Promise<InferenceResult> {
+    if (this.closed) return Promise.reject(new InvalidInputError("the batcher is closed", { field: "batcher" }));
+    // close() waits for requests still being admitted (manifest lookup), so none is left behind.
+    const admitted = this.admit(request);
+    const settled = admitted.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.admitting.add(settled);
+    void settled.finally(() => this.admitting.delete(settled));
+    return admitted.then((wait) => wait());
+  }
+
+  private async admit(request: InferenceRequest): Promise<() => Promise<InferenceResult>> {
     const manifest = await this.params.store.manifest(request.artifactId);
     const { inputsFixed } = validateInputs(manifest, {
       inputs: request.input === undefined ? undefined : [request.input],
@@ -70,12 +83,13 @@ export class InferenceBatcher {
         value: request.requestId,
       });
     }
-    return new Promise<InferenceResult>((resolve, reject) => {
+    const result = new Promise<InferenceResult>((resolve, reject) => {
       const g = group;
       g.items.push({ requestId: request.requestId, row: inputsFixed[0]!, resolve, reject });
       if (g.items.length >= g.batchSize) this.dispatch(request.artifactId);
       else g.timer ??= setTimeout(() => this.dispatch(request.artifactId), this.params.windowMs ?? 250);
     });
+    return () => result;
   }
 
   private dispatch(artifactId: string): void {
@@ -117,6 +131,7 @@ export class InferenceBatcher {
   /** Stops taking requests, sends what waits, and resolves once every batch has its answer. */
   async close(): Promise<void> {
     this.closed = true;
+    await Promise.all([...this.admitting]);
     this.flush();
     await Promise.allSettled([...this.inFlight]);
   }
