@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+
 /// @notice Epochs of `length` blocks counted from `anchorBlock` (epoch `anchorEpoch`); before the anchor,
 /// the previous length applies from `prevAnchorBlock`. A length change therefore takes effect at the next
 /// epoch boundary, and epoch numbers never jump or go back.
@@ -34,12 +36,13 @@ library EpochMath {
         });
     }
 
+    /// @dev Reverts (SafeCast) rather than wrap once epoch numbers pass 2^32, which takes 2^32 epochs.
     function epochAt(EpochSchedule memory s, uint256 blockNumber) internal pure returns (uint32) {
         if (blockNumber >= s.anchorBlock) {
-            return uint32(s.anchorEpoch + (blockNumber - s.anchorBlock) / s.length);
+            return SafeCast.toUint32(s.anchorEpoch + (blockNumber - s.anchorBlock) / s.length);
         }
         if (blockNumber < s.prevAnchorBlock) return s.prevAnchorEpoch;
-        return uint32(s.prevAnchorEpoch + (blockNumber - s.prevAnchorBlock) / s.prevLength);
+        return SafeCast.toUint32(s.prevAnchorEpoch + (blockNumber - s.prevAnchorBlock) / s.prevLength);
     }
 
     /// @notice First block of `epoch` (epochs before the previous anchor report the previous anchor).
