@@ -44,3 +44,18 @@ def test_hashed_layouts(compiled) -> None:
         assert [word_to_field(w) for w in result.instances] == expected, (input_vis, output_vis)
         layout = prover.manifest["instances"]["layout"]
         assert sum(e["length"] for e in layout) == len(result.instances)
+
+
+def test_calldata_is_ezkls_encoding(compiled, tmp_path) -> None:
+    from zkvin_prover.evm_abi import encode_verify_proof
+
+    prover = Prover(compiled("linear_regression", batch_size=4))
+    prover.witness(prover.pad(prover.fixed_rows(inputs=SAMPLES[:4])), tmp_path)
+    doc = prover.prove_witness(tmp_path)
+    instances = ["0x%064x" % le_hex_to_field(h) for h in doc["instances"][0]]
+    ezkl_calldata = "0x" + bytes(ezkl.encode_evm_calldata(proof=str(tmp_path / "proof.json"), calldata=str(tmp_path / "cd.bin"), vka_path=prover.path("vka"))).hex()
+    assert prover.calldata(doc["hex_proof"], instances, with_vka=True) == ezkl_calldata
+    single = "0x" + bytes(ezkl.encode_evm_calldata(proof=str(tmp_path / "proof.json"), calldata=str(tmp_path / "cd2.bin"))).hex()
+    # EZKL appends one stray zero word to the per-model verifier's calldata; the rest is the same.
+    ours = encode_verify_proof(doc["hex_proof"], instances)
+    assert single == ours + "00" * 32

@@ -19,7 +19,9 @@ from typing import Any
 from .compile import FILES, check_artifacts
 from .errors import ArtifactError, EzklError, InvalidInputError
 from .fixed_point import dequantize, field_to_int, field_to_word, le_hex_to_field, word_to_field
+from .evm_abi import encode_verify_proof
 from .srs import resolve_srs
+from .vka import read_vka
 
 Progress = Callable[[str], None]
 
@@ -70,6 +72,7 @@ class Prover:
         self.output_scale: int = self.manifest["outputs"][0]["scale"]
         self.range_min: list[float] = inp["range"]["min"]
         self.range_max: list[float] = inp["range"]["max"]
+        self._vka_words: list[str] | None = None
 
     def path(self, role: str) -> str:
         return str(self.dir / self.manifest["files"][role]["path"])
@@ -182,16 +185,16 @@ class Prover:
             path.write_text(json.dumps(doc))
             return self.verify_file(path)
 
-    def calldata(self, proof_path: Path, with_vka: bool) -> str | None:
-        import ezkl
-
-        if with_vka and "vka" not in self.manifest["files"]:
+    def calldata(self, proof: str, instances: list[str], with_vka: bool) -> str | None:
+        if with_vka:
+            if "vka" not in self.manifest["files"]:
+                return None
+            if self._vka_words is None:
+                self._vka_words = read_vka(self.path("vka"))
+            return encode_verify_proof(proof, instances, self._vka_words)
+        if "solidityVerifier" not in self.manifest["files"]:
             return None
-        if not with_vka and "solidityVerifier" not in self.manifest["files"]:
-            return None
-        out = proof_path.parent / ("calldata-vka.bin" if with_vka else "calldata.bin")
-        raw = ezkl.encode_evm_calldata(proof=str(proof_path), calldata=str(out), vka_path=self.path("vka") if with_vka else None)
-        return "0x" + bytes(raw).hex()
+        return encode_verify_proof(proof, instances)
 
     def prove(
         self,
@@ -224,11 +227,11 @@ class Prover:
                 timings["verify"] = time.perf_counter() - t0
                 if not verified:
                     raise EzklError("the proof just made does not verify", field="proof")
-            t0 = time.perf_counter()
-            calldata = self.calldata(work / "proof.json", with_vka=True)
-            verifier_calldata = self.calldata(work / "proof.json", with_vka=False)
-            timings["calldata"] = time.perf_counter() - t0
         instances = [field_to_word(le_hex_to_field(h)) for h in proof_doc["instances"][0]]
+        t0 = time.perf_counter()
+        calldata = self.calldata(proof_doc["hex_proof"], instances, with_vka=True)
+        verifier_calldata = self.calldata(proof_doc["hex_proof"], instances, with_vka=False)
+        timings["calldata"] = time.perf_counter() - t0
         outputs_fixed = self._decode_outputs(witness)
         return ProofResult(
             proof=proof_doc["hex_proof"],
