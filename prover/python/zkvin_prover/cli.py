@@ -107,6 +107,12 @@ def cmd_srs(args: argparse.Namespace) -> dict[str, Any]:
     return {**describe(info), "points": g2_words(info.path)}
 
 
+def cmd_bench(args: argparse.Namespace) -> dict[str, Any]:
+    from .bench import bare_ezkl
+
+    return bare_ezkl(args.artifact_dir, json.loads(args.inputs_fixed), args.repeat)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="zkvin_prover")
     sub = parser.add_subparsers(dest="cmd", required=True)
@@ -146,6 +152,11 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--srs-sha256")
     s.add_argument("--logrows", type=int, default=9, help="size of the development SRS to show")
 
+    bb = sub.add_parser("bench", help="bare EZKL witness/prove/verify timings for one artifact")
+    bb.add_argument("--artifact-dir", required=True)
+    bb.add_argument("--inputs-fixed", required=True, help="JSON rows of fixed-point integers (strings)")
+    bb.add_argument("--repeat", type=int, default=5)
+
     args = parser.parse_args(argv)
     warnings.filterwarnings("ignore", category=FutureWarning)
     if args.cmd == "worker":
@@ -158,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     os.dup2(2, 1)
     out = os.fdopen(result_fd, "w")
     try:
-        handler = {"compile": cmd_compile, "build-models": cmd_build_models, "fixtures": cmd_fixtures, "srs": cmd_srs}[args.cmd]
+        handler = {"compile": cmd_compile, "build-models": cmd_build_models, "fixtures": cmd_fixtures, "srs": cmd_srs, "bench": cmd_bench}[args.cmd]
         out.write(json.dumps(handler(args)) + "\n")
         return 0
     except ProverError as exc:

@@ -6,12 +6,15 @@ the prover encodes both itself (tests compare with EZKL and with viem)."""
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from .keccak import keccak256
 
 REUSABLE_SIGNATURE = "verifyProof(bytes,uint256[],bytes32[])"
 MODEL_SIGNATURE = "verifyProof(bytes,uint256[])"
 
 
+@lru_cache(maxsize=4)
 def selector(signature: str) -> bytes:
     return keccak256(signature.encode())[:4]
 

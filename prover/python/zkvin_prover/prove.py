@@ -143,7 +143,8 @@ class Prover:
         # v / 2^scale is exact in f64 for |v| < 2^53, so EZKL re-quantises to the same integers.
         data.write_text(json.dumps({"input_data": [[dequantize(v, self.input_scale) for row in fixed for v in row]]}))
         try:
-            return ezkl.gen_witness(data=str(data), model=self.path("compiledCircuit"), output=str(workdir / "witness.json"), vk_path=self.path("verifyingKey"), srs_path=self.srs_path)
+            # No vk/SRS: only polycommit visibility (never compiled here) commits inputs in the witness.
+            return ezkl.gen_witness(data=str(data), model=self.path("compiledCircuit"), output=str(workdir / "witness.json"))
         except Exception as exc:
             raise EzklError(f"witness generation failed: {exc}", field="inputs") from exc
 

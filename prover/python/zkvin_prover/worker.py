@@ -5,10 +5,11 @@ Protocol: one JSON object per line on stdin, one per line on the process's origi
 native code prints to file descriptor 1, so at start-up the protocol keeps a duplicate of fd 1 and
 points fd 1 at stderr: nothing but protocol lines reaches the parent on stdout.
 
-Requests:  {"id": str, "op": "ping" | "prove" | "verify" | "check" | "device", ...}
+Requests:  {"id": str, "op": "ping" | "prove" | "verify" | "check" | "device" | "bare", ...}
   prove:   {"artifactDir", "inputs" | "inputsFixed", "verify"?: bool}
   verify:  {"artifactDir", "proof": "0x..", "instances": ["0x..", ...]}
   check:   {"artifactDir"} -> the manifest after checking every file's hash
+  bare:    {"artifactDir", "inputsFixed"} -> timings of plain EZKL calls (for the benchmark)
 Replies:   {"id", "ok": true, "result": {...}} | {"id", "ok": false, "error": {"code", "message", "field", "value"}}
 Progress:  {"id", "progress": "witness" | "prove" | "verify"} before each stage of a prove.
 """
@@ -61,6 +62,10 @@ class Session:
                 progress=lambda stage: self.send({"id": rid, "progress": stage}),
             )
             return result.to_dict()
+        if op == "bare":
+            from .bench import bare_once
+
+            return bare_once(self.prover(req.get("artifactDir")), req.get("inputsFixed") or [], verify=bool(req.get("verify", True)))
         if op == "verify":
             proof, instances = req.get("proof"), req.get("instances")
             if not isinstance(proof, str) or not isinstance(instances, list):

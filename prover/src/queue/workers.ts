@@ -103,6 +103,7 @@ export async function startProverWorkers(options: ProverWorkersOptions): Promise
   const dead = new Queue<DeadLetter>(deadLetterQueueName(queueName), { connection: redis });
   const workerRedis = makeRedis(options.connection);
 
+  const verified = new Set<string>();
   const progress = (job: Job<ProveJobData>, stage: ProgressStage) =>
     job.updateProgress({ stage, attempt: job.attemptsMade + 1, at: Date.now() }).catch(() => undefined);
 
@@ -110,7 +111,11 @@ export async function startProverWorkers(options: ProverWorkersOptions): Promise
     const started = Date.now();
     const data = job.data;
     const artifactDir = await options.store.resolve(data.artifactId);
-    if (job.attemptsMade === 0) await options.store.verify(data.artifactId);
+    // Every file's hash is checked once per worker process (and again by the proving process).
+    if (!verified.has(data.artifactId)) {
+      await options.store.verify(data.artifactId);
+      verified.add(data.artifactId);
+    }
     const proc = await pool.acquire();
     const timeoutMs = data.timeoutMs ?? options.jobTimeoutMs ?? 600_000;
     let timedOut = false;
@@ -119,7 +124,8 @@ export async function startProverWorkers(options: ProverWorkersOptions): Promise
       proc.kill();
     }, timeoutMs);
     try {
-      await progress(job, "started");
+      // Progress is reported without waiting for Redis: it must not add to the proof's latency.
+      void progress(job, "started");
       const out = await proc.request<ProofOutput>(
         "prove",
         { artifactDir, inputsFixed: data.inputsFixed, verify: data.verify },
@@ -127,7 +133,7 @@ export async function startProverWorkers(options: ProverWorkersOptions): Promise
           void progress(job, stage as ProgressStage);
         },
       );
-      await progress(job, "done");
+      void progress(job, "done");
       return {
         ...out,
         jobId: job.id ?? "",
