@@ -124,3 +124,22 @@ def test_compiling_twice_reuses_the_artifact(compiled, store: Path) -> None:
         store,
     )
     assert again == first and (again / "pk.key").stat().st_mtime_ns == mtime
+
+
+def test_production_srs_compiles_proves_and_is_not_marked_insecure(tmp_path: Path) -> None:
+    import ezkl
+
+    # A stand-in ceremony file (random secret, generated here) of the circuit's size.
+    srs_file = tmp_path / "ceremony-k9.srs"
+    ezkl.gen_srs(str(srs_file), 9)
+    spec = {"kind": "production", "path": str(srs_file), "sha256": sha256_file(srs_file)}
+    rows = np.asarray(json.loads((MODELS / "linear_regression" / "calibration.json").read_text())["rows"])
+    art = compile_model(MODELS / "linear_regression" / "model.onnx", rows, CompileOptions(name="lr_prod", srs=spec, solidity_verifier=False), tmp_path / "store")
+    prover = Prover(art)
+    assert prover.manifest["srs"]["kind"] == "production" and prover.manifest["srs"]["insecure"] is False
+    assert "warnings" not in prover.manifest
+    result = prover.prove(inputs=[SAMPLE], verify=True)
+    assert result.verified is True
+    with pytest.raises(SrsError) as err:
+        compile_model(MODELS / "linear_regression" / "model.onnx", rows, CompileOptions(name="lr_prod", srs={**spec, "sha256": "ab" * 32}), tmp_path / "store")
+    assert err.value.field == "srs.sha256"
