@@ -51,3 +51,10 @@ def test_proof_verifies_and_binds_input_and_output(name: str, compiled) -> None:
         tampered = list(result.instances)
         tampered[index] = _tweak(tampered[index])
         assert prover.verify(result.proof, tampered) is False, f"{name}: changed instance {index} still verifies"
+    # The same value plus the field modulus is not a canonical instance: refused, as on chain.
+    from zkvin_prover.fixed_point import FIELD_MODULUS
+
+    aliased = list(result.instances)
+    aliased[first_output] = "0x%064x" % (int(aliased[first_output], 16) + FIELD_MODULUS)
+    assert prover.verify(result.proof, aliased) is False
+    assert prover.verify(result.proof, result.instances[:-1]) is False

@@ -18,7 +18,7 @@ from typing import Any
 
 from .compile import FILES, check_artifacts
 from .errors import ArtifactError, EzklError, InvalidInputError
-from .fixed_point import dequantize, field_to_int, field_to_word, le_hex_to_field, word_to_field
+from .fixed_point import FIELD_MODULUS, dequantize, field_to_int, field_to_word, le_hex_to_field, word_to_field
 from .evm_abi import encode_verify_proof
 from .srs import resolve_srs
 from .vka import read_vka
@@ -168,10 +168,17 @@ class Prover:
 
     def verify(self, proof_hex: str, instances: list[str]) -> bool:
         """Verifies a proof given as the EVM would see it: proof bytes and big-endian instance words."""
-        proof_bytes = bytes.fromhex(proof_hex.removeprefix("0x"))
+        try:
+            proof_bytes = bytes.fromhex(proof_hex.removeprefix("0x"))
+            fields = [word_to_field(w) for w in instances]
+        except ValueError:
+            return False
+        # The EVM verifiers reject a non-canonical instance (>= p); so does this.
+        if any(not 0 <= f < FIELD_MODULUS for f in fields) or len(fields) != self.manifest["instances"]["count"]:
+            return False
         doc = {
             "protocol": None,
-            "instances": [[f.to_bytes(32, "little").hex() for f in (word_to_field(w) for w in instances)]],
+            "instances": [[f.to_bytes(32, "little").hex() for f in fields]],
             "proof": list(proof_bytes),
             "hex_proof": "0x" + proof_bytes.hex(),
             "transcript_type": "EVM",
