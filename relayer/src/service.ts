@@ -40,6 +40,8 @@ export interface Relayer {
 
 /** A watcher counts as stalled after this long without a successful poll. */
 const STALL_FLOOR_MS = 30_000;
+/** A watcher whose polls failed this many times in a row is reported unhealthy at once. */
+const FAILING_POLLS = 3;
 
 /**
  * Starts everything the config asks for: the store, one RPC client per chain (checked against its
@@ -229,15 +231,15 @@ async function relayerHealth(params: {
       const chain = params.config.chains.find((c) => c.chainId === w.chainId);
       const stallMs = Math.max(STALL_FLOOR_MS, 10 * (chain?.pollIntervalMs ?? 1000));
       const fresh = w.lastSuccessAt !== null && Date.now() - w.lastSuccessAt <= stallMs;
+      const failing = w.consecutiveFailures >= FAILING_POLLS;
+      let detail = `cursor ${w.cursor}`;
+      if (w.state !== "running") detail = `${w.state}: ${w.lastError ?? ""}`;
+      else if (failing) detail = `${w.consecutiveFailures} polls failed in a row: ${w.lastError}`;
+      else if (!fresh) detail = `no successful poll for ${stallMs} ms (${w.lastError ?? "starting"})`;
       checks.push({
         name: `watcher:${chain?.name ?? w.chainId}:${w.stream}`,
-        healthy: w.state === "running" && fresh,
-        detail:
-          w.state !== "running"
-            ? `${w.state}: ${w.lastError ?? ""}`
-            : fresh
-              ? `cursor ${w.cursor}`
-              : `no successful poll for ${stallMs} ms (${w.lastError ?? "starting"})`,
+        healthy: w.state === "running" && fresh && !failing,
+        detail,
       });
     }
     checks.push({

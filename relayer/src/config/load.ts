@@ -93,7 +93,7 @@ export async function parseConfig(params: {
   env?: NodeJS.ProcessEnv;
 }): Promise<RelayerConfig> {
   const parsed = configSchema.safeParse(params.json);
-  if (!parsed.success) throw new ConfigError(params.source, parsed.error.issues.map(toIssue));
+  if (!parsed.success) throw new ConfigError(params.source, parsed.error.issues.flatMap(toIssues));
   const c = parsed.data;
   const env = params.env ?? process.env;
   const issues: ConfigIssue[] = [];
@@ -178,9 +178,17 @@ async function resolveStack(params: {
   }
 }
 
-function toIssue(issue: ZodIssue): ConfigIssue {
+/**
+ * Zod reports a failed union as one "Invalid input"; the branch that came closest (fewest issues)
+ * says what is actually wrong, so its issues are reported instead.
+ */
+function toIssues(issue: ZodIssue): ConfigIssue[] {
+  if (issue.code === "invalid_union" && issue.unionErrors.length > 0) {
+    const closest = [...issue.unionErrors].sort((x, y) => x.issues.length - y.issues.length)[0]!;
+    return closest.issues.flatMap(toIssues);
+  }
   const p = issue.path
     .map((part, i) => (typeof part === "number" ? `[${part}]` : i === 0 ? part : `.${part}`))
     .join("");
-  return { path: p || "(root)", message: issue.message };
+  return [{ path: p || "(root)", message: issue.message }];
 }

@@ -67,7 +67,8 @@ export interface Anvil {
   /** anvil_* methods: mine, snapshot, revert. */
   testClient: TestClient<"anvil", Transport, Chain>;
   wallet(keyIndex?: number): WalletClient<Transport, Chain, Account>;
-  stop(): Promise<void>;
+  /** SIGTERM by default; SIGKILL emulates a crashed node (connections refused at once). */
+  stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
 /** Starts an anvil on a free port with `chainId` (automine) and waits until it answers. */
@@ -108,11 +109,11 @@ export async function startAnvil(options: { chainId: number; blockTime?: number 
         cacheTime: 0,
         pollingInterval: 50,
       }),
-    stop: () =>
+    stop: (signal: NodeJS.Signals = "SIGTERM") =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once("exit", () => resolve());
-        child.kill("SIGTERM");
+        child.kill(signal);
       }),
   };
 }

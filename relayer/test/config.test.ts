@@ -1,0 +1,142 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { getAddress } from "viem";
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig, parseConfig } from "../src/config/index.js";
+
+const KEY = `0x${"11".repeat(32)}`;
+const ADDR = "0x00000000000000000000000000000000000000aa";
+
+function base(over: Record<string, unknown> = {}) {
+  return {
+    operatorKey: KEY,
+    chains: [
+      { name: "hub", chainId: 31337, rpcUrl: "http://127.0.0.1:8545", confirmations: 0 },
+      { name: "spoke", chainId: 31338, rpcUrl: "http://127.0.0.1:8546", confirmations: 2 },
+    ],
+    ...over,
+  };
+}
+
+async function issues(json: unknown, env: NodeJS.ProcessEnv = {}) {
+  const error = await parseConfig({ json, source: "test.json", baseDir: "/cfg", env }).catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(ConfigError);
+  return (error as ConfigError).issues;
+}
+
+describe("relayer config", () => {
+  it("fills defaults and resolves relative paths against the config file", async () => {
+    const c = await parseConfig({ json: base(), source: "test.json", baseDir: "/cfg", env: {} });
+    expect(c.store).toEqual({ kind: "pglite", dataDir: "/cfg/.zkvin/relayer/db" });
+    expect(c.layerzero).toEqual({ mode: "external" });
+    expect(c.chains[0]).toMatchObject({ startBlock: 0n, pollIntervalMs: 1000, maxBlockRange: 1000, reorgWindow: 128 });
+    expect(c.http).toBeNull();
+    expect(c.log.level).toBe("info");
+  });
+
+  it("takes secrets from the environment and says which variable is missing", async () => {
+    const json = base({ operatorKey: { env: "RELAYER_KEY" } });
+    const c = await parseConfig({ json, source: "t", baseDir: "/", env: { RELAYER_KEY: KEY } });
+    expect(c.operatorKey).toBe(KEY);
+    expect(await issues(json)).toEqual([
+      { path: "operatorKey", message: "environment variable RELAYER_KEY is not set" },
+    ]);
+    expect(await issues(json, { RELAYER_KEY: "0x12" })).toEqual([
+      { path: "operatorKey", message: "environment variable RELAYER_KEY is not a 0x-prefixed 32-byte hex key" },
+    ]);
+  });
+
+  it("names every offending field", async () => {
+    const found = await issues(
+      base({
+        chains: [
+          { name: "Hub", chainId: 1, rpcUrl: "ws://x", confirmations: -1 },
+          { name: "b", chainId: 1, rpcUrl: "http://x", confirmations: 5, reorgWindow: 5 },
+        ],
+        store: { kind: "postgres", url: "mysql://x" },
+        extra: true,
+      }),
+    );
+    const paths = found.map((i) => i.path);
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        "chains[0].name",
+        "chains[0].rpcUrl",
+        "chains[0].confirmations",
+        "chains[1].reorgWindow",
+        "store.url",
+        "(root)",
+      ]),
+    );
+  });
+
+  it("checks the local LayerZero section against the chains", async () => {
+    const stack = { eid: 50_001, endpoint: ADDR, receiveUln302: ADDR, dvn: ADDR, executor: ADDR };
+    expect(
+      await issues(base({ layerzero: { mode: "local", chains: { hub: { ...stack, executor: "0x12" } } } })),
+    ).toEqual([{ path: "layerzero.chains.hub.executor", message: "must be a 0x-prefixed 20-byte address" }]);
+    expect(await issues(base({ layerzero: { mode: "local", chains: { hub: stack, ghost: stack } } }))).toEqual([
+      { path: "layerzero.chains.ghost", message: 'no chain named "ghost" in chains' },
+      { path: "layerzero.chains.ghost.eid", message: "EID 50001 is also hub's" },
+    ]);
+    expect(await issues(base({ layerzero: { mode: "relay" } }))).toEqual([
+      expect.objectContaining({ path: "layerzero.mode" }),
+    ]);
+  });
+
+  it("reads stack files written by DeployLocalLayerZero and refuses one of another chain", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "zkvin-config-"));
+    const stack = {
+      chainId: 31337,
+      eid: 50_001,
+      owner: ADDR,
+      operator: ADDR,
+      endpoint: ADDR,
+      sendUln302: ADDR,
+      receiveUln302: ADDR,
+      priceFeed: ADDR,
+      executor: ADDR,
+      executorFeeLib: ADDR,
+      dvn: "0x00000000000000000000000000000000000000bb",
+      dvnFeeLib: ADDR,
+    };
+    writeFileSync(path.join(dir, "hub.json"), JSON.stringify(stack));
+    writeFileSync(path.join(dir, "spoke.json"), JSON.stringify(stack));
+    const file = path.join(dir, "relayer.json");
+    writeFileSync(
+      file,
+      JSON.stringify(
+        base({
+          layerzero: { mode: "local", chains: { hub: { stackFile: "hub.json" }, spoke: { stackFile: "spoke.json" } } },
+        }),
+      ),
+    );
+    const error = await loadConfig({ file, env: {} }).catch((e: unknown) => e);
+    expect((error as ConfigError).issues).toEqual([
+      {
+        path: "layerzero.chains.spoke.stackFile",
+        message: `${path.join(dir, "spoke.json")} describes chain 31337, but chain "spoke" is 31338`,
+      },
+    ]);
+    writeFileSync(
+      file,
+      JSON.stringify(base({ layerzero: { mode: "local", chains: { hub: { stackFile: "hub.json" } } } })),
+    );
+    const c = await loadConfig({ file, env: {} });
+    expect(c.layerzero).toMatchObject({
+      mode: "local",
+      signerKey: KEY,
+      concurrency: 4,
+      chains: { hub: { eid: 50_001, dvn: getAddress("0x00000000000000000000000000000000000000bb") } },
+    });
+  });
+
+  it("reports unreadable and non-JSON files as config errors", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "zkvin-config-"));
+    const file = path.join(dir, "bad.json");
+    writeFileSync(file, "{ nope");
+    await expect(loadConfig({ file })).rejects.toThrow(/not valid JSON/);
+    await expect(loadConfig({ file: path.join(dir, "missing.json") })).rejects.toThrow(/ENOENT/);
+  });
+});
