@@ -2,6 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IInferenceConsumer} from "../consumer/IInferenceConsumer.sol";
 import {
     DeliveryStatus,
@@ -15,8 +16,7 @@ import {
 } from "../interfaces/IInferenceMarket.sol";
 import {IModelRegistry, ModelTerms} from "../interfaces/IModelRegistry.sol";
 import {INodePool} from "../interfaces/INodePool.sol";
-import {IRemoteResultSink, RemoteOrigin, Settlement} from "../interfaces/IRemoteResultSink.sol";
-import {FieldEncoding} from "../libraries/FieldEncoding.sol";
+import {IRemoteResultSink, Settlement} from "../interfaces/IRemoteResultSink.sol";
 import {GasLimitedCall} from "../libraries/GasLimitedCall.sol";
 import {IOLayout, InputMode, InstanceLayout} from "../libraries/InstanceLayout.sol";
 import {Price, Pricing} from "../libraries/Pricing.sol";
@@ -55,12 +55,15 @@ contract InferenceMarket is IInferenceMarket, HubAccess, ReentrancyGuardTransien
         address treasury;
         MarketParams params;
         uint256 nextRequestId;
-        uint256 totalEscrowed;
-        uint256 totalClaimable;
+        uint128 totalEscrowed;
+        uint128 totalClaimable;
         uint64 pausedAt;
         uint64 graceUntil;
+        uint32 feesCount;
         mapping(uint256 requestId => Request) requests;
-        mapping(uint256 requestId => RemoteOrigin) origins;
+        mapping(uint32 feesId => StoredFees) fees;
+        mapping(uint256 modelId => uint32 feesId) currentFees;
+        mapping(uint256 requestId => address) slashBeneficiaries; // remote requests
         mapping(bytes32 originKey => uint256 requestId) remoteIds;
         mapping(address account => uint256) claimable;
         mapping(uint256 modelId => ModelUsage) usage;
@@ -79,7 +82,15 @@ contract InferenceMarket is IInferenceMarket, HubAccess, ReentrancyGuardTransien
         uint256 feePaid;
     }
 
-    /// @dev One fulfilment: the model, its owner and layout, and the local fees earned so far.
+    /// @dev Fee parts as stored (one slot); each part is below 2^80 (parameter bounds, or feePaid < 2^80).
+    struct StoredFees {
+        uint80 nodeFee;
+        uint80 royalty;
+        uint80 protocolFee;
+    }
+
+    /// @dev One fulfilment: the model, its owner and layout, the local fees earned so far, and the last fee
+    /// record read (requests of a batch nearly always share one).
     struct Batch {
         uint256 modelId;
         address owner;
@@ -87,6 +98,9 @@ contract InferenceMarket is IInferenceMarket, HubAccess, ReentrancyGuardTransien
         uint256 nodeFee;
         uint256 royalty;
         uint256 protocolFee;
+        uint32 cachedFeesId;
+        StoredFees cachedFees;
+        bool deliveries; // some request wants its result delivered (callback or remote hook)
     }
 
     // keccak256(abi.encode(uint256(keccak256("zkvin.storage.InferenceMarket")) - 1)) & ~bytes32(uint256(0xff))
@@ -180,14 +194,10 @@ contract InferenceMarket is IInferenceMarket, HubAccess, ReentrancyGuardTransien
         requestId = _open(o, rr.input);
 
         s.remoteIds[originKey] = requestId;
-        RemoteOrigin memory origin = RemoteOrigin({
-            originEid: rr.originEid,
-            slashBeneficiary: rr.slashBeneficiary,
-            originRequester: rr.originRequester,
-            originRequestId: rr.originRequestId
-        });
-        s.origins[requestId] = origin;
-        emit RemoteInferenceRequested(requestId, origin, rr.feePaid);
+        if (rr.slashBeneficiary != address(0)) s.slashBeneficiaries[requestId] = rr.slashBeneficiary;
+        emit RemoteInferenceRequested(
+            requestId, rr.originEid, rr.originRequester, rr.originRequestId, rr.feePaid, rr.slashBeneficiary
+        );
     }
 
     // ---------------------------------------------------------------- fulfilment
@@ -209,8 +219,7 @@ contract InferenceMarket is IInferenceMarket, HubAccess, ReentrancyGuardTransien
         whenNotPaused
         nonReentrant
     {
-        uint256 modelId = _fulfil(requestIds, proof, instances);
-        emit BatchFulfilled(msg.sender, modelId, requestIds);
+        _fulfil(requestIds, proof, instances);
     }
 
     /// @inheritdoc IInferenceMarket
@@ -231,7 +240,7 @@ contract InferenceMarket is IInferenceMarket, HubAccess, ReentrancyGuardTransien
         if (r.reassignments < s.params.maxReassignments) {
             (address node, uint32 epoch) = _assign(s, requestId, modelId, terms.computeUnits, failed);
             if (node != address(0)) {
-                uint64 newDeadline = uint64(block.number) + s.params.fulfilmentWindow;
+                uint40 newDeadline = _deadline(s);
                 r.node = node;
                 r.deadline = newDeadline;
                 r.reassignments += 1;
@@ -243,40 +252,26 @@ contract InferenceMarket is IInferenceMarket, HubAccess, ReentrancyGuardTransien
     }
 
     /// @inheritdoc IInferenceMarket
-    function retryCallback(uint256 requestId, int256[] calldata output, uint32 gasLimit) external nonReentrant {
+    function retryDelivery(uint256 requestId, int256[] calldata output, uint32 gasLimit) external nonReentrant {
         MarketStorage storage s = _s();
         Request storage r = s.requests[requestId];
-        if (r.status != RequestStatus.Fulfilled || r.delivery != DeliveryStatus.Failed) {
-            revert NothingToRetry(requestId);
-        }
-        if (keccak256(abi.encodePacked(output)) != r.payloadDigest) revert OutputMismatch(requestId);
+        if (r.delivery != DeliveryStatus.Failed) revert NothingToRetry(requestId);
         if (gasLimit < r.callbackGasLimit) revert GasLimitBelowRequested(requestId, gasLimit, r.callbackGasLimit);
-        r.delivery = DeliveryStatus.Delivered;
         uint256 modelId = r.modelId;
         bytes memory data;
-        if (r.remote) {
-            (address owner,,,) = s.registry.fulfilmentTerms(modelId);
-            data = _resultHookCall(s, requestId, r, modelId, owner, output);
+        if (r.status == RequestStatus.Refunded) {
+            // Only remote requests record a failed delivery on refund: the gateway's expiry notice.
+            data = abi.encodeCall(IRemoteResultSink.onRemoteExpiry, (requestId, _feeTotal(s.fees[r.feesId])));
         } else {
-            data = abi.encodeCall(IInferenceConsumer.onInferenceResult, (requestId, modelId, output));
+            if (keccak256(abi.encodePacked(output)) != r.payloadDigest) revert OutputMismatch(requestId);
+            if (r.remote) {
+                (address owner,,,) = s.registry.fulfilmentTerms(modelId);
+                data = _resultHookCall(s, requestId, r, modelId, owner, output);
+            } else {
+                data = abi.encodeCall(IInferenceConsumer.onInferenceResult, (requestId, modelId, output));
+            }
         }
-        (bool ok, bytes memory reason) = GasLimitedCall.call(r.requester, gasLimit, data);
-        if (!ok) revert CallbackReverted(requestId, reason);
-        emit CallbackRetried(requestId);
-    }
-
-    /// @inheritdoc IInferenceMarket
-    function retryExpiryNotice(uint256 requestId, uint32 gasLimit) external nonReentrant {
-        MarketStorage storage s = _s();
-        Request storage r = s.requests[requestId];
-        if (r.status != RequestStatus.Refunded || !r.remote || r.delivery != DeliveryStatus.Failed) {
-            revert NothingToRetry(requestId);
-        }
-        if (gasLimit < r.callbackGasLimit) revert GasLimitBelowRequested(requestId, gasLimit, r.callbackGasLimit);
         r.delivery = DeliveryStatus.Delivered;
-        bytes memory data = abi.encodeCall(
-            IRemoteResultSink.onRemoteExpiry, (requestId, s.origins[requestId], _feeTotal(r))
-        );
         (bool ok, bytes memory reason) = GasLimitedCall.call(r.requester, gasLimit, data);
         if (!ok) revert CallbackReverted(requestId, reason);
         emit CallbackRetried(requestId);
@@ -289,7 +284,7 @@ contract InferenceMarket is IInferenceMarket, HubAccess, ReentrancyGuardTransien
         uint256 amount = s.claimable[msg.sender];
         if (amount == 0) revert NothingToWithdraw(msg.sender);
         s.claimable[msg.sender] = 0;
-        s.totalClaimable -= amount;
+        s.totalClaimable -= SafeCast.toUint128(amount);
         emit Withdrawn(msg.sender, to, amount);
         (bool ok,) = to.call{value: amount}("");
         if (!ok) revert TransferFailed(to, amount);
@@ -338,8 +333,10 @@ contract InferenceMarket is IInferenceMarket, HubAccess, ReentrancyGuardTransien
     }
 
     /// @inheritdoc IInferenceMarket
-    function remoteOrigin(uint256 requestId) external view returns (RemoteOrigin memory) {
-        return _s().origins[requestId];
+    function requestFees(uint256 requestId) external view returns (Fees memory) {
+        MarketStorage storage s = _s();
+        StoredFees memory f = s.fees[s.requests[requestId].feesId];
+        return Fees({nodeFee: f.nodeFee, royalty: f.royalty, protocolFee: f.protocolFee});
     }
 
     /// @inheritdoc IInferenceMarket
@@ -411,30 +408,15 @@ contract InferenceMarket is IInferenceMarket, HubAccess, ReentrancyGuardTransien
 
     function _open(Opening memory o, int256[] calldata input) private returns (uint256 requestId) {
         MarketStorage storage s = _s();
-        ModelTerms memory t = s.registry.modelTerms(o.modelId);
-        bytes32 digest = _checkRequest(s, o, t, input);
-        Fees memory fees = _collectFees(s, o, t);
-        requestId = s.nextRequestId++;
-        _place(s, requestId, o, t.computeUnits, digest, fees);
-        _countRequest(s, o.modelId, o.requesterKey);
-        emit InferenceRequested(requestId, o.modelId, o.requester, input, o.commitment, o.callbackGasLimit, fees);
-    }
-
-    /// @dev Checks a new request against the model's terms; returns the digest its input slot must match.
-    function _checkRequest(MarketStorage storage s, Opening memory o, ModelTerms memory t, int256[] calldata input)
-        private
-        view
-        returns (bytes32)
-    {
-        if (t.deprecated) revert ModelDeprecated(o.modelId);
-        if ((t.layout.inputMode == InputMode.Hashed) != o.hashed) revert WrongInputMode(o.modelId);
-        t.layout.checkInput(input);
+        (ModelTerms memory t, bytes32 digest) = s.registry.requestTerms(o.modelId, input, o.commitment, o.hashed);
         if (o.callbackGasLimit > s.params.maxCallbackGasLimit) {
             revert CallbackGasLimitTooHigh(o.callbackGasLimit, s.params.maxCallbackGasLimit);
         }
-        if (!o.hashed) return FieldEncoding.feltDigest(input);
-        if (o.commitment >= FieldEncoding.P) revert CommitmentOutOfField(o.commitment);
-        return keccak256(abi.encode(o.commitment));
+        (uint32 feesId, Fees memory fees) = _collectFees(s, o, t);
+        requestId = s.nextRequestId++;
+        _place(s, requestId, o, t.computeUnits, digest, feesId);
+        _countRequest(s, o.modelId, o.requesterKey);
+        emit InferenceRequested(requestId, o.modelId, o.requester, input, o.commitment, o.callbackGasLimit, fees);
     }
 
     /// @dev Assigns the new request to a node and stores it.
@@ -444,11 +426,11 @@ contract InferenceMarket is IInferenceMarket, HubAccess, ReentrancyGuardTransien
         Opening memory o,
         uint32 computeUnits,
         bytes32 digest,
-        Fees memory fees
+        uint32 feesId
     ) private {
         (address node, uint32 epoch) = _assign(s, requestId, o.modelId, computeUnits, address(0));
         if (node == address(0)) revert NoCapacity(o.modelId);
-        uint64 deadline = uint64(block.number) + s.params.fulfilmentWindow;
+        uint40 deadline = _deadline(s);
 
         Request storage r = s.requests[requestId];
         r.requester = o.requester;
@@ -458,31 +440,54 @@ contract InferenceMarket is IInferenceMarket, HubAccess, ReentrancyGuardTransien
         r.remote = o.remote;
         r.node = node;
         r.deadline = deadline;
-        r.callbackGasLimit = o.callbackGasLimit;
+        // forge-lint: disable-next-line(unsafe-typecast)
+        r.callbackGasLimit = uint24(o.callbackGasLimit); // <= maxCallbackGasLimit <= MAX_CALLBACK_GAS_LIMIT < 2^24
+        r.feesId = feesId;
         r.payloadDigest = digest;
-        // Fee parts are bounded by the parameter limits (local) or by feePaid <= 2^80 - 1 (remote).
-        // forge-lint: disable-next-line(unsafe-typecast)
-        r.nodeFee = uint80(fees.nodeFee);
-        // forge-lint: disable-next-line(unsafe-typecast)
-        r.royalty = uint80(fees.royalty);
-        // forge-lint: disable-next-line(unsafe-typecast)
-        r.protocolFee = uint80(fees.protocolFee);
         emit InferenceAssigned(requestId, node, epoch, deadline);
     }
 
+    /// @dev Takes the fee (local) or splits the spoke's fee (remote), and finds or records its fee record.
     function _collectFees(MarketStorage storage s, Opening memory o, ModelTerms memory t)
         private
-        returns (Fees memory fees)
+        returns (uint32 feesId, Fees memory fees)
     {
         Price memory p = Pricing.quote(t.computeUnits, s.params.unitPrice, t.royalty, s.params.protocolFee);
         if (o.remote) {
             if (o.feePaid > type(uint80).max) revert FeeTooLarge(o.feePaid);
             (fees.nodeFee, fees.royalty, fees.protocolFee) = Pricing.splitPaid(o.feePaid, p);
-        } else {
-            if (msg.value != p.total) revert IncorrectPayment(p.total, msg.value);
-            fees = Fees({nodeFee: p.nodeFee, royalty: p.royalty, protocolFee: p.protocolFee});
-            s.totalEscrowed += p.total;
+            return (_recordFees(s, fees), fees);
         }
+        if (msg.value != p.total) revert IncorrectPayment(p.total, msg.value);
+        s.totalEscrowed += SafeCast.toUint128(p.total);
+        fees = Fees({nodeFee: p.nodeFee, royalty: p.royalty, protocolFee: p.protocolFee});
+        feesId = s.currentFees[o.modelId];
+        StoredFees memory current = s.fees[feesId];
+        if (
+            feesId == 0 || current.nodeFee != fees.nodeFee || current.royalty != fees.royalty
+                || current.protocolFee != fees.protocolFee
+        ) {
+            feesId = _recordFees(s, fees);
+            s.currentFees[o.modelId] = feesId;
+        }
+    }
+
+    function _recordFees(MarketStorage storage s, Fees memory fees) private returns (uint32 feesId) {
+        feesId = ++s.feesCount;
+        // Local parts are bounded by the parameter limits (each below 2^80); remote parts by feePaid < 2^80.
+        s.fees[feesId] = StoredFees({
+            // forge-lint: disable-next-line(unsafe-typecast)
+            nodeFee: uint80(fees.nodeFee),
+            // forge-lint: disable-next-line(unsafe-typecast)
+            royalty: uint80(fees.royalty),
+            // forge-lint: disable-next-line(unsafe-typecast)
+            protocolFee: uint80(fees.protocolFee)
+        });
+        emit FeesRecorded(feesId, fees);
+    }
+
+    function _deadline(MarketStorage storage s) private view returns (uint40) {
+        return SafeCast.toUint40(block.number + s.params.fulfilmentWindow);
     }
 
     function _assign(MarketStorage storage s, uint256 requestId, uint256 modelId, uint32 units, address exclude)
@@ -503,11 +508,7 @@ contract InferenceMarket is IInferenceMarket, HubAccess, ReentrancyGuardTransien
 
     // ---------------------------------------------------------------- internals: fulfilment
 
-    /// @return modelId The model all requests belong to.
-    function _fulfil(uint256[] memory ids, bytes calldata proof, uint256[] calldata instances)
-        private
-        returns (uint256 modelId)
-    {
+    function _fulfil(uint256[] memory ids, bytes calldata proof, uint256[] calldata instances) private {
         MarketStorage storage s = _s();
         Batch memory b = _checkProof(s, ids, proof, instances);
         uint256 n = ids.length;
@@ -515,19 +516,24 @@ contract InferenceMarket is IInferenceMarket, HubAccess, ReentrancyGuardTransien
         for (uint256 i; i < n; ++i) {
             outputs[i] = _settle(s, ids[i], i, b, instances);
         }
-        s.totalEscrowed -= b.nodeFee + b.royalty + b.protocolFee;
-        _credit(s, msg.sender, b.nodeFee);
-        _credit(s, b.owner, b.royalty);
-        _credit(s, s.treasury, b.protocolFee);
+        uint256 earned = b.nodeFee + b.royalty + b.protocolFee;
+        if (earned != 0) {
+            s.totalEscrowed -= SafeCast.toUint128(earned);
+            s.totalClaimable += SafeCast.toUint128(earned);
+            _credit(s, msg.sender, b.nodeFee);
+            _credit(s, b.owner, b.royalty);
+            _credit(s, s.treasury, b.protocolFee);
+        }
         // forge-lint: disable-next-line(unsafe-typecast)
         s.usage[b.modelId].fulfilled += uint64(n); // n <= batchSize <= 64
         // forge-lint: disable-next-line(unsafe-typecast)
         s.pool.release(msg.sender, uint32(n));
+        emit FulfilmentSettled(msg.sender, b.modelId, b.owner, n, b.nodeFee, b.royalty, b.protocolFee);
 
+        if (!b.deliveries) return;
         for (uint256 i; i < n; ++i) {
             _deliver(s, ids[i], b.modelId, b.owner, outputs[i]);
         }
-        return b.modelId;
     }
 
     /// @dev Loads the model of the first request and verifies the proof against its verifier key.
@@ -559,19 +565,27 @@ contract InferenceMarket is IInferenceMarket, HubAccess, ReentrancyGuardTransien
         if (r.status != RequestStatus.Pending) revert RequestNotPending(id, r.status);
         if (r.modelId != b.modelId) revert ModelMismatch(id, b.modelId, r.modelId);
         if (r.node != msg.sender) revert NotAssignedNode(id, msg.sender);
-        uint256 deadline = _effectiveDeadline(s, r.deadline);
-        if (block.number > deadline) revert DeadlinePassed(id, deadline);
+        // The pause grace period only matters once the request's own deadline has passed.
+        if (block.number > r.deadline) {
+            uint256 deadline = _effectiveDeadline(s, r.deadline);
+            if (block.number > deadline) revert DeadlinePassed(id, deadline);
+        }
         if (b.layout.inputSlotDigest(instances, slot) != r.payloadDigest) revert InputMismatch(id, slot);
 
         output = b.layout.decodeOutput(instances, slot);
         r.status = RequestStatus.Fulfilled;
-        r.payloadDigest = keccak256(abi.encodePacked(output));
+        if (r.remote || r.callbackGasLimit != 0) b.deliveries = true;
         if (!r.remote) {
-            b.nodeFee += r.nodeFee;
-            b.royalty += r.royalty;
-            b.protocolFee += r.protocolFee;
+            uint32 feesId = r.feesId;
+            if (feesId != b.cachedFeesId) {
+                b.cachedFeesId = feesId;
+                b.cachedFees = s.fees[feesId];
+            }
+            b.nodeFee += b.cachedFees.nodeFee;
+            b.royalty += b.cachedFees.royalty;
+            b.protocolFee += b.cachedFees.protocolFee;
         }
-        emit InferenceFulfilled(id, b.modelId, msg.sender, output);
+        emit InferenceFulfilled(id, output);
     }
 
     /// @dev Hands a result to the consumer (if it asked for a callback) or to the gateway (remote requests).
@@ -592,7 +606,9 @@ contract InferenceMarket is IInferenceMarket, HubAccess, ReentrancyGuardTransien
         if (ok) {
             r.delivery = DeliveryStatus.Delivered;
         } else {
+            // Keep what a retry must deliver; the output itself is in InferenceFulfilled.
             r.delivery = DeliveryStatus.Failed;
+            r.payloadDigest = keccak256(abi.encodePacked(output));
             emit CallbackFailed(id, reason);
         }
     }
@@ -605,14 +621,15 @@ contract InferenceMarket is IInferenceMarket, HubAccess, ReentrancyGuardTransien
         address owner,
         int256[] memory output
     ) private view returns (bytes memory) {
+        StoredFees memory f = s.fees[r.feesId];
         Settlement memory settlement = Settlement({
             node: r.node,
-            nodeAmount: r.nodeFee,
+            nodeAmount: f.nodeFee,
             modelOwner: owner,
-            royaltyAmount: r.royalty,
-            protocolAmount: r.protocolFee
+            royaltyAmount: f.royalty,
+            protocolAmount: f.protocolFee
         });
-        return abi.encodeCall(IRemoteResultSink.onRemoteResult, (id, s.origins[id], modelId, output, settlement));
+        return abi.encodeCall(IRemoteResultSink.onRemoteResult, (id, modelId, output, settlement));
     }
 
     // ---------------------------------------------------------------- internals: expiry and money
@@ -626,20 +643,21 @@ contract InferenceMarket is IInferenceMarket, HubAccess, ReentrancyGuardTransien
         returns (address)
     {
         if (layout.inputMode == InputMode.Hashed) return address(0);
-        return r.remote ? s.origins[id].slashBeneficiary : r.requester;
+        return r.remote ? s.slashBeneficiaries[id] : r.requester;
     }
 
     function _refund(MarketStorage storage s, uint256 id, Request storage r) private {
         r.status = RequestStatus.Refunded;
-        uint256 amount = _feeTotal(r);
+        uint256 amount = _feeTotal(s.fees[r.feesId]);
         address requester = r.requester;
         emit InferenceRefunded(id, requester, amount);
         if (!r.remote) {
-            s.totalEscrowed -= amount;
+            s.totalEscrowed -= SafeCast.toUint128(amount);
+            s.totalClaimable += SafeCast.toUint128(amount);
             _credit(s, requester, amount);
             return;
         }
-        bytes memory data = abi.encodeCall(IRemoteResultSink.onRemoteExpiry, (id, s.origins[id], amount));
+        bytes memory data = abi.encodeCall(IRemoteResultSink.onRemoteExpiry, (id, amount));
         (bool ok, bytes memory reason) = GasLimitedCall.call(requester, r.callbackGasLimit, data);
         if (ok) {
             r.delivery = DeliveryStatus.Delivered;
@@ -649,18 +667,16 @@ contract InferenceMarket is IInferenceMarket, HubAccess, ReentrancyGuardTransien
         }
     }
 
+    /// @dev Adds to an account's pull balance; the caller moves the amount into totalClaimable.
     function _credit(MarketStorage storage s, address account, uint256 amount) private {
-        if (amount == 0) return;
-        s.claimable[account] += amount;
-        s.totalClaimable += amount;
-        emit Credited(account, amount);
+        if (amount != 0) s.claimable[account] += amount;
     }
 
-    function _feeTotal(Request storage r) private view returns (uint256) {
-        return uint256(r.nodeFee) + r.royalty + r.protocolFee;
+    function _feeTotal(StoredFees storage f) private view returns (uint256) {
+        return uint256(f.nodeFee) + f.royalty + f.protocolFee;
     }
 
-    function _effectiveDeadline(MarketStorage storage s, uint64 deadline) private view returns (uint256) {
+    function _effectiveDeadline(MarketStorage storage s, uint40 deadline) private view returns (uint256) {
         uint64 pausedAt = s.pausedAt;
         uint64 graceUntil = s.graceUntil;
         if (pausedAt != 0 && deadline >= pausedAt && deadline < graceUntil) return graceUntil;

@@ -10,7 +10,8 @@ import {
     ModelSpec,
     ModelTerms
 } from "../interfaces/IModelRegistry.sol";
-import {IOLayout, InstanceLayout} from "../libraries/InstanceLayout.sol";
+import {FieldEncoding} from "../libraries/FieldEncoding.sol";
+import {IOLayout, InputMode, InstanceLayout} from "../libraries/InstanceLayout.sol";
 import {IProofVerifier} from "../verifiers/IProofVerifier.sol";
 import {HubAccess} from "./HubAccess.sol";
 
@@ -228,6 +229,28 @@ contract ModelRegistry is IModelRegistry, HubAccess {
             deprecated: m.deprecated,
             layout: m.layout
         });
+    }
+
+    /// @inheritdoc IModelRegistry
+    function requestTerms(uint256 modelId, int256[] calldata input, uint256 commitment, bool hashed)
+        external
+        view
+        returns (ModelTerms memory t, bytes32 inputDigest)
+    {
+        Model storage m = _model(modelId);
+        if (m.deprecated) revert ModelIsDeprecated(modelId);
+        t = ModelTerms({
+            owner: m.owner,
+            computeUnits: m.computeUnits,
+            royalty: m.royalty,
+            deprecated: false,
+            layout: m.layout
+        });
+        if ((t.layout.inputMode == InputMode.Hashed) != hashed) revert WrongInputMode(modelId);
+        t.layout.checkInput(input);
+        if (!hashed) return (t, FieldEncoding.feltDigest(input));
+        if (commitment >= FieldEncoding.P) revert CommitmentOutOfField(commitment);
+        return (t, keccak256(abi.encode(commitment)));
     }
 
     /// @inheritdoc IModelRegistry

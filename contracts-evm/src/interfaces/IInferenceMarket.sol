@@ -2,7 +2,6 @@
 pragma solidity ^0.8.24;
 
 import {Price} from "../libraries/Pricing.sol";
-import {RemoteOrigin} from "./IRemoteResultSink.sol";
 
 enum RequestStatus {
     None,
@@ -18,7 +17,7 @@ enum DeliveryStatus {
     Failed // the call reverted; anyone may retry it
 }
 
-/// @notice A request as stored (four slots).
+/// @notice A request as stored (three slots).
 struct Request {
     address requester; // the consumer (local), or the gateway that brought it (remote)
     uint64 modelId;
@@ -27,12 +26,12 @@ struct Request {
     bool remote;
     uint8 reassignments;
     address node; // assigned node operator
-    uint64 deadline; // last block at which the node may fulfil
-    uint32 callbackGasLimit; // 0: no callback (local only)
-    bytes32 payloadDigest; // keccak256 of the input instances while pending; of abi.encodePacked(output) after
-    uint80 nodeFee;
-    uint80 royalty;
-    uint80 protocolFee;
+    uint40 deadline; // last block at which the node may fulfil
+    uint24 callbackGasLimit; // 0: no callback (local only)
+    uint32 feesId; // what the request pays: see requestFees / FeesRecorded
+    // keccak256 of the input's instance words. Replaced by keccak256(abi.encodePacked(output)) when the
+    // result could not be delivered, so that a retry can be checked; the output itself is in InferenceFulfilled.
+    bytes32 payloadDigest;
 }
 
 /// @notice The fee parts a request carries (escrowed on the hub, or on the spoke for remote requests).
@@ -86,11 +85,32 @@ interface IInferenceMarket {
         uint32 callbackGasLimit,
         Fees fees
     );
-    event RemoteInferenceRequested(uint256 indexed requestId, RemoteOrigin origin, uint256 feePaid);
+    event RemoteInferenceRequested(
+        uint256 indexed requestId,
+        uint32 indexed originEid,
+        bytes32 indexed originRequester,
+        bytes32 originRequestId,
+        uint256 feePaid,
+        address slashBeneficiary
+    );
+    /// @notice A new fee record: requests opened with `feesId` pay these parts. Local requests of one model
+    /// share a record until a price changes; every remote request has its own (its fee split).
+    event FeesRecorded(uint32 indexed feesId, Fees fees);
     event InferenceAssigned(uint256 indexed requestId, address indexed node, uint32 indexed epoch, uint64 deadline);
-    event InferenceFulfilled(uint256 indexed requestId, uint256 indexed modelId, address indexed node, int256[] output);
-    event BatchFulfilled(address indexed node, uint256 indexed modelId, uint256[] requestIds);
-    event Credited(address indexed account, uint256 amount);
+    /// @notice The verified output of a request (decoded from the proof's instances).
+    event InferenceFulfilled(uint256 indexed requestId, int256[] output);
+    /// @notice One proof fulfilled `requests` requests for `node` (their InferenceFulfilled events precede this
+    /// one in the same transaction, in slot order); the amounts are what the local ones credited to the node,
+    /// the model owner and the treasury (remote fees settle on the spoke).
+    event FulfilmentSettled(
+        address indexed node,
+        uint256 indexed modelId,
+        address modelOwner,
+        uint256 requests,
+        uint256 nodeAmount,
+        uint256 royaltyAmount,
+        uint256 protocolAmount
+    );
     event CallbackFailed(uint256 indexed requestId, bytes reason);
     event CallbackRetried(uint256 indexed requestId);
     event InferenceExpired(uint256 indexed requestId, address indexed node, uint256 slashed);
@@ -99,9 +119,6 @@ interface IInferenceMarket {
     event MarketParamsUpdated(MarketParams params);
     event TreasuryUpdated(address indexed treasury);
 
-    error ModelDeprecated(uint256 modelId);
-    error WrongInputMode(uint256 modelId);
-    error CommitmentOutOfField(uint256 commitment);
     error IncorrectPayment(uint256 expected, uint256 paid);
     error CallbackGasLimitTooHigh(uint32 requested, uint32 max);
     error NoCapacity(uint256 modelId);
@@ -152,7 +169,8 @@ interface IInferenceMarket {
     function fulfil(uint256 requestId, bytes calldata proof, uint256[] calldata instances) external;
 
     /// @notice Fulfils up to batchSize requests of one model with one proof; request i sits in slot i, the
-    /// remaining slots are padding the hub ignores (the proof must still verify).
+    /// remaining slots are padding the hub ignores (the proof must still verify). All requests must be
+    /// assigned to the caller.
     function fulfilBatch(uint256[] calldata requestIds, bytes calldata proof, uint256[] calldata instances)
         external;
 
@@ -160,20 +178,21 @@ interface IInferenceMarket {
     /// refunds it when none is left. Anyone may call it.
     function expire(uint256 requestId) external;
 
-    /// @notice Calls the requester's callback (or the gateway's result hook) again after it failed.
-    /// @param output The fulfilled output (from InferenceFulfilled); checked against the stored digest.
+    /// @notice Makes a failed delivery again: the requester's callback or the gateway's result hook for a
+    /// fulfilled request, the gateway's expiry hook for a refunded remote one. Anyone may call it; it reverts
+    /// (changing nothing) if the call fails again.
+    /// @param output The fulfilled output (from InferenceFulfilled), checked against the digest stored when the
+    /// delivery failed; ignored for an expiry notice.
     /// @param gasLimit Gas for the call; at least the request's callback gas limit.
-    function retryCallback(uint256 requestId, int256[] calldata output, uint32 gasLimit) external;
-
-    /// @notice Calls the gateway's expiry hook again after it failed.
-    function retryExpiryNotice(uint256 requestId, uint32 gasLimit) external;
+    function retryDelivery(uint256 requestId, int256[] calldata output, uint32 gasLimit) external;
 
     /// @notice Sends the caller's claimable balance (earnings or refunds) to `to`.
     function withdraw(address payable to) external;
 
     function quote(uint256 modelId) external view returns (Price memory);
     function request(uint256 requestId) external view returns (Request memory);
-    function remoteOrigin(uint256 requestId) external view returns (RemoteOrigin memory);
+    /// @notice The fee parts request `requestId` carries (escrowed here, or on the spoke when remote).
+    function requestFees(uint256 requestId) external view returns (Fees memory);
     function remoteRequestId(uint32 originEid, bytes32 originRequester, bytes32 originRequestId)
         external
         view

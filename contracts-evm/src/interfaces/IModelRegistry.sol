@@ -94,6 +94,8 @@ interface IModelRegistry {
     error ModelNotFound(uint256 modelId);
     error NotModelOwner(uint256 modelId, address caller);
     error ModelIsDeprecated(uint256 modelId);
+    error WrongInputMode(uint256 modelId);
+    error CommitmentOutOfField(uint256 commitment);
     error VerifierNotApproved(IProofVerifier verifier);
     error VerifierKeyNotAccepted(IProofVerifier verifier, bytes32 key);
     error VerifierKeyTaken(IProofVerifier verifier, bytes32 key, uint256 modelId);
@@ -133,6 +135,15 @@ interface IModelRegistry {
 
     function model(uint256 modelId) external view returns (Model memory);
     function modelTerms(uint256 modelId) external view returns (ModelTerms memory);
+
+    /// @notice Checks a new request against the model: it must take requests (not deprecated), `hashed` must
+    /// match its input mode, `input` must fit its layout and bounds, and `commitment` (hashed-input models)
+    /// must be a field element. Returns the model's terms and the digest the proof's input slot must match:
+    /// keccak256 of the input's felts, or of the commitment.
+    function requestTerms(uint256 modelId, int256[] calldata input, uint256 commitment, bool hashed)
+        external
+        view
+        returns (ModelTerms memory terms, bytes32 inputDigest);
     function fulfilmentTerms(uint256 modelId)
         external
         view

@@ -1,14 +1,6 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-/// @notice Where a request that reached the hub from another chain came from.
-struct RemoteOrigin {
-    uint32 originEid; // origin domain: LayerZero endpoint id (or the Starknet gateway's domain id)
-    address slashBeneficiary; // hub address credited with the requester's share of a slash (zero: treasury)
-    bytes32 originRequester; // requester on the origin chain (EVM address left-padded, or a Starknet felt)
-    bytes32 originRequestId; // the spoke's own id for the request
-}
-
 /// @notice Who earned a remote request's fee, in the unit the spoke escrowed it in. The spoke credits these.
 struct Settlement {
     address node;
@@ -21,13 +13,13 @@ struct Settlement {
 /// @title IRemoteResultSink
 /// @notice Implemented by a cross-chain gateway (the hub-side OApp) holding the market's REMOTE_GATEWAY_ROLE.
 /// The market calls it, with the gas limit the gateway asked for, when a remote request is fulfilled with
-/// a verified proof and when it expires for good. A call that reverts is recorded by the market and can be
-/// retried (`retryCallback` / `retryExpiryNotice`); the result is never lost.
+/// a verified proof and when it expires for good. The gateway keeps its own map from the request id that
+/// `requestInferenceFromRemote` returned to the request's origin (chain, requester, spoke request id). A
+/// call that reverts is recorded by the market and can be retried (`retryDelivery`); nothing is lost.
 interface IRemoteResultSink {
     /// @notice Request `requestId` was fulfilled; `output` is decoded from the verified proof's instances.
     function onRemoteResult(
         uint256 requestId,
-        RemoteOrigin calldata origin,
         uint256 modelId,
         int256[] calldata output,
         Settlement calldata settlement
@@ -35,5 +27,5 @@ interface IRemoteResultSink {
 
     /// @notice Request `requestId` expired with no node left to take it; the spoke should refund
     /// `refundAmount` (the whole fee it escrowed) to the requester.
-    function onRemoteExpiry(uint256 requestId, RemoteOrigin calldata origin, uint256 refundAmount) external;
+    function onRemoteExpiry(uint256 requestId, uint256 refundAmount) external;
 }

@@ -17,7 +17,7 @@ import {
 } from "../../src/interfaces/IInferenceMarket.sol";
 import {IModelRegistry} from "../../src/interfaces/IModelRegistry.sol";
 import {INodePool} from "../../src/interfaces/INodePool.sol";
-import {RemoteOrigin, Settlement} from "../../src/interfaces/IRemoteResultSink.sol";
+import {Settlement} from "../../src/interfaces/IRemoteResultSink.sol";
 import {FieldEncoding} from "../../src/libraries/FieldEncoding.sol";
 import {GasLimitedCall} from "../../src/libraries/GasLimitedCall.sol";
 import {IOLayout, InstanceLayout} from "../../src/libraries/InstanceLayout.sol";
@@ -107,9 +107,11 @@ contract InferenceMarketTest is HubTestBase {
         assertEq(uint8(r.status), uint8(RequestStatus.Pending));
         assertEq(r.node, nodeA);
         assertEq(r.deadline, block.number + WINDOW);
-        assertEq(r.nodeFee, fees.nodeFee);
-        assertEq(r.royalty, ROYALTY);
-        assertEq(r.protocolFee, PROTOCOL_FEE);
+        assertEq(r.feesId, 1);
+        Fees memory stored = market.requestFees(id);
+        assertEq(stored.nodeFee, fees.nodeFee);
+        assertEq(stored.royalty, ROYALTY);
+        assertEq(stored.protocolFee, PROTOCOL_FEE);
         uint256[] memory felts = new uint256[](3);
         for (uint256 i; i < 3; ++i) {
             felts[i] = FieldEncoding.toFelt(input[i]);
@@ -120,6 +122,32 @@ contract InferenceMarketTest is HubTestBase {
         assertEq(market.effectiveDeadline(id), r.deadline);
         assertEq(pool.spareCapacity(nodeA), 10_000 - COMPUTE_UNITS);
         assertEq(pool.node(nodeA).pending, 1);
+    }
+
+    function test_feeRecords_sharedUntilAPriceChanges() public {
+        uint256 a = _request(modelId, _input(3, 1), 0);
+        uint256 b = _request(modelId, _input(3, 2), 0);
+        assertEq(market.request(a).feesId, market.request(b).feesId, "same prices, same record");
+
+        vm.prank(modelOwner);
+        registry.setRoyalty(modelId, ROYALTY * 2);
+        Fees memory expected = Fees(uint256(COMPUTE_UNITS) * UNIT_PRICE, ROYALTY * 2, PROTOCOL_FEE);
+        uint256 newPrice = market.quote(modelId).total;
+        vm.deal(requester, newPrice);
+        vm.expectEmit(address(market));
+        emit IInferenceMarket.FeesRecorded(market.request(a).feesId + 1, expected);
+        vm.prank(requester);
+        uint256 c = market.requestInference{value: newPrice}(modelId, _input(3, 3), 0);
+        assertEq(market.request(c).feesId, market.request(a).feesId + 1);
+        assertEq(market.requestFees(c).royalty, ROYALTY * 2);
+        assertEq(market.requestFees(a).royalty, ROYALTY, "earlier requests keep their terms");
+
+        // A batch mixing both records pays each request its own terms.
+        uint256 other = _request(batchModel, _input(3, 4), 0);
+        assertTrue(market.request(other).feesId != market.request(c).feesId, "records are per model");
+        _fulfil(a, modelId, _input(3, 1), _out(1));
+        _fulfil(c, modelId, _input(3, 3), _out(1));
+        assertEq(market.claimable(modelOwner), ROYALTY * 3);
     }
 
     function test_requestInference_usageStatistics() public {
@@ -151,14 +179,14 @@ contract InferenceMarketTest is HubTestBase {
         market.requestInference{value: price - 1}(modelId, _input(3, 1), 0);
         vm.expectRevert(abi.encodeWithSelector(IInferenceMarket.IncorrectPayment.selector, price, price + 1));
         market.requestInference{value: price + 1}(modelId, _input(3, 1), 0);
-        vm.expectRevert(abi.encodeWithSelector(IInferenceMarket.WrongInputMode.selector, modelId));
+        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.WrongInputMode.selector, modelId));
         market.requestInferenceWithCommitment{value: price}(modelId, _input(3, 1), 5, 0);
         vm.stopPrank();
 
         vm.prank(modelOwner);
         registry.deprecateModel(modelId);
         vm.prank(requester);
-        vm.expectRevert(abi.encodeWithSelector(IInferenceMarket.ModelDeprecated.selector, modelId));
+        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.ModelIsDeprecated.selector, modelId));
         market.requestInference{value: price}(modelId, _input(3, 1), 0);
 
         market.pause();
@@ -183,15 +211,19 @@ contract InferenceMarketTest is HubTestBase {
         uint256 id = _consumerRequest(modelId, input, 200_000);
         (bytes memory proof, uint256[] memory inst) = _proofFor(modelId, _single(input), _single(_out(-42)));
 
+        bytes32 inputDigest = market.request(id).payloadDigest;
+        Price memory q = market.quote(modelId);
         vm.expectEmit(address(market));
-        emit IInferenceMarket.InferenceFulfilled(id, modelId, nodeA, _out(-42));
+        emit IInferenceMarket.InferenceFulfilled(id, _out(-42));
+        vm.expectEmit(address(market));
+        emit IInferenceMarket.FulfilmentSettled(nodeA, modelId, modelOwner, 1, q.nodeFee, q.royalty, q.protocolFee);
         vm.prank(nodeA);
         market.fulfil(id, proof, inst);
 
         Request memory r = market.request(id);
         assertEq(uint8(r.status), uint8(RequestStatus.Fulfilled));
         assertEq(uint8(r.delivery), uint8(DeliveryStatus.Delivered));
-        assertEq(r.payloadDigest, keccak256(abi.encodePacked(_out(-42))));
+        assertEq(r.payloadDigest, inputDigest, "delivered results keep only the event");
         assertEq(consumer.lastOutput(), _out(-42));
         assertEq(consumer.lastRequestId(), id);
         assertEq(market.claimable(nodeA), uint256(COMPUTE_UNITS) * UNIT_PRICE);
@@ -271,12 +303,19 @@ contract InferenceMarketTest is HubTestBase {
             ids[s] = _consumerRequest(batchModel, ins[s], 200_000);
         }
         (bytes memory proof, uint256[] memory inst) = _proofFor(batchModel, ins, outs);
+        for (uint256 s; s < 4; ++s) {
+            vm.expectEmit(address(market));
+            emit IInferenceMarket.InferenceFulfilled(ids[s], outs[s]);
+        }
+        Price memory q = market.quote(batchModel);
         vm.expectEmit(address(market));
-        emit IInferenceMarket.BatchFulfilled(nodeA, batchModel, ids);
+        emit IInferenceMarket.FulfilmentSettled(
+            nodeA, batchModel, modelOwner, 4, 4 * q.nodeFee, 4 * q.royalty, 4 * q.protocolFee
+        );
         vm.prank(nodeA);
         market.fulfilBatch(ids, proof, inst);
         for (uint256 s; s < 4; ++s) {
-            assertEq(market.request(ids[s]).payloadDigest, keccak256(abi.encodePacked(outs[s])));
+            assertEq(consumer.outputOf(ids[s]), outs[s]);
         }
         assertEq(consumer.calls(), 4);
         assertEq(market.claimable(nodeA), 4 * uint256(COMPUTE_UNITS) * UNIT_PRICE);
@@ -362,12 +401,13 @@ contract InferenceMarketTest is HubTestBase {
         Request memory r = market.request(id);
         assertEq(uint8(r.status), uint8(RequestStatus.Fulfilled), "the result is kept");
         assertEq(uint8(r.delivery), uint8(DeliveryStatus.Failed));
+        assertEq(r.payloadDigest, keccak256(abi.encodePacked(_out(5))), "what a retry must deliver");
         assertEq(market.claimable(nodeA), uint256(COMPUTE_UNITS) * UNIT_PRICE, "the node is paid");
 
         vm.expectRevert(abi.encodeWithSelector(IInferenceMarket.OutputMismatch.selector, id));
-        market.retryCallback(id, _out(6), 200_000);
+        market.retryDelivery(id, _out(6), 200_000);
         vm.expectRevert(abi.encodeWithSelector(IInferenceMarket.GasLimitBelowRequested.selector, id, 199_999, 200_000));
-        market.retryCallback(id, _out(5), 199_999);
+        market.retryDelivery(id, _out(5), 199_999);
         vm.expectRevert(
             abi.encodeWithSelector(
                 IInferenceMarket.CallbackReverted.selector,
@@ -375,17 +415,17 @@ contract InferenceMarketTest is HubTestBase {
                 abi.encodeWithSelector(RecordingConsumer.ConsumerRefused.selector, id)
             )
         );
-        market.retryCallback(id, _out(5), 200_000);
+        market.retryDelivery(id, _out(5), 200_000);
 
         consumer.setRevert(false);
         vm.expectEmit(address(market));
         emit IInferenceMarket.CallbackRetried(id);
         vm.prank(stranger);
-        market.retryCallback(id, _out(5), 250_000);
+        market.retryDelivery(id, _out(5), 250_000);
         assertEq(consumer.lastOutput(), _out(5));
         assertEq(uint8(market.request(id).delivery), uint8(DeliveryStatus.Delivered));
         vm.expectRevert(abi.encodeWithSelector(IInferenceMarket.NothingToRetry.selector, id));
-        market.retryCallback(id, _out(5), 250_000);
+        market.retryDelivery(id, _out(5), 250_000);
     }
 
     function test_callback_gasGuzzlerCannotBlockFulfilment() public {
@@ -558,9 +598,9 @@ contract InferenceMarketTest is HubTestBase {
         uint256 p = market.quote(hashed).total;
         vm.deal(requester, 3 * p);
         vm.startPrank(requester);
-        vm.expectRevert(abi.encodeWithSelector(IInferenceMarket.WrongInputMode.selector, hashed));
+        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.WrongInputMode.selector, hashed));
         market.requestInference{value: p}(hashed, input, 0);
-        vm.expectRevert(abi.encodeWithSelector(IInferenceMarket.CommitmentOutOfField.selector, FieldEncoding.P));
+        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.CommitmentOutOfField.selector, FieldEncoding.P));
         market.requestInferenceWithCommitment{value: p}(hashed, input, FieldEncoding.P, 0);
         vm.expectEmit(address(market));
         emit IInferenceMarket.InferenceRequested(
@@ -579,9 +619,11 @@ contract InferenceMarketTest is HubTestBase {
         market.fulfil(id, proof, inst);
         inst[0] = commitment;
         proof = _proof(hashed, inst);
+        vm.expectEmit(address(market));
+        emit IInferenceMarket.InferenceFulfilled(id, _out(9));
         vm.prank(nodeB);
         market.fulfil(id, proof, inst);
-        assertEq(market.request(id).payloadDigest, keccak256(abi.encodePacked(_out(9))));
+        assertEq(uint8(market.request(id).status), uint8(RequestStatus.Fulfilled));
     }
 
     function test_hashedInput_expiryGivesRequesterShareToTreasury() public {
@@ -625,6 +667,10 @@ contract InferenceMarketTest is HubTestBase {
         );
         market.requestInferenceFromRemote(rr);
 
+        vm.expectEmit(address(market));
+        emit IInferenceMarket.RemoteInferenceRequested(
+            1, rr.originEid, rr.originRequester, rr.originRequestId, 1e18, stranger
+        );
         vm.prank(address(sink));
         uint256 id = market.requestInferenceFromRemote(rr);
         assertEq(market.remoteRequestId(rr.originEid, rr.originRequester, rr.originRequestId), id);
@@ -633,13 +679,10 @@ contract InferenceMarketTest is HubTestBase {
         assertTrue(r.remote);
         assertEq(r.requester, address(sink));
         Price memory q = market.quote(modelId);
-        assertEq(r.nodeFee, 1e18 * q.nodeFee / q.total);
-        assertEq(r.royalty, 1e18 * q.royalty / q.total);
-        assertEq(uint256(r.nodeFee) + r.royalty + r.protocolFee, 1e18);
-        RemoteOrigin memory o = market.remoteOrigin(id);
-        assertEq(o.originEid, rr.originEid);
-        assertEq(o.originRequester, rr.originRequester);
-        assertEq(o.slashBeneficiary, stranger);
+        Fees memory split = market.requestFees(id);
+        assertEq(split.nodeFee, 1e18 * q.nodeFee / q.total);
+        assertEq(split.royalty, 1e18 * q.royalty / q.total);
+        assertEq(split.nodeFee + split.royalty + split.protocolFee, 1e18);
 
         vm.prank(address(sink));
         vm.expectRevert(abi.encodeWithSelector(IInferenceMarket.DuplicateRemoteRequest.selector, id));
@@ -651,10 +694,10 @@ contract InferenceMarketTest is HubTestBase {
         assertEq(sink.lastOutput(), _out(-8));
         Settlement memory st = sink.lastSettlement();
         assertEq(st.node, nodeA);
-        assertEq(st.nodeAmount, r.nodeFee);
+        assertEq(st.nodeAmount, split.nodeFee);
         assertEq(st.modelOwner, modelOwner);
-        assertEq(st.royaltyAmount, r.royalty);
-        assertEq(st.protocolAmount, r.protocolFee);
+        assertEq(st.royaltyAmount, split.royalty);
+        assertEq(st.protocolAmount, split.protocolFee);
         assertEq(market.claimable(nodeA), 0, "remote fees are credited on the spoke");
         assertEq(market.requestCount(modelId, keccak256(abi.encode(rr.originEid, rr.originRequester))), 1);
     }
@@ -684,16 +727,16 @@ contract InferenceMarketTest is HubTestBase {
         assertEq(market.claimable(address(sink)), 0, "nothing escrowed on the hub to refund");
 
         vm.expectRevert(abi.encodeWithSelector(IInferenceMarket.GasLimitBelowRequested.selector, id, 1, 300_000));
-        market.retryExpiryNotice(id, 1);
+        market.retryDelivery(id, new int256[](0), 1);
         vm.expectPartialRevert(IInferenceMarket.CallbackReverted.selector);
-        market.retryExpiryNotice(id, 300_000);
+        market.retryDelivery(id, new int256[](0), 300_000);
         sink.setRevert(false);
-        market.retryExpiryNotice(id, 300_000);
+        market.retryDelivery(id, new int256[](0), 300_000);
         assertEq(sink.expiries(), 1);
         assertEq(sink.lastRefund(), 5e17);
-        assertEq(sink.lastOrigin().originRequestId, bytes32(uint256(3)));
+        assertEq(sink.lastRequestId(), id);
         vm.expectRevert(abi.encodeWithSelector(IInferenceMarket.NothingToRetry.selector, id));
-        market.retryExpiryNotice(id, 300_000);
+        market.retryDelivery(id, new int256[](0), 300_000);
     }
 
     function test_remote_failedResultHookIsRetryable() public {
@@ -704,11 +747,11 @@ contract InferenceMarketTest is HubTestBase {
         _fulfil(id, modelId, rr.input, _out(11));
         assertEq(uint8(market.request(id).delivery), uint8(DeliveryStatus.Failed));
         sink.setRevert(false);
-        market.retryCallback(id, _out(11), 300_000);
+        market.retryDelivery(id, _out(11), 300_000);
         assertEq(sink.results(), 1);
         assertEq(sink.lastSettlement().modelOwner, modelOwner);
         vm.expectRevert(abi.encodeWithSelector(IInferenceMarket.NothingToRetry.selector, id));
-        market.retryExpiryNotice(id, 300_000);
+        market.retryDelivery(id, _out(11), 300_000);
     }
 
     // ---------------------------------------------------------------- withdrawals

@@ -268,6 +268,40 @@ contract ModelRegistryTest is HubTestBase {
         registry.deprecateModel(id);
     }
 
+    function test_requestTerms_checksInputAndDigestsIt() public {
+        uint256 id = _register(_specFor(_layout(1, 3, 1)));
+        int256[] memory input = new int256[](3);
+        (input[0], input[1], input[2]) = (-5, 0, 7);
+        (ModelTerms memory t, bytes32 digest) = registry.requestTerms(id, input, 0, false);
+        assertEq(t.owner, modelOwner);
+        assertEq(t.computeUnits, COMPUTE_UNITS);
+        uint256[] memory felts = new uint256[](3);
+        (felts[0], felts[1], felts[2]) = (FieldEncoding.P - 5, 0, 7);
+        assertEq(digest, keccak256(abi.encodePacked(felts)));
+
+        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.WrongInputMode.selector, id));
+        registry.requestTerms(id, input, 9, true);
+        input[2] = 1e6 + 1;
+        vm.expectRevert(abi.encodeWithSelector(InstanceLayout.InputOutOfBounds.selector, 2, 1e6 + 1, -1e6, 1e6));
+        registry.requestTerms(id, input, 0, false);
+        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.ModelNotFound.selector, 99));
+        registry.requestTerms(99, input, 0, false);
+
+        uint256 hashed = _register(_specFor(_hashedLayout(1, 3, 1)));
+        input[2] = 7;
+        (, digest) = registry.requestTerms(hashed, input, 12345, true);
+        assertEq(digest, keccak256(abi.encode(uint256(12345))));
+        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.CommitmentOutOfField.selector, FieldEncoding.P));
+        registry.requestTerms(hashed, input, FieldEncoding.P, true);
+        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.WrongInputMode.selector, hashed));
+        registry.requestTerms(hashed, input, 0, false);
+
+        vm.prank(modelOwner);
+        registry.deprecateModel(id);
+        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.ModelIsDeprecated.selector, id));
+        registry.requestTerms(id, input, 0, false);
+    }
+
     function test_views_revertForUnknownModel() public {
         vm.expectRevert(abi.encodeWithSelector(IModelRegistry.ModelNotFound.selector, 7));
         registry.model(7);

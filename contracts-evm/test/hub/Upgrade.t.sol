@@ -95,6 +95,13 @@ contract UpgradeTest is HubTestBase {
         assertEq(next, pendingId + 1);
     }
 
+    /// @dev EIP-170: runtime code above 24,576 bytes cannot be deployed. Keep room for upgrades.
+    function test_implementationsFitTheCodeSizeLimitWithRoom() public view {
+        assertLt(hub.marketImplementation.code.length, 24_576 - 1_024, "market");
+        assertLt(hub.poolImplementation.code.length, 24_576 - 1_024, "pool");
+        assertLt(hub.registryImplementation.code.length, 24_576 - 1_024, "registry");
+    }
+
     function test_upgradeRequiresAdminAndAUupsImplementation() public {
         address marketV2 = address(new InferenceMarketV2());
         address stranger = makeAddr("stranger");

@@ -96,9 +96,10 @@ contract RealProofTest is HubTestBase {
         }
     }
 
+    /// @dev Fulfilled, and the consumer received exactly the proven output.
     function _assertFulfilled(uint256 id, int256[] memory expected) internal view {
         assertEq(uint8(market.request(id).status), uint8(RequestStatus.Fulfilled));
-        assertEq(market.request(id).payloadDigest, keccak256(abi.encodePacked(expected)));
+        assertEq(consumer.outputOf(id), expected);
     }
 
     // ---------------------------------------------------------------- accepted
@@ -125,7 +126,7 @@ contract RealProofTest is HubTestBase {
         assertEq(consumer.lastRequestId(), id);
         assertEq(consumer.lastModelId(), b1Model);
         assertEq(consumer.lastOutput(), b1.outputs[0]);
-        assertEq(market.claimable(nodeA), market.request(id).nodeFee);
+        assertEq(market.claimable(nodeA), market.requestFees(id).nodeFee);
         assertEq(market.claimable(modelOwner), ROYALTY);
         assertEq(market.claimable(treasury), PROTOCOL_FEE);
         assertEq(market.totalEscrowed(), 0);

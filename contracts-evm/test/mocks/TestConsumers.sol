@@ -3,7 +3,7 @@ pragma solidity ^0.8.24;
 
 import {IInferenceConsumer} from "../../src/consumer/IInferenceConsumer.sol";
 import {IInferenceMarket} from "../../src/interfaces/IInferenceMarket.sol";
-import {IRemoteResultSink, RemoteOrigin, Settlement} from "../../src/interfaces/IRemoteResultSink.sol";
+import {IRemoteResultSink, Settlement} from "../../src/interfaces/IRemoteResultSink.sol";
 
 /// @notice Records every callback; can be told to revert.
 contract RecordingConsumer is IInferenceConsumer {
@@ -12,6 +12,7 @@ contract RecordingConsumer is IInferenceConsumer {
     uint256 public lastRequestId;
     uint256 public lastModelId;
     int256[] internal _last;
+    mapping(uint256 requestId => int256[]) internal _outputs;
 
     error ConsumerRefused(uint256 requestId);
 
@@ -25,10 +26,15 @@ contract RecordingConsumer is IInferenceConsumer {
         lastRequestId = requestId;
         lastModelId = modelId;
         _last = output;
+        _outputs[requestId] = output;
     }
 
     function lastOutput() external view returns (int256[] memory) {
         return _last;
+    }
+
+    function outputOf(uint256 requestId) external view returns (int256[] memory) {
+        return _outputs[requestId];
     }
 
     function request(IInferenceMarket market, uint256 modelId, int256[] calldata input, uint32 gas)
@@ -105,7 +111,6 @@ contract RecordingResultSink is IRemoteResultSink {
     uint256 public expiries;
     uint256 public lastRequestId;
     uint256 public lastRefund;
-    RemoteOrigin internal _origin;
     Settlement internal _settlement;
     int256[] internal _output;
 
@@ -113,31 +118,21 @@ contract RecordingResultSink is IRemoteResultSink {
         shouldRevert = v;
     }
 
-    function onRemoteResult(
-        uint256 requestId,
-        RemoteOrigin calldata origin,
-        uint256,
-        int256[] calldata output,
-        Settlement calldata settlement
-    ) external {
+    function onRemoteResult(uint256 requestId, uint256, int256[] calldata output, Settlement calldata settlement)
+        external
+    {
         require(!shouldRevert, "sink down");
         results += 1;
         lastRequestId = requestId;
-        _origin = origin;
         _settlement = settlement;
         _output = output;
     }
 
-    function onRemoteExpiry(uint256 requestId, RemoteOrigin calldata origin, uint256 refundAmount) external {
+    function onRemoteExpiry(uint256 requestId, uint256 refundAmount) external {
         require(!shouldRevert, "sink down");
         expiries += 1;
         lastRequestId = requestId;
         lastRefund = refundAmount;
-        _origin = origin;
-    }
-
-    function lastOrigin() external view returns (RemoteOrigin memory) {
-        return _origin;
     }
 
     function lastSettlement() external view returns (Settlement memory) {
