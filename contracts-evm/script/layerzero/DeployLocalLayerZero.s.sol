@@ -36,6 +36,8 @@ contract DeployLocalLayerZero is Script {
         if (eid < LOCAL_EID_MIN || eid > LOCAL_EID_MAX) revert LocalEidOutOfRange(eid);
         vm.startBroadcast();
         (, address owner,) = vm.readCallers();
+        // eid is within LOCAL_EID_MIN..LOCAL_EID_MAX (checked above), so it fits uint32.
+        // forge-lint: disable-next-line(unsafe-typecast)
         stack = LocalLayerZero.deploy(uint32(eid), owner, operator);
         vm.stopBroadcast();
 

@@ -27,6 +27,8 @@ contract WireLocalLayerZero is Script {
         PathwayConfig memory pathway = LocalLayerZero.defaultPathway();
         uint256 confirmations = vm.envOr("LZ_CONFIRMATIONS", uint256(pathway.confirmations));
         if (confirmations > type(uint64).max) revert ConfirmationsOutOfRange(confirmations);
+        // Checked against type(uint64).max just above.
+        // forge-lint: disable-next-line(unsafe-typecast)
         pathway.confirmations = uint64(confirmations);
         return wire(vm.envString("LZ_STACK_FILE"), vm.envUint("LZ_REMOTE_EIDS", ","), pathway);
     }

@@ -120,8 +120,10 @@ contract LocalLayerZeroTest is Test {
     function test_ping_isAnsweredWithAPongPaidFromTheDeliveredValue() public {
         bytes memory returnOptions = OptionsBuilder.newOptions().addExecutorLzReceiveOption(RECEIVE_GAS, 0);
         uint256 pongFee = appB.quote(EID_A, appB.PONG(), 1, returnOptions, "");
-        bytes memory options =
-            OptionsBuilder.newOptions().addExecutorLzReceiveOption(RECEIVE_GAS * 2, uint128(pongFee));
+        // A quote in wei is far below 2^128.
+        // forge-lint: disable-next-line(unsafe-typecast)
+        uint128 pongValue = uint128(pongFee);
+        bytes memory options = OptionsBuilder.newOptions().addExecutorLzReceiveOption(RECEIVE_GAS * 2, pongValue);
         uint256 fee = appA.quote(EID_B, appA.PING(), 1, options, returnOptions);
         SentPacket memory ping = _send(appA, a, EID_B, appA.PING(), 1, options, returnOptions, fee);
 
