@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // One idempotent set-up for a fresh machine of this project's kind: npm packages (root workspaces and
 // the Foundry project), the prover's Python virtualenv, the solc that EZKL's verifier generator asks
-// for, and Redis. Every step is skipped when what it would produce is already there and current;
+// for, Redis and PostgreSQL. Every step is skipped when what it would produce is already there and current;
 // `npm install` (not `npm ci`): the registry mirror here lacks other platforms' optional binaries, so the
 // lockfile cannot list them and `npm ci` refuses it; with the committed lockfile install resolves the same
 // versions. Downloads are cached outside the clone (~/.npm, ~/.cache/pip). Only the npm, PyPI and apt registries
@@ -12,6 +12,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { formatSeconds, run } from "./lib/proc.mjs";
+import { installPostgresIfMissing } from "./lib/postgres.mjs";
 import { installRedisIfMissing } from "./lib/redis.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -74,6 +75,8 @@ const steps = [
     },
   },
   { name: "redis-server (apt)", run: () => installRedisIfMissing() },
+  // The relayer and the local indexer store state in PGlite by default and in Postgres by URL; tests cover both.
+  { name: "postgresql (apt)", run: () => installPostgresIfMissing() },
 ];
 
 const started = Date.now();
