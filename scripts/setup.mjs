@@ -12,7 +12,6 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { formatSeconds, run } from "./lib/proc.mjs";
-import { installPostgresIfMissing } from "./lib/postgres.mjs";
 import { installRedisIfMissing } from "./lib/redis.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -76,13 +75,14 @@ const steps = [
   },
   { name: "redis-server (apt)", run: () => installRedisIfMissing() },
   // The relayer and the local indexer store state in PGlite by default and in Postgres by URL; tests cover both.
-  { name: "postgresql (apt)", run: () => installPostgresIfMissing() },
+  { name: "postgresql (apt)", // Imported late: lib/postgres.mjs needs the `pg` package that the first step installs.
+    run: async () => (await import("./lib/postgres.mjs")).installPostgresIfMissing() },
 ];
 
 const started = Date.now();
 for (const step of steps) {
   const t0 = Date.now();
-  const did = step.run();
+  const did = await step.run();
   if (!quiet || did) console.log(`setup: ${step.name}: ${did ? "done" : "up to date"} (${formatSeconds(Date.now() - t0)})`);
 }
 if (!quiet) console.log(`setup: finished in ${formatSeconds(Date.now() - started)}`);
