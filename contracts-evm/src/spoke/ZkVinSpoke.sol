@@ -1,0 +1,492 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
+import {Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
+import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {ERC165Checker} from "@openzeppelin/contracts/utils/introspection/ERC165Checker.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {MessagingFee, OApp, Origin} from "@layerzerolabs/oapp-evm/contracts/oapp/OApp.sol";
+import {OptionsBuilder} from "@layerzerolabs/oapp-evm/contracts/oapp/libs/OptionsBuilder.sol";
+import {IInferenceConsumer} from "../consumer/IInferenceConsumer.sol";
+import {Settlement} from "../interfaces/IRemoteResultSink.sol";
+import {FieldEncoding} from "../libraries/FieldEncoding.sol";
+import {InputMode} from "../libraries/InstanceLayout.sol";
+import {
+    ExpiryMessage,
+    ModelInfo,
+    ModelMessage,
+    RejectionMessage,
+    RequestMessage,
+    ResultMessage,
+    ZkVinCodec
+} from "../messaging/ZkVinCodec.sol";
+import {GasLimitedValueCall} from "./GasLimitedValueCall.sol";
+import {FailureReason, IInferenceFailureHandler} from "./IInferenceFailureHandler.sol";
+import {CallbackStatus, FeeQuote, IZkVinSpoke, SpokeParams, SpokeRequest, SpokeRequestStatus} from "./IZkVinSpoke.sol";
+
+/// @title ZkVinSpoke
+/// @notice zk-VIN on a consumer chain. `requestInference` escrows the inference fee here and sends a REQUEST
+/// to the hub gateway over LayerZero V2, with executor options that deliver the reply's budget to the hub
+/// as native value (the ABA pattern), so the hub can pay for the RESULT, EXPIRED or REJECTED message that
+/// comes back. On a RESULT the escrow is split as the hub computed it (node, model owner, protocol: pull
+/// balances) and the output is stored and handed to the requester's `onInferenceResult` with the gas it
+/// chose; a failed callback is recorded and anyone may retry it. On EXPIRED or REJECTED the escrow goes
+/// back to the requester. Each request settles once. The hub also sends MODEL messages with each model's
+/// price and input layout, which is how the spoke prices and checks requests.
+/// @dev Money invariant: address(this).balance == totalEscrowed + totalClaimable. Messages are accepted only
+/// from the hub gateway (the peer on HUB_EID). Pausing stops new requests and inbound messages; paused
+/// messages stay verified on the endpoint and can be executed after the unpause. Withdrawals never pause.
+contract ZkVinSpoke is IZkVinSpoke, OApp, Ownable2Step, Pausable, ReentrancyGuardTransient {
+    using OptionsBuilder for bytes;
+
+    /// @notice `priceRatio` of a chain whose native token is the hub's, at parity.
+    uint128 public constant PRICE_RATIO_ONE = 1e18;
+    uint32 public constant MAX_CALLBACK_GAS_LIMIT = 10_000_000;
+    uint32 public constant MAX_MESSAGE_GAS = 10_000_000;
+    uint32 public constant MIN_MESSAGE_GAS = 50_000;
+    uint32 public constant MAX_GAS_PER_VALUE = 100_000;
+    /// @notice Gas given to a plain refund transfer (requesters without a failure handler). If the transfer
+    /// fails the refund is credited instead.
+    uint256 public constant REFUND_GAS = 10_000;
+
+    /// @notice The hub's LayerZero endpoint id; the only peer.
+    uint32 public immutable HUB_EID;
+
+    SpokeParams private _params;
+    address private _treasury;
+    uint256 private _nextRequestId = 1;
+    uint256 private _totalEscrowed;
+    uint256 private _totalClaimable;
+    mapping(uint256 requestId => SpokeRequest) private _requests;
+    mapping(uint256 requestId => int256[] output) private _results;
+    mapping(uint256 modelId => ModelInfo) private _models;
+    mapping(address account => uint256) private _claimable;
+
+    /// @notice The spoke has one peer, the hub gateway.
+    error PeerNotHub(uint32 eid);
+    /// @notice A hashed-input model needs the input's commitment.
+    error MissingCommitment(uint256 modelId);
+
+    /// @param endpoint This chain's LayerZero EndpointV2.
+    /// @param owner Owns the spoke (peers, parameters, pause) and is the endpoint delegate.
+    /// @param hubEid The hub chain's endpoint id.
+    /// @param treasury_ Receives the protocol's share of fees on this chain.
+    /// @param params_ Initial bounded parameters.
+    constructor(address endpoint, address owner, uint32 hubEid, address treasury_, SpokeParams memory params_)
+        OApp(endpoint, owner)
+        Ownable(owner)
+    {
+        HUB_EID = hubEid;
+        _setTreasury(treasury_);
+        _setParams(params_);
+    }
+
+    // ---------------------------------------------------------------- requests
+
+    /// @inheritdoc IZkVinSpoke
+    function quote(uint256 modelId, int256[] calldata input, uint32 callbackGasLimit)
+        external
+        view
+        returns (uint256 total)
+    {
+        return quoteDetailed(modelId, input, callbackGasLimit).total;
+    }
+
+    /// @inheritdoc IZkVinSpoke
+    function quoteDetailed(uint256 modelId, int256[] calldata input, uint32 callbackGasLimit)
+        public
+        view
+        returns (FeeQuote memory q)
+    {
+        ModelInfo memory m = _models[modelId];
+        if (m.syncNonce == 0) revert UnknownModel(modelId);
+        RequestMessage memory r = _requestMessage(_nextRequestId, modelId, m, input, 0, msg.sender);
+        (q,,) = _price(m, r, callbackGasLimit);
+    }
+
+    /// @notice Requests an inference of `modelId` on `input`, paying at least `quote(...)`; the excess is sent
+    /// back (or credited if that transfer fails). The fee is escrowed here until the hub settles it.
+    /// @param input Fixed-point values at the model's input scale, within its bounds.
+    /// @param callbackGasLimit Gas for the caller's `onInferenceResult` (and failure notice); 0 for none.
+    function requestInference(uint256 modelId, int256[] calldata input, uint32 callbackGasLimit)
+        external
+        payable
+        whenNotPaused
+        returns (uint256 requestId)
+    {
+        return _request(modelId, input, 0, false, callbackGasLimit);
+    }
+
+    /// @inheritdoc IZkVinSpoke
+    function requestInferenceWithCommitment(
+        uint256 modelId,
+        int256[] calldata input,
+        uint256 commitment,
+        uint32 callbackGasLimit
+    ) external payable whenNotPaused returns (uint256 requestId) {
+        return _request(modelId, input, commitment, true, callbackGasLimit);
+    }
+
+    /// @inheritdoc IZkVinSpoke
+    function retryCallback(uint256 requestId, uint32 gasLimit) external nonReentrant {
+        SpokeRequest storage r = _requests[requestId];
+        if (r.status != SpokeRequestStatus.Fulfilled || r.callback != CallbackStatus.Failed) {
+            revert NothingToRetry(requestId);
+        }
+        if (gasLimit < r.callbackGasLimit) revert GasLimitBelowRequested(requestId, gasLimit, r.callbackGasLimit);
+        r.callback = CallbackStatus.Delivered;
+        bytes memory data =
+            abi.encodeCall(IInferenceConsumer.onInferenceResult, (requestId, r.modelId, _results[requestId]));
+        (bool ok, bytes memory reason) = GasLimitedValueCall.call(r.requester, gasLimit, 0, data);
+        if (!ok) revert CallbackReverted(requestId, reason);
+        emit CallbackRetried(requestId);
+    }
+
+    /// @inheritdoc IZkVinSpoke
+    function withdraw(address payable to) external nonReentrant {
+        if (to == address(0)) revert ZeroAddress();
+        uint256 amount = _claimable[msg.sender];
+        if (amount == 0) revert NothingToWithdraw(msg.sender);
+        _claimable[msg.sender] = 0;
+        _totalClaimable -= amount;
+        emit Withdrawn(msg.sender, to, amount);
+        (bool ok,) = to.call{value: amount}("");
+        if (!ok) revert TransferFailed(to, amount);
+    }
+
+    // ---------------------------------------------------------------- governance
+
+    /// @notice Replaces the bounded parameters (they apply to requests made from now on).
+    function setParams(SpokeParams calldata params_) external onlyOwner {
+        _setParams(params_);
+    }
+
+    /// @notice Changes where the protocol's share goes (already credited shares stay with the old treasury).
+    function setTreasury(address treasury_) external onlyOwner {
+        _setTreasury(treasury_);
+    }
+
+    /// @notice Stops new requests and inbound messages (withdrawals and callback retries go on).
+    function pause() external onlyOwner {
+        _pause();
+    }
+
+    function unpause() external onlyOwner {
+        _unpause();
+    }
+
+    /// @notice Sets the hub gateway's address; the spoke talks to no other chain.
+    function setPeer(uint32 eid, bytes32 peer) public override onlyOwner {
+        if (eid != HUB_EID) revert PeerNotHub(eid);
+        _setPeer(eid, peer);
+    }
+
+    /// @notice Starts a two-step ownership transfer; `newOwner` takes over by calling `acceptOwnership`.
+    function transferOwnership(address newOwner) public override(Ownable, Ownable2Step) {
+        super.transferOwnership(newOwner);
+    }
+
+    function _transferOwnership(address newOwner) internal override(Ownable, Ownable2Step) {
+        super._transferOwnership(newOwner);
+    }
+
+    // ---------------------------------------------------------------- views
+
+    /// @inheritdoc IZkVinSpoke
+    function request(uint256 requestId) external view returns (SpokeRequest memory) {
+        return _requests[requestId];
+    }
+
+    /// @inheritdoc IZkVinSpoke
+    function resultOf(uint256 requestId) external view returns (int256[] memory) {
+        return _results[requestId];
+    }
+
+    /// @inheritdoc IZkVinSpoke
+    function model(uint256 modelId) external view returns (ModelInfo memory) {
+        return _models[modelId];
+    }
+
+    /// @inheritdoc IZkVinSpoke
+    function claimable(address account) external view returns (uint256) {
+        return _claimable[account];
+    }
+
+    /// @inheritdoc IZkVinSpoke
+    function params() external view returns (SpokeParams memory) {
+        return _params;
+    }
+
+    /// @inheritdoc IZkVinSpoke
+    function treasury() external view returns (address) {
+        return _treasury;
+    }
+
+    /// @inheritdoc IZkVinSpoke
+    function totalEscrowed() external view returns (uint256) {
+        return _totalEscrowed;
+    }
+
+    /// @inheritdoc IZkVinSpoke
+    function totalClaimable() external view returns (uint256) {
+        return _totalClaimable;
+    }
+
+    /// @inheritdoc IZkVinSpoke
+    function nextRequestId() external view returns (uint256) {
+        return _nextRequestId;
+    }
+
+    // ---------------------------------------------------------------- internals: requests
+
+    function _request(uint256 modelId, int256[] calldata input, uint256 commitment, bool hashed, uint32 gasLimit)
+        private
+        returns (uint256 requestId)
+    {
+        ModelInfo memory m = _checkRequest(modelId, input, commitment, hashed, gasLimit);
+        requestId = _nextRequestId++;
+        _escrowAndSend(_requestMessage(requestId, modelId, m, input, commitment, msg.sender), m, gasLimit);
+    }
+
+    function _escrowAndSend(RequestMessage memory r, ModelInfo memory m, uint32 gasLimit) private {
+        (FeeQuote memory q, bytes memory message, bytes memory options) = _price(m, r, gasLimit);
+        if (msg.value < q.total) revert InsufficientFee(q.total, msg.value);
+
+        _requests[r.spokeRequestId] = SpokeRequest({
+            requester: msg.sender,
+            modelId: SafeCast.toUint64(r.modelId),
+            status: SpokeRequestStatus.Pending,
+            callback: CallbackStatus.None,
+            failureHandler: msg.sender.code.length != 0
+                && ERC165Checker.supportsInterface(msg.sender, type(IInferenceFailureHandler).interfaceId),
+            escrow: SafeCast.toUint128(q.inferenceFee),
+            callbackGasLimit: gasLimit,
+            hubRequestId: 0
+        });
+        _totalEscrowed += q.inferenceFee;
+
+        bytes32 guid = _lzSend(HUB_EID, message, options, MessagingFee(q.messageFee, 0), payable(msg.sender)).guid;
+        emit InferenceRequested(r.spokeRequestId, r.modelId, msg.sender, guid, r.input, r.inputCommitment, gasLimit, q);
+
+        uint256 excess = msg.value - q.total;
+        if (excess != 0) _send(msg.sender, excess);
+    }
+
+    /// @dev The checks the hub would make, made here so that a bad request costs no round trip.
+    function _checkRequest(uint256 modelId, int256[] calldata input, uint256 commitment, bool hashed, uint32 gasLimit)
+        private
+        view
+        returns (ModelInfo memory m)
+    {
+        m = _models[modelId];
+        if (m.syncNonce == 0) revert UnknownModel(modelId);
+        if (m.deprecated) revert ModelDeprecated(modelId);
+        if ((m.inputMode == InputMode.Hashed) != hashed) revert WrongInputMode(modelId);
+        if (hashed) {
+            if (commitment == 0) revert MissingCommitment(modelId);
+            if (commitment >= FieldEncoding.P) revert CommitmentOutOfField(commitment);
+        }
+        if (input.length != m.inputCount) revert InputLengthMismatch(m.inputCount, input.length);
+        for (uint256 i; i < input.length; ++i) {
+            int256 v = input[i];
+            if (v < m.inputMin || v > m.inputMax) revert InputOutOfBounds(i, v, m.inputMin, m.inputMax);
+        }
+        uint32 max = _params.maxCallbackGasLimit;
+        if (gasLimit > max) revert CallbackGasLimitTooHigh(gasLimit, max);
+    }
+
+    function _requestMessage(
+        uint256 requestId,
+        uint256 modelId,
+        ModelInfo memory m,
+        int256[] calldata input,
+        uint256 commitment,
+        address requester
+    ) private view returns (RequestMessage memory r) {
+        r.spokeRequestId = requestId;
+        r.modelId = modelId;
+        r.requester = bytes32(uint256(uint160(requester)));
+        // A contract's address on the hub is not its to use, so its share of a slash goes to the treasury.
+        r.slashBeneficiary = requester.code.length == 0 ? requester : address(0);
+        r.input = input;
+        r.inputCommitment = commitment;
+        r.hubPrice = m.hubPrice;
+    }
+
+    /// @dev Fills in the fee parts of `r` and prices the message that carries it.
+    function _price(ModelInfo memory m, RequestMessage memory r, uint32 callbackGasLimit)
+        private
+        view
+        returns (FeeQuote memory q, bytes memory message, bytes memory options)
+    {
+        SpokeParams memory p = _params;
+        q.inferenceFee = Math.mulDiv(m.hubPrice, p.priceRatio, PRICE_RATIO_ONE, Math.Rounding.Ceil);
+        q.hubGasLimit = SafeCast.toUint32(uint256(p.hubGasBase) + uint256(p.hubGasPerInput) * r.input.length);
+        uint256 returnGas = uint256(p.returnGasBase) + uint256(p.returnGasPerOutput) * m.outputCount;
+        if (callbackGasLimit != 0) returnGas += GasLimitedValueCall.gasNeeded(callbackGasLimit);
+        q.returnGasLimit = SafeCast.toUint32(returnGas);
+        q.returnBudget = SafeCast.toUint128(uint256(p.returnFeeBase) + uint256(p.returnFeePerGas) * returnGas);
+
+        r.feePaid = q.inferenceFee;
+        r.returnGasLimit = q.returnGasLimit;
+        message = ZkVinCodec.encodeRequest(r);
+        options = OptionsBuilder.newOptions().addExecutorLzReceiveOption(q.hubGasLimit, q.returnBudget);
+        q.messageFee = _quote(HUB_EID, message, options, false).nativeFee;
+        q.total = q.inferenceFee + q.messageFee;
+    }
+
+    /// @dev `_request` checks that msg.value covers the inference fee and this one; the rest stays here.
+    function _payNative(uint256 nativeFee) internal pure override returns (uint256) {
+        return nativeFee;
+    }
+
+    // ---------------------------------------------------------------- internals: replies
+
+    function _lzReceive(Origin calldata origin, bytes32, bytes calldata message, address, bytes calldata)
+        internal
+        override
+        whenNotPaused
+        nonReentrant
+    {
+        if (origin.srcEid != HUB_EID) revert NotFromHub(origin.srcEid);
+        // Replies ask for no native value; anything delivered anyway is the protocol's.
+        if (msg.value != 0) _credit(_treasury, msg.value);
+        uint8 t = ZkVinCodec.messageType(message);
+        if (t == ZkVinCodec.RESULT) {
+            _onResult(ZkVinCodec.decodeResult(message));
+        } else if (t == ZkVinCodec.EXPIRED) {
+            ExpiryMessage memory e = ZkVinCodec.decodeExpiry(message);
+            _onFailure(e.spokeRequestId, e.hubRequestId, FailureReason.Expired, "");
+        } else if (t == ZkVinCodec.REJECTED) {
+            RejectionMessage memory j = ZkVinCodec.decodeRejection(message);
+            _onFailure(j.spokeRequestId, 0, FailureReason.Rejected, j.reason);
+        } else if (t == ZkVinCodec.MODEL) {
+            _onModel(ZkVinCodec.decodeModel(message));
+        } else {
+            revert UnexpectedMessage(t);
+        }
+    }
+
+    function _onResult(ResultMessage memory res) private {
+        uint256 id = res.spokeRequestId;
+        SpokeRequest storage r = _pending(id);
+        Settlement memory s = res.settlement;
+        uint256 escrow = r.escrow;
+        uint256 settled = s.nodeAmount + s.royaltyAmount + s.protocolAmount;
+        if (settled > escrow) revert SettlementExceedsEscrow(id, settled, escrow);
+
+        r.status = SpokeRequestStatus.Fulfilled;
+        r.hubRequestId = SafeCast.toUint64(res.hubRequestId);
+        _totalEscrowed -= escrow;
+        address treasury_ = _treasury;
+        _credit(s.node == address(0) ? treasury_ : s.node, s.nodeAmount);
+        _credit(s.modelOwner == address(0) ? treasury_ : s.modelOwner, s.royaltyAmount);
+        _credit(treasury_, s.protocolAmount);
+        uint256 unspent = escrow - settled;
+        _credit(r.requester, unspent);
+        _results[id] = res.output;
+        emit InferenceFulfilled(id, res.hubRequestId, res.output);
+        emit FeesSettled(id, s, treasury_, unspent);
+
+        if (r.callbackGasLimit == 0) return;
+        bytes memory data = abi.encodeCall(IInferenceConsumer.onInferenceResult, (id, r.modelId, res.output));
+        (bool ok, bytes memory reason) = GasLimitedValueCall.call(r.requester, r.callbackGasLimit, 0, data);
+        if (ok) {
+            r.callback = CallbackStatus.Delivered;
+        } else {
+            r.callback = CallbackStatus.Failed;
+            emit CallbackFailed(id, reason);
+        }
+    }
+
+    function _onFailure(uint256 id, uint256 hubRequestId, FailureReason why, bytes memory reason) private {
+        SpokeRequest storage r = _pending(id);
+        uint256 escrow = r.escrow;
+        address requester = r.requester;
+        r.status = SpokeRequestStatus.Refunded;
+        if (hubRequestId != 0) r.hubRequestId = SafeCast.toUint64(hubRequestId);
+        _totalEscrowed -= escrow;
+        if (why == FailureReason.Expired) emit InferenceExpired(id, hubRequestId);
+        else emit InferenceRejected(id, reason);
+        emit InferenceRefunded(id, requester, escrow, why);
+
+        if (!r.failureHandler || r.callbackGasLimit == 0) {
+            _send(requester, escrow);
+            return;
+        }
+        bytes memory data = abi.encodeCall(IInferenceFailureHandler.onInferenceFailed, (id, r.modelId, why));
+        (bool ok, bytes memory callReason) = GasLimitedValueCall.call(requester, r.callbackGasLimit, escrow, data);
+        if (ok) {
+            r.callback = CallbackStatus.Delivered;
+        } else {
+            r.callback = CallbackStatus.Failed;
+            emit CallbackFailed(id, callReason);
+            _credit(requester, escrow);
+        }
+    }
+
+    function _onModel(ModelMessage memory m) private {
+        uint64 current = _models[m.modelId].syncNonce;
+        if (m.info.syncNonce <= current) {
+            emit StaleModelSyncIgnored(m.modelId, m.info.syncNonce, current);
+            return;
+        }
+        _models[m.modelId] = m.info;
+        emit ModelSynced(m.modelId, m.info);
+    }
+
+    /// @dev A request that may still settle; anything else (settled, unknown) is refused, so a request
+    /// settles once whatever the transport delivers.
+    function _pending(uint256 id) private view returns (SpokeRequest storage r) {
+        r = _requests[id];
+        if (r.status != SpokeRequestStatus.Pending) revert RequestNotPending(id, r.status);
+    }
+
+    // ---------------------------------------------------------------- internals: money and settings
+
+    function _credit(address account, uint256 amount) private {
+        if (amount == 0) return;
+        _claimable[account] += amount;
+        _totalClaimable += amount;
+        emit Credited(account, amount);
+    }
+
+    /// @dev Sends `amount` with REFUND_GAS and no return data copied; credits it if the transfer fails.
+    function _send(address to, uint256 amount) private {
+        if (amount == 0) return;
+        bool ok;
+        uint256 gasLimit = REFUND_GAS;
+        assembly ("memory-safe") {
+            ok := call(gasLimit, to, amount, 0, 0, 0, 0)
+        }
+        if (!ok) _credit(to, amount);
+    }
+
+    function _setParams(SpokeParams memory p) private {
+        _checkGas("hubGasBase", p.hubGasBase);
+        _checkGas("returnGasBase", p.returnGasBase);
+        if (p.hubGasPerInput > MAX_GAS_PER_VALUE) revert ParameterOutOfBounds("hubGasPerInput", p.hubGasPerInput);
+        if (p.returnGasPerOutput > MAX_GAS_PER_VALUE) {
+            revert ParameterOutOfBounds("returnGasPerOutput", p.returnGasPerOutput);
+        }
+        if (p.maxCallbackGasLimit > MAX_CALLBACK_GAS_LIMIT) {
+            revert ParameterOutOfBounds("maxCallbackGasLimit", p.maxCallbackGasLimit);
+        }
+        if (p.priceRatio == 0) revert ParameterOutOfBounds("priceRatio", 0);
+        _params = p;
+        emit ParamsUpdated(p);
+    }
+
+    function _checkGas(string memory name, uint32 gas) private pure {
+        if (gas < MIN_MESSAGE_GAS || gas > MAX_MESSAGE_GAS) revert ParameterOutOfBounds(name, gas);
+    }
+
+    function _setTreasury(address treasury_) private {
+        if (treasury_ == address(0)) revert ZeroAddress();
+        _treasury = treasury_;
+        emit TreasuryUpdated(treasury_);
+    }
+}
