@@ -19,7 +19,7 @@ import { ProverClient } from "../src/queue/client.js";
 import { startProverWorkers } from "../src/queue/workers.js";
 import { validateInputs } from "../src/validation.js";
 
-const REPEAT = Number(process.env.ZKVIN_BENCH_REPEAT ?? 9);
+const REPEAT = Number(process.env.ZKVIN_BENCH_REPEAT ?? 15);
 const modelsDir = path.join(proverRoot, "models");
 const store = new LocalArtifactStore();
 
@@ -99,6 +99,7 @@ async function compile(model: string, batch: number): Promise<CompiledModel> {
 }
 
 async function main(): Promise<void> {
+  const loadStart = os.loadavg().map((x) => Number(x.toFixed(2)));
   const redisLib = (await import(new URL("../../scripts/lib/redis.mjs", import.meta.url).href)) as {
     ensureRedis(): Promise<{ started: boolean; url: string }>;
     stopRedis(): boolean;
@@ -225,7 +226,12 @@ async function main(): Promise<void> {
         verifierRuntimeBytes: sol.runtimeBytes,
         serviceEndToEndMs: e2eMs,
         bareWitnessPlusProveMs: bareMs,
+        // Median of the per-round ratios (each round runs both back to back, so a burst of other load
+        // mostly hits both); best-of-N over best-of-N beside it.
         overheadRatio: median(ratios),
+        overheadRatioBest: Math.min(...e2e) / Math.min(...bareWitnessProve),
+        serviceEndToEndBestMs: Math.min(...e2e) * 1000,
+        bareWitnessPlusProveBestMs: Math.min(...bareWitnessProve) * 1000,
         overheadRatios: ratios,
         proveMsPerInference: (median(bare.proveSeconds) * 1000) / c.batch,
         paper: c.batch === 1 ? (PAPER[c.model] ?? null) : null,
@@ -248,9 +254,10 @@ async function main(): Promise<void> {
       platform: `${os.platform()} ${os.release()}`,
     },
     repeat: REPEAT,
+    loadAverage: { start: loadStart, end: os.loadavg().map((x) => Number(x.toFixed(2))) },
     notes: [
       "times are medians of `repeat` runs; bare = EZKL gen_witness + prove called directly on the same artifact files, SRS and input",
-      "overheadRatio = median over rounds of (service end-to-end / bare witness+prove), the two measured back to back in each round (bare in a second, idle proving process), order alternating",
+      "service and bare are measured back to back in each round (bare in a second, idle proving process), order alternating; overheadRatio = median of the per-round ratios; overheadRatioBest = best service end-to-end / best bare witness+prove over the rounds; loadAverage shows how busy the (shared) machine was",
       "serviceEndToEndMs = ProverClient.prove() from enqueue to result: Redis, BullMQ, the worker and its long-lived proving process",
       "evmGas = eth_estimateGas of a verifyProof transaction on anvil (includes the 21k base and calldata)",
       "peakRssMiB = peak resident memory of the bare benchmark process (Python + EZKL) for that model",
@@ -273,9 +280,10 @@ async function main(): Promise<void> {
     "proof B",
     "gas (own)",
     "gas (reusable)",
-    "service ms",
-    "bare ms",
-    "ratio",
+    "service ms best/med",
+    "bare ms best/med",
+    "ratio med",
+    "ratio best",
     "paper prove ms / MB / proof kB",
   ];
   const lines = results.map((r) => [
@@ -289,9 +297,10 @@ async function main(): Promise<void> {
     String(r.proofBytes),
     String(r.evmGas.perModelVerifier),
     String(r.evmGas.reusableVerifier),
-    f(r.serviceEndToEndMs, 0),
-    f(r.bareWitnessPlusProveMs, 0),
+    `${f(r.serviceEndToEndBestMs, 0)}/${f(r.serviceEndToEndMs, 0)}`,
+    `${f(r.bareWitnessPlusProveBestMs, 0)}/${f(r.bareWitnessPlusProveMs, 0)}`,
     f(r.overheadRatio, 3),
+    f(r.overheadRatioBest, 3),
     r.paper ? `${r.paper.proveMs} / ${r.paper.memoryMB} / ${r.paper.proofKB}` : "",
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
@@ -307,7 +316,8 @@ async function main(): Promise<void> {
     );
   }
   const worst = Math.max(...results.map((r) => r.overheadRatio));
-  console.log(`\nworst service/bare ratio: ${f(worst, 3)} (target <= 1.10)`);
+  console.log(`\nworst service/bare ratio (median of ${REPEAT} rounds): ${f(worst, 3)} (target <= 1.10)`);
+  console.log(`load average during the run: ${doc.loadAverage.start.join(" ")} -> ${doc.loadAverage.end.join(" ")}`);
   console.log(`wrote ${path.join("prover", "bench", "results.json")}`);
 }
 
