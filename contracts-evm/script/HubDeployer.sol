@@ -2,6 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {ERC1967Proxy} from "@openzeppelin/contracts/proxy/ERC1967/ERC1967Proxy.sol";
+import {HubAccess} from "../src/hub/HubAccess.sol";
 import {InferenceMarket} from "../src/hub/InferenceMarket.sol";
 import {ModelRegistry} from "../src/hub/ModelRegistry.sol";
 import {NodePool} from "../src/hub/NodePool.sol";
@@ -11,7 +12,7 @@ import {INodePool, PoolParams} from "../src/interfaces/INodePool.sol";
 
 /// @notice Everything the hub needs at deployment.
 struct HubConfig {
-    address admin; // receives every role (a timelock in production)
+    address admin; // receives every role after the set-up (a timelock in production)
     address treasury;
     address stakeToken; // zero: native token
     uint32 epochLengthBlocks;
@@ -35,8 +36,9 @@ struct HubContracts {
 /// @notice Deploys the three hub contracts behind ERC-1967 (UUPS) proxies and wires them: the market gets
 /// the pool's MARKET_ROLE. Used by script/DeployHub.s.sol and by the tests, so both run the same wiring.
 library HubDeployer {
-    /// @param caller The account whose calls these are (the broadcaster in a script, the test contract in a
-    /// test). It is the pool's first admin, to grant MARKET_ROLE, then hands every role to `c.admin`.
+    /// @notice Deploys and wires the hub with `caller` holding every role, so that the caller can finish the
+    /// set-up (approve verifier adapters, grant gateway roles) before `handOver`.
+    /// @param caller The account whose calls these are (the broadcaster in a script, the test contract in a test).
     function deploy(HubConfig memory c, address caller) internal returns (HubContracts memory h) {
         h.registryImplementation = address(new ModelRegistry());
         h.poolImplementation = address(new NodePool());
@@ -46,7 +48,7 @@ library HubDeployer {
             address(
                 new ERC1967Proxy(
                     h.registryImplementation,
-                    abi.encodeCall(ModelRegistry.initialize, (c.admin, c.treasury, c.registrationFee, c.maxRoyalty))
+                    abi.encodeCall(ModelRegistry.initialize, (caller, c.treasury, c.registrationFee, c.maxRoyalty))
                 )
             )
         );
@@ -75,7 +77,7 @@ library HubDeployer {
                     abi.encodeCall(
                         InferenceMarket.initialize,
                         (
-                            c.admin,
+                            caller,
                             IModelRegistry(address(h.registry)),
                             INodePool(address(h.pool)),
                             c.treasury,
@@ -85,15 +87,26 @@ library HubDeployer {
                 )
             )
         );
-
         h.pool.grantRole(h.pool.MARKET_ROLE(), address(h.market));
-        if (c.admin != caller) {
-            h.pool.grantRole(h.pool.DEFAULT_ADMIN_ROLE(), c.admin);
-            h.pool.grantRole(h.pool.PAUSER_ROLE(), c.admin);
-            h.pool.grantRole(h.pool.PARAMETER_SETTER_ROLE(), c.admin);
-            h.pool.renounceRole(h.pool.PARAMETER_SETTER_ROLE(), caller);
-            h.pool.renounceRole(h.pool.PAUSER_ROLE(), caller);
-            h.pool.renounceRole(h.pool.DEFAULT_ADMIN_ROLE(), caller);
-        }
+    }
+
+    /// @notice Gives every governance role of the three contracts to `admin` and drops the caller's.
+    function handOver(HubContracts memory h, address admin, address caller) internal {
+        if (admin == caller) return;
+        _handOver(HubAccess(address(h.registry)), admin, caller);
+        _handOver(HubAccess(address(h.pool)), admin, caller);
+        _handOver(HubAccess(address(h.market)), admin, caller);
+    }
+
+    function _handOver(HubAccess target, address admin, address caller) private {
+        bytes32 adminRole = target.DEFAULT_ADMIN_ROLE();
+        bytes32 pauser = target.PAUSER_ROLE();
+        bytes32 setter = target.PARAMETER_SETTER_ROLE();
+        target.grantRole(adminRole, admin);
+        target.grantRole(pauser, admin);
+        target.grantRole(setter, admin);
+        target.renounceRole(setter, caller);
+        target.renounceRole(pauser, caller);
+        target.renounceRole(adminRole, caller);
     }
 }

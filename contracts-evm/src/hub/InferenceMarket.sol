@@ -537,11 +537,12 @@ contract InferenceMarket is IInferenceMarket, HubAccess, ReentrancyGuardTransien
     }
 
     /// @dev Loads the model of the first request and verifies the proof against its verifier key.
-    function _checkProof(MarketStorage storage s, uint256[] memory ids, bytes calldata proof, uint256[] calldata instances)
-        private
-        view
-        returns (Batch memory b)
-    {
+    function _checkProof(
+        MarketStorage storage s,
+        uint256[] memory ids,
+        bytes calldata proof,
+        uint256[] calldata instances
+    ) private view returns (Batch memory b) {
         uint256 n = ids.length;
         if (n == 0) revert EmptyBatch();
         Request storage first = s.requests[ids[0]];

@@ -223,11 +223,7 @@ contract ModelRegistry is IModelRegistry, HubAccess {
     function modelTerms(uint256 modelId) external view returns (ModelTerms memory t) {
         Model storage m = _model(modelId);
         t = ModelTerms({
-            owner: m.owner,
-            computeUnits: m.computeUnits,
-            royalty: m.royalty,
-            deprecated: m.deprecated,
-            layout: m.layout
+            owner: m.owner, computeUnits: m.computeUnits, royalty: m.royalty, deprecated: m.deprecated, layout: m.layout
         });
     }
 
@@ -240,11 +236,7 @@ contract ModelRegistry is IModelRegistry, HubAccess {
         Model storage m = _model(modelId);
         if (m.deprecated) revert ModelIsDeprecated(modelId);
         t = ModelTerms({
-            owner: m.owner,
-            computeUnits: m.computeUnits,
-            royalty: m.royalty,
-            deprecated: false,
-            layout: m.layout
+            owner: m.owner, computeUnits: m.computeUnits, royalty: m.royalty, deprecated: false, layout: m.layout
         });
         if ((t.layout.inputMode == InputMode.Hashed) != hashed) revert WrongInputMode(modelId);
         t.layout.checkInput(input);

@@ -171,8 +171,7 @@ interface IInferenceMarket {
     /// @notice Fulfils up to batchSize requests of one model with one proof; request i sits in slot i, the
     /// remaining slots are padding the hub ignores (the proof must still verify). All requests must be
     /// assigned to the caller.
-    function fulfilBatch(uint256[] calldata requestIds, bytes calldata proof, uint256[] calldata instances)
-        external;
+    function fulfilBatch(uint256[] calldata requestIds, bytes calldata proof, uint256[] calldata instances) external;
 
     /// @notice After the deadline, slashes the assigned node and hands the request to another node, or
     /// refunds it when none is left. Anyone may call it.

@@ -16,10 +16,7 @@ library GasLimitedCall {
 
     /// @return ok Whether the callee returned without reverting.
     /// @return reason Up to MAX_REASON_BYTES of the callee's revert data (empty on success).
-    function call(address target, uint256 gasLimit, bytes memory data)
-        internal
-        returns (bool ok, bytes memory reason)
-    {
+    function call(address target, uint256 gasLimit, bytes memory data) internal returns (bool ok, bytes memory reason) {
         uint256 left = gasleft();
         // EIP-150 forwards at most 63/64 of what remains after the CALL's own cost.
         if (left < CALL_OVERHEAD || (left - CALL_OVERHEAD) - (left - CALL_OVERHEAD) / 64 < gasLimit) {

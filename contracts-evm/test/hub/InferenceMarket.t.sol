@@ -235,7 +235,9 @@ contract InferenceMarketTest is HubTestBase {
         assertEq(market.modelUsage(modelId).fulfilled, 1);
 
         vm.prank(nodeA);
-        vm.expectRevert(abi.encodeWithSelector(IInferenceMarket.RequestNotPending.selector, id, RequestStatus.Fulfilled));
+        vm.expectRevert(
+            abi.encodeWithSelector(IInferenceMarket.RequestNotPending.selector, id, RequestStatus.Fulfilled)
+        );
         market.fulfil(id, proof, inst);
     }
 
@@ -486,7 +488,8 @@ contract InferenceMarketTest is HubTestBase {
         vm.prank(nodeA);
         market.fulfil(id, proof, inst);
         assertEq(
-            reentrant.lastError(), abi.encodeWithSelector(ReentrancyGuardTransient.ReentrancyGuardReentrantCall.selector)
+            reentrant.lastError(),
+            abi.encodeWithSelector(ReentrancyGuardTransient.ReentrancyGuardReentrantCall.selector)
         );
 
         ChainingConsumer chaining = new ChainingConsumer{value: 2 * price}(market, modelId);
@@ -793,7 +796,9 @@ contract InferenceMarketTest is HubTestBase {
         market.setParams(p);
         p = market.params();
         p.protocolFee = 1 ether + 1;
-        vm.expectRevert(abi.encodeWithSelector(IInferenceMarket.ParameterOutOfBounds.selector, "protocolFee", 1 ether + 1));
+        vm.expectRevert(
+            abi.encodeWithSelector(IInferenceMarket.ParameterOutOfBounds.selector, "protocolFee", 1 ether + 1)
+        );
         market.setParams(p);
         p = market.params();
         p.fulfilmentWindow = 1;
@@ -827,11 +832,17 @@ contract InferenceMarketTest is HubTestBase {
         bytes32 setter = market.PARAMETER_SETTER_ROLE();
         bytes32 pauser = market.PAUSER_ROLE();
         vm.startPrank(stranger);
-        vm.expectRevert(abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, stranger, setter));
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, stranger, setter)
+        );
         market.setParams(p);
-        vm.expectRevert(abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, stranger, pauser));
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, stranger, pauser)
+        );
         market.pause();
-        vm.expectRevert(abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, stranger, pauser));
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, stranger, pauser)
+        );
         market.unpause();
         vm.stopPrank();
     }

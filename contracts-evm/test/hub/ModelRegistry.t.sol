@@ -140,8 +140,7 @@ contract ModelRegistryTest is HubTestBase {
         ModelSpec memory spec = _specFor(_layout(1, 3, 1));
         uint256 id = _register(spec);
         _expectRegisterRevert(
-            spec,
-            abi.encodeWithSelector(IModelRegistry.VerifierKeyTaken.selector, verifier, spec.verifierKey, id)
+            spec, abi.encodeWithSelector(IModelRegistry.VerifierKeyTaken.selector, verifier, spec.verifierKey, id)
         );
     }
 
@@ -154,9 +153,7 @@ contract ModelRegistryTest is HubTestBase {
     function test_registerModel_revertsWhenLayoutDisagreesWithVerifier() public {
         ModelSpec memory spec = _specFor(_layout(1, 3, 1));
         verifier.addKey(spec.verifierKey, 5);
-        _expectRegisterRevert(
-            spec, abi.encodeWithSelector(IModelRegistry.LayoutInstanceCountMismatch.selector, 4, 5)
-        );
+        _expectRegisterRevert(spec, abi.encodeWithSelector(IModelRegistry.LayoutInstanceCountMismatch.selector, 4, 5));
     }
 
     function test_registerModel_acceptsWhenVerifierCannotTellInstanceCount() public {

@@ -57,9 +57,7 @@ contract NodePoolTest is HubTestBase {
         (m[0], m[1]) = (a, b);
     }
 
-    function _expectRegisterRevert(uint256[] memory models, uint64 capacity, uint256 stake, bytes memory err)
-        internal
-    {
+    function _expectRegisterRevert(uint256[] memory models, uint64 capacity, uint256 stake, bytes memory err) internal {
         vm.deal(nodeA, stake);
         vm.prank(nodeA);
         vm.expectRevert(err);
@@ -105,7 +103,9 @@ contract NodePoolTest is HubTestBase {
             _models(modelId),
             100,
             MIN_STAKE_PER_UNIT * 100 - 1,
-            abi.encodeWithSelector(INodePool.InsufficientStake.selector, MIN_STAKE_PER_UNIT * 100, MIN_STAKE_PER_UNIT * 100 - 1)
+            abi.encodeWithSelector(
+                INodePool.InsufficientStake.selector, MIN_STAKE_PER_UNIT * 100, MIN_STAKE_PER_UNIT * 100 - 1
+            )
         );
         _expectRegisterRevert(new uint256[](0), 100, stake, abi.encodeWithSelector(INodePool.InvalidModelSet.selector));
         _expectRegisterRevert(_models(99), 100, stake, abi.encodeWithSelector(INodePool.ModelUnavailable.selector, 99));
@@ -127,7 +127,9 @@ contract NodePoolTest is HubTestBase {
         pool.registerNode{value: stake - 1}(_models(modelId), 100, stake);
 
         _registerNode(nodeA, modelId, 100);
-        _expectRegisterRevert(_models(modelId), 100, stake, abi.encodeWithSelector(INodePool.NodeAlreadyRegistered.selector, nodeA));
+        _expectRegisterRevert(
+            _models(modelId), 100, stake, abi.encodeWithSelector(INodePool.NodeAlreadyRegistered.selector, nodeA)
+        );
 
         pool.pause();
         vm.deal(nodeB, stake);
@@ -239,11 +241,17 @@ contract NodePoolTest is HubTestBase {
     function test_marketOnlyFunctions() public {
         bytes32 role = pool.MARKET_ROLE();
         vm.startPrank(stranger);
-        vm.expectRevert(abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, stranger, role));
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, stranger, role)
+        );
         pool.assign(modelId, 1, 0, address(0));
-        vm.expectRevert(abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, stranger, role));
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, stranger, role)
+        );
         pool.release(nodeA, 1);
-        vm.expectRevert(abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, stranger, role));
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, stranger, role)
+        );
         pool.slash(nodeA, stranger, 1);
         vm.stopPrank();
     }
@@ -503,7 +511,9 @@ contract NodePoolTest is HubTestBase {
         p = pool.params();
         p.minStakePerComputeUnit = uint256(type(uint112).max) + 1;
         vm.expectRevert(
-            abi.encodeWithSelector(INodePool.ParameterOutOfBounds.selector, "minStakePerComputeUnit", p.minStakePerComputeUnit)
+            abi.encodeWithSelector(
+                INodePool.ParameterOutOfBounds.selector, "minStakePerComputeUnit", p.minStakePerComputeUnit
+            )
         );
         pool.setParams(p);
 
@@ -526,11 +536,17 @@ contract NodePoolTest is HubTestBase {
         bytes32 setter = pool.PARAMETER_SETTER_ROLE();
         bytes32 adminRole = pool.DEFAULT_ADMIN_ROLE();
         vm.startPrank(stranger);
-        vm.expectRevert(abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, stranger, setter));
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, stranger, setter)
+        );
         pool.setParams(p);
-        vm.expectRevert(abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, stranger, setter));
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, stranger, setter)
+        );
         pool.setEpochLength(3);
-        vm.expectRevert(abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, stranger, adminRole));
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, stranger, adminRole)
+        );
         pool.setTreasury(stranger);
         vm.stopPrank();
     }

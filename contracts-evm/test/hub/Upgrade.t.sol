@@ -107,7 +107,9 @@ contract UpgradeTest is HubTestBase {
         address stranger = makeAddr("stranger");
         bytes32 adminRole = market.DEFAULT_ADMIN_ROLE();
         vm.prank(stranger);
-        vm.expectRevert(abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, stranger, adminRole));
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, stranger, adminRole)
+        );
         market.upgradeToAndCall(marketV2, "");
 
         address bogus = address(new NotUpgradeable());

@@ -2,7 +2,13 @@
 pragma solidity ^0.8.24;
 
 import {IInferenceMarket, RequestStatus} from "../../src/interfaces/IInferenceMarket.sol";
-import {Backtest, BacktestClaim, BacktestProof, IModelRegistry, ModelSpec} from "../../src/interfaces/IModelRegistry.sol";
+import {
+    Backtest,
+    BacktestClaim,
+    BacktestProof,
+    IModelRegistry,
+    ModelSpec
+} from "../../src/interfaces/IModelRegistry.sol";
 import {FieldEncoding} from "../../src/libraries/FieldEncoding.sol";
 import {ApprovedCodeVerifierAdapter} from "../../src/verifiers/ApprovedCodeVerifierAdapter.sol";
 import {EzklVkaVerifierAdapter} from "../../src/verifiers/EzklVkaVerifierAdapter.sol";

@@ -79,7 +79,9 @@ contract EzklVkaVerifierAdapterTest is Test {
         EzklVkaVerifierAdapter lying =
             new EzklVkaVerifierAdapter(IHalo2VerifierReusable(address(new LyingReusableVerifier())), srs);
         vm.expectRevert(
-            abi.encodeWithSelector(EzklVkaVerifierAdapter.VkaDigestMismatch.selector, fixture.vkaDigest, bytes32(uint256(1)))
+            abi.encodeWithSelector(
+                EzklVkaVerifierAdapter.VkaDigestMismatch.selector, fixture.vkaDigest, bytes32(uint256(1))
+            )
         );
         lying.registerVka(fixture.vka);
     }
@@ -153,13 +155,19 @@ contract ApprovedCodeVerifierAdapterTest is Test {
     }
 
     function test_approval_requiresRoleAndInstances() public {
-        vm.expectRevert(abi.encodeWithSelector(ApprovedCodeVerifierAdapter.ZeroInstanceCount.selector, bytes32(uint256(5))));
+        vm.expectRevert(
+            abi.encodeWithSelector(ApprovedCodeVerifierAdapter.ZeroInstanceCount.selector, bytes32(uint256(5)))
+        );
         adapter.approveCodeHash(bytes32(uint256(5)), 0);
         bytes32 role = adapter.CODE_APPROVER_ROLE();
         vm.startPrank(stranger);
-        vm.expectRevert(abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, stranger, role));
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, stranger, role)
+        );
         adapter.approveCodeHash(bytes32(uint256(5)), 1);
-        vm.expectRevert(abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, stranger, role));
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, stranger, role)
+        );
         adapter.revokeCodeHash(bytes32(uint256(5)));
         vm.stopPrank();
     }

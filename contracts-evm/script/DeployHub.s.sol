@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {Script} from "forge-std/Script.sol";
+import {MarketParams} from "../src/interfaces/IInferenceMarket.sol";
+import {PoolParams} from "../src/interfaces/INodePool.sol";
+import {ApprovedCodeVerifierAdapter} from "../src/verifiers/ApprovedCodeVerifierAdapter.sol";
+import {EzklVkaVerifierAdapter} from "../src/verifiers/EzklVkaVerifierAdapter.sol";
+import {IHalo2VerifierReusable} from "../src/verifiers/ezkl/IHalo2Verifiers.sol";
+import {HubConfig, HubContracts, HubDeployer} from "./HubDeployer.sol";
+
+/// @notice Addresses of one hub deployment, as written to the JSON file.
+struct HubDeployment {
+    HubContracts hub;
+    address halo2VerifierReusable;
+    EzklVkaVerifierAdapter ezklVkaAdapter;
+    ApprovedCodeVerifierAdapter approvedCodeAdapter;
+    HubConfig config;
+}
+
+/// @title DeployHub
+/// @notice Deploys the hub (registry, node pool, market behind UUPS proxies), EZKL's reusable verifier (unless
+/// HUB_REUSABLE_VERIFIER names a deployed one), the VKA adapter bound to the canonical SRS, and the
+/// approved-code adapter; approves both adapters in the registry; hands every role to HUB_ADMIN; writes the
+/// addresses as JSON to HUB_DEPLOYMENT_OUT (default broadcast/hub-deployment.<chainId>.json).
+/// Every setting has a default suitable for a local devnet (short epochs); see README.md for the list.
+///
+///   forge script script/DeployHub.s.sol --rpc-url $RPC --private-key $KEY --broadcast
+contract DeployHub is Script {
+    function run() external returns (HubDeployment memory d) {
+        address deployer = msg.sender;
+        d.config = config(deployer);
+        bytes32[] memory srs = canonicalSrs();
+
+        vm.startBroadcast(deployer);
+        d.hub = HubDeployer.deploy(d.config, deployer);
+        d.halo2VerifierReusable = vm.envOr("HUB_REUSABLE_VERIFIER", address(0));
+        if (d.halo2VerifierReusable == address(0)) {
+            d.halo2VerifierReusable = deployCode("Halo2VerifierReusable.sol:Halo2VerifierReusable");
+        }
+        d.ezklVkaAdapter = new EzklVkaVerifierAdapter(IHalo2VerifierReusable(d.halo2VerifierReusable), srs);
+        d.approvedCodeAdapter = new ApprovedCodeVerifierAdapter(d.config.admin);
+        d.hub.registry.setVerifierApproval(d.ezklVkaAdapter, true);
+        d.hub.registry.setVerifierApproval(d.approvedCodeAdapter, true);
+        HubDeployer.handOver(d.hub, d.config.admin, deployer);
+        vm.stopBroadcast();
+
+        string memory out = vm.envOr(
+            "HUB_DEPLOYMENT_OUT", string.concat("broadcast/hub-deployment.", vm.toString(block.chainid), ".json")
+        );
+        vm.writeJson(toJson(d, deployer), out);
+    }
+
+    /// @notice The deployment settings: environment variables, or devnet defaults.
+    function config(address deployer) public view returns (HubConfig memory c) {
+        c.admin = vm.envOr("HUB_ADMIN", deployer);
+        c.treasury = vm.envOr("HUB_TREASURY", c.admin);
+        c.stakeToken = vm.envOr("HUB_STAKE_TOKEN", address(0));
+        c.epochLengthBlocks = uint32(vm.envOr("HUB_EPOCH_BLOCKS", uint256(20)));
+        c.registrationFee = vm.envOr("HUB_REGISTRATION_FEE", uint256(0.01 ether));
+        c.maxRoyalty = uint96(vm.envOr("HUB_MAX_ROYALTY", uint256(1 ether)));
+        c.poolParams = PoolParams({
+            minStakePerComputeUnit: vm.envOr("HUB_MIN_STAKE_PER_COMPUTE_UNIT", uint256(0.001 ether)),
+            slashAmount: uint112(vm.envOr("HUB_SLASH_AMOUNT", uint256(0.01 ether))),
+            requesterShareBps: uint16(vm.envOr("HUB_REQUESTER_SHARE_BPS", uint256(5000))),
+            maxNodesPerModel: uint16(vm.envOr("HUB_MAX_NODES_PER_MODEL", uint256(32))),
+            maxModelsPerNode: uint16(vm.envOr("HUB_MAX_MODELS_PER_NODE", uint256(16))),
+            unbondingEpochs: uint32(vm.envOr("HUB_UNBONDING_EPOCHS", uint256(2)))
+        });
+        c.marketParams = MarketParams({
+            unitPrice: uint96(vm.envOr("HUB_UNIT_PRICE", uint256(1 gwei))),
+            protocolFee: uint64(vm.envOr("HUB_PROTOCOL_FEE", uint256(0.0001 ether))),
+            fulfilmentWindow: uint32(vm.envOr("HUB_FULFILMENT_WINDOW_BLOCKS", uint256(30))),
+            maxCallbackGasLimit: uint32(vm.envOr("HUB_MAX_CALLBACK_GAS", uint256(2_000_000))),
+            maxReassignments: uint8(vm.envOr("HUB_MAX_REASSIGNMENTS", uint256(2)))
+        });
+    }
+
+    /// @notice The canonical SRS (VKA words 14..23) from HUB_SRS_JSON (`vkaWords`), by default the prover's
+    /// development SRS in ../prover/fixtures/srs.json. Production deployments must point it at the SRS of a
+    /// powers-of-tau ceremony.
+    function canonicalSrs() public view returns (bytes32[] memory) {
+        string memory path = vm.envOr("HUB_SRS_JSON", string("../prover/fixtures/srs.json"));
+        return vm.parseJsonBytes32Array(vm.readFile(path), ".vkaWords");
+    }
+
+    /// @notice The deployment as a flat JSON object (addresses as 0x strings, numbers as numbers).
+    function toJson(HubDeployment memory d, address deployer) public returns (string memory) {
+        string memory k = "hubDeployment";
+        string memory impls = "implementations";
+        vm.serializeAddress(impls, "modelRegistry", d.hub.registryImplementation);
+        vm.serializeAddress(impls, "nodePool", d.hub.poolImplementation);
+        impls = vm.serializeAddress(impls, "inferenceMarket", d.hub.marketImplementation);
+
+        vm.serializeString(k, "schema", "zk-vin/hub-deployment@1");
+        vm.serializeUint(k, "chainId", block.chainid);
+        vm.serializeUint(k, "startBlock", block.number);
+        vm.serializeAddress(k, "deployer", deployer);
+        vm.serializeAddress(k, "admin", d.config.admin);
+        vm.serializeAddress(k, "treasury", d.config.treasury);
+        vm.serializeAddress(k, "stakeToken", d.config.stakeToken);
+        vm.serializeUint(k, "epochLengthBlocks", d.config.epochLengthBlocks);
+        vm.serializeUint(k, "fulfilmentWindowBlocks", d.config.marketParams.fulfilmentWindow);
+        vm.serializeAddress(k, "modelRegistry", address(d.hub.registry));
+        vm.serializeAddress(k, "nodePool", address(d.hub.pool));
+        vm.serializeAddress(k, "inferenceMarket", address(d.hub.market));
+        vm.serializeAddress(k, "halo2VerifierReusable", d.halo2VerifierReusable);
+        vm.serializeAddress(k, "ezklVkaAdapter", address(d.ezklVkaAdapter));
+        vm.serializeAddress(k, "approvedCodeAdapter", address(d.approvedCodeAdapter));
+        vm.serializeBytes32(k, "canonicalSrsDigest", d.ezklVkaAdapter.CANONICAL_SRS_DIGEST());
+        return vm.serializeString(k, "implementations", impls);
+    }
+}

@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {Test} from "forge-std/Test.sol";
+import {HubDeployment, DeployHub} from "../../script/DeployHub.s.sol";
+import {InferenceMarket} from "../../src/hub/InferenceMarket.sol";
+import {ModelRegistry} from "../../src/hub/ModelRegistry.sol";
+import {NodePool} from "../../src/hub/NodePool.sol";
+import {EzklVkaVerifierAdapter} from "../../src/verifiers/EzklVkaVerifierAdapter.sol";
+import {EzklFixtures} from "../utils/EzklFixtures.sol";
+
+/// @notice Runs the deploy script in-process and checks the wiring and the JSON it writes. (It also runs
+/// against a real anvil: see README.md, "Deploy".)
+contract DeployHubTest is Test {
+    string internal constant OUT = "cache-deploy/hub-deployment.test.json";
+    address internal admin = makeAddr("timelock");
+
+    function test_deploysWiresHandsOverAndWritesJson() public {
+        vm.setEnv("HUB_ADMIN", vm.toString(admin));
+        vm.setEnv("HUB_EPOCH_BLOCKS", "5");
+        vm.setEnv("HUB_DEPLOYMENT_OUT", OUT);
+        DeployHub script = new DeployHub();
+        HubDeployment memory d = script.run();
+
+        ModelRegistry registry = d.hub.registry;
+        NodePool pool = d.hub.pool;
+        InferenceMarket market = d.hub.market;
+        assertTrue(pool.hasRole(pool.MARKET_ROLE(), address(market)));
+        assertEq(address(market.registry()), address(registry));
+        assertEq(address(market.pool()), address(pool));
+        assertEq(pool.epochLength(), 5);
+        assertTrue(registry.isVerifierApproved(d.ezklVkaAdapter));
+        assertTrue(registry.isVerifierApproved(d.approvedCodeAdapter));
+        assertEq(d.ezklVkaAdapter.canonicalSrs(), EzklFixtures.canonicalSrs());
+        assertTrue(d.approvedCodeAdapter.hasRole(d.approvedCodeAdapter.CODE_APPROVER_ROLE(), admin));
+
+        // Every role went to the admin; the deployer kept none.
+        address deployer = address(this);
+        bytes32[3] memory roles =
+            [registry.DEFAULT_ADMIN_ROLE(), registry.PAUSER_ROLE(), registry.PARAMETER_SETTER_ROLE()];
+        for (uint256 i; i < 3; ++i) {
+            assertTrue(registry.hasRole(roles[i], admin));
+            assertTrue(pool.hasRole(roles[i], admin));
+            assertTrue(market.hasRole(roles[i], admin));
+            assertFalse(registry.hasRole(roles[i], deployer));
+            assertFalse(pool.hasRole(roles[i], deployer));
+            assertFalse(market.hasRole(roles[i], deployer));
+        }
+
+        string memory json = vm.readFile(OUT);
+        assertEq(vm.parseJsonString(json, ".schema"), "zk-vin/hub-deployment@1");
+        assertEq(vm.parseJsonAddress(json, ".inferenceMarket"), address(market));
+        assertEq(vm.parseJsonAddress(json, ".modelRegistry"), address(registry));
+        assertEq(vm.parseJsonAddress(json, ".nodePool"), address(pool));
+        assertEq(vm.parseJsonAddress(json, ".ezklVkaAdapter"), address(d.ezklVkaAdapter));
+        assertEq(vm.parseJsonAddress(json, ".approvedCodeAdapter"), address(d.approvedCodeAdapter));
+        assertEq(vm.parseJsonAddress(json, ".halo2VerifierReusable"), d.halo2VerifierReusable);
+        assertEq(vm.parseJsonAddress(json, ".implementations.inferenceMarket"), d.hub.marketImplementation);
+        assertEq(vm.parseJsonUint(json, ".chainId"), block.chainid);
+        assertEq(vm.parseJsonUint(json, ".epochLengthBlocks"), 5);
+        assertEq(vm.parseJsonBytes32(json, ".canonicalSrsDigest"), d.ezklVkaAdapter.CANONICAL_SRS_DIGEST());
+        assertEq(vm.parseJsonAddress(json, ".admin"), admin);
+        vm.removeFile(OUT);
+    }
+
+    function test_reusesAGivenReusableVerifier() public {
+        address existing = deployCode("Halo2VerifierReusable.sol:Halo2VerifierReusable");
+        vm.setEnv("HUB_REUSABLE_VERIFIER", vm.toString(existing));
+        vm.setEnv("HUB_DEPLOYMENT_OUT", OUT);
+        vm.setEnv("HUB_ADMIN", vm.toString(address(this)));
+        HubDeployment memory d = new DeployHub().run();
+        assertEq(d.halo2VerifierReusable, existing);
+        assertEq(address(EzklVkaVerifierAdapter(address(d.ezklVkaAdapter)).VERIFIER()), existing);
+        vm.setEnv("HUB_REUSABLE_VERIFIER", vm.toString(address(0)));
+        vm.removeFile(OUT);
+    }
+}
