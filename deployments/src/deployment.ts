@@ -13,7 +13,9 @@ export class DeploymentFileError extends Error {
   }
 }
 
-const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "expected a 0x-prefixed 20-byte address") as z.ZodType<`0x${string}`>;
+const address = z
+  .string()
+  .regex(/^0x[0-9a-fA-F]{40}$/, "expected a 0x-prefixed 20-byte address") as z.ZodType<`0x${string}`>;
 
 const layerZero = z
   .object({
@@ -46,7 +48,11 @@ export const deploymentSchema = z
     hub: chain,
     spokes: z.array(chain),
     models: z
-      .array(z.object({ modelId: z.number().int().positive(), name: z.string(), artifactUri: z.string().optional() }).passthrough())
+      .array(
+        z
+          .object({ modelId: z.number().int().positive(), name: z.string(), artifactUri: z.string().optional() })
+          .passthrough(),
+      )
       .optional(),
     starknet: z.record(z.unknown()).optional(),
   })
@@ -62,7 +68,9 @@ export function parseDeployment(value: unknown, source = "<deployment>"): Deploy
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue ? issue.path.join(".") || "(root)" : "(root)";
-    throw new DeploymentFileError(source, `invalid at ${where}: ${issue?.message ?? "unknown"}`, { cause: parsed.error });
+    throw new DeploymentFileError(source, `invalid at ${where}: ${issue?.message ?? "unknown"}`, {
+      cause: parsed.error,
+    });
   }
   return parsed.data;
 }
@@ -97,6 +105,10 @@ export function chainByName(d: Deployment, name: string): DeployedChain {
 /** The address of contract `contract` on `chain`, or an error naming both. */
 export function contractAddress(c: DeployedChain, contract: string): `0x${string}` {
   const a = c.contracts[contract];
-  if (!a) throw new DeploymentFileError(c.name, `no ${contract} deployed (contracts: ${Object.keys(c.contracts).join(", ")})`);
+  if (!a)
+    throw new DeploymentFileError(
+      c.name,
+      `no ${contract} deployed (contracts: ${Object.keys(c.contracts).join(", ")})`,
+    );
   return a;
 }
