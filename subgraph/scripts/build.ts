@@ -1,0 +1,60 @@
+// `npm run build -w @zk-vin/subgraph`: writes the manifests for a deployment (deployments/local.json when
+// it exists, else the committed subgraph/networks/example.json; ZKVIN_DEPLOYMENT=<path> overrides), then
+// runs `graph codegen` and `graph build` for each chain's manifest, offline. Prints what it did and how
+// long each step took; exits non-zero on the first failure.
+import { spawnSync } from "node:child_process";
+import { existsSync, rmSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { loadDeployment } from "@zk-vin/deployments";
+import { writeManifests } from "../src/manifest/generate.js";
+
+export const subgraphDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const repoRoot = path.dirname(subgraphDir);
+
+export function defaultDeploymentPath(): string {
+  if (process.env.ZKVIN_DEPLOYMENT) return path.resolve(process.env.ZKVIN_DEPLOYMENT);
+  const local = path.join(repoRoot, "deployments", "local.json");
+  return existsSync(local) ? local : path.join(subgraphDir, "networks", "example.json");
+}
+
+function graph(args: string[]): void {
+  const bin = path.join(repoRoot, "node_modules", ".bin", "graph");
+  const res = spawnSync(bin, args, { cwd: subgraphDir, encoding: "utf8" });
+  if (res.error || res.status !== 0) {
+    throw new Error(`graph ${args.join(" ")} failed:\n${res.stdout ?? ""}${res.stderr ?? ""}`, { cause: res.error });
+  }
+}
+
+function timed(label: string, fn: () => void): void {
+  const t0 = Date.now();
+  fn();
+  console.log(`${label.padEnd(48)} ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+}
+
+export function buildSubgraphs(deploymentPath: string): string[] {
+  const deployment = loadDeployment(deploymentPath);
+  console.log(`deployment: ${path.relative(repoRoot, deploymentPath)} (network ${deployment.network})`);
+  const { manifests, codegen } = writeManifests({ deployment, outDir: path.join(subgraphDir, "manifests") });
+  rmSync(path.join(subgraphDir, "generated"), { recursive: true, force: true });
+  rmSync(path.join(subgraphDir, "build"), { recursive: true, force: true });
+  const codegenRel = path.relative(subgraphDir, codegen);
+  timed(`graph codegen ${codegenRel}`, () =>
+    graph(["codegen", codegenRel, "--output-dir", "generated", "--skip-migrations"]),
+  );
+  for (const m of manifests) {
+    const rel = path.relative(subgraphDir, m.path);
+    const out = path.join("build", m.chain.name);
+    timed(`graph build ${rel}`, () => graph(["build", rel, "--output-dir", out, "--skip-migrations"]));
+  }
+  return manifests.map((m) => m.path);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  try {
+    buildSubgraphs(defaultDeploymentPath());
+  } catch (error) {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,272 @@
+// Entity tables for the local endpoint, derived from schema.graphql: one table per entity type in the
+// `zkvin_subgraph` schema, one column per stored field (named as the field), plus `_block` (the block of
+// the last write). A journal keeps every row's previous version per (chain, block) for the reorg window,
+// so that a rewind puts back exactly what the replaced blocks changed; `_progress` says which block of
+// each chain the tables include, so a batch delivered twice (a crash before the watcher moved its
+// cursor) is applied once.
+import { createHash } from "node:crypto";
+import type { SqlClient, SqlExecutor } from "@zk-vin/relayer";
+import type { EntityChange } from "../runtime/cache.js";
+import type { EntityRecord, PlainValue } from "../runtime/values.js";
+import { type EntityDef, type FieldDef, type SchemaModel, storedFields } from "../schema/model.js";
+
+export const SUBGRAPH_SCHEMA = "zkvin_subgraph";
+/** Bump when the table layout below changes (not the entity schema: that is fingerprinted). */
+const LAYOUT_VERSION = 1;
+
+/** The tables were built for another schema or mappings; the index must be rebuilt from the chain. */
+export class IndexFingerprintMismatchError extends Error {
+  override readonly name = "IndexFingerprintMismatchError";
+  constructor(
+    readonly stored: string,
+    readonly expected: string,
+  ) {
+    super(
+      `the entity tables were built by another schema or mapping version (${stored.slice(0, 12)}, now ` +
+        `${expected.slice(0, 12)}); restart with reset to re-index from the chain`,
+    );
+  }
+}
+
+export const quoteIdent = (name: string): string => `"${name.replace(/"/g, '""')}"`;
+export const tableName = (entity: string): string => `${SUBGRAPH_SCHEMA}.${quoteIdent(entity)}`;
+
+function baseSqlType(f: FieldDef): string {
+  if (f.type.kind !== "scalar") return "text";
+  switch (f.type.scalar) {
+    case "BigInt":
+      return "numeric";
+    case "Int":
+      return "integer";
+    case "Boolean":
+      return "boolean";
+    default:
+      return "text";
+  }
+}
+
+export function sqlType(f: FieldDef): string {
+  return f.list ? `${baseSqlType(f)}[]` : baseSqlType(f);
+}
+
+/** The column as read back: numerics as text, so no driver turns a uint256 into a float. */
+export function selectExpression(f: FieldDef, alias = ""): string {
+  const col = `${alias}${quoteIdent(f.name)}`;
+  if (baseSqlType(f) !== "numeric") return col;
+  return `${col}::${f.list ? "text[]" : "text"} as ${quoteIdent(f.name)}`;
+}
+
+export function selectList(entity: EntityDef, alias = ""): string {
+  return storedFields(entity)
+    .map((f) => selectExpression(f, alias))
+    .join(", ");
+}
+
+/** A database row (numerics already text) as an entity record; nulls are left out. */
+export function rowToRecord(entity: EntityDef, row: Record<string, unknown>): EntityRecord {
+  const record: EntityRecord = {};
+  for (const f of storedFields(entity)) {
+    const v = row[f.name];
+    if (v === null || v === undefined) continue;
+    record[f.name] = v as PlainValue;
+  }
+  return record;
+}
+
+export function tableDdl(entity: EntityDef): string {
+  const cols = storedFields(entity).map(
+    (f) => `${quoteIdent(f.name)} ${sqlType(f)}${f.name === "id" ? " primary key" : f.nonNull ? " not null" : ""}`,
+  );
+  cols.push("_block bigint not null");
+  return `create table ${tableName(entity.name)} (${cols.join(", ")})`;
+}
+
+/** Identifies the entity schema and the mappings the tables were built with. */
+export function indexFingerprint(model: SchemaModel, mappingSources: readonly string[]): string {
+  const h = createHash("sha256");
+  h.update(`layout:${LAYOUT_VERSION}\n`);
+  h.update(model.source);
+  for (const s of mappingSources) h.update(`\n--\n${s}`);
+  return h.digest("hex");
+}
+
+export interface OpenEntityDatabaseOptions {
+  sql: SqlClient;
+  model: SchemaModel;
+  fingerprint: string;
+  /** Drop tables built by another fingerprint (the caller must also rewind its chain cursors). */
+  reset: boolean;
+}
+
+export class EntityDatabase {
+  private constructor(
+    readonly sql: SqlClient,
+    readonly model: SchemaModel,
+    /** True when the tables were (re)created by open: everything must be indexed from the start. */
+    readonly fresh: boolean,
+  ) {}
+
+  static async open(options: OpenEntityDatabaseOptions): Promise<EntityDatabase> {
+    const { sql, model, fingerprint } = options;
+    const fresh = await sql.transaction(async (tx) => {
+      await tx.query("select pg_advisory_xact_lock(hashtext('zkvin:subgraph-schema'))");
+      const exists = await tx.query("select 1 from information_schema.schemata where schema_name = $1", [
+        SUBGRAPH_SCHEMA,
+      ]);
+      if (exists.length > 0) {
+        const rows = await tx.query<{ value: string }>(
+          `select value from ${SUBGRAPH_SCHEMA}._meta where key = 'fingerprint'`,
+        );
+        const stored = rows[0]?.value ?? "";
+        if (stored === fingerprint) return false;
+        if (!options.reset) throw new IndexFingerprintMismatchError(stored, fingerprint);
+        await tx.query(`drop schema ${SUBGRAPH_SCHEMA} cascade`);
+      }
+      await tx.query(`create schema ${SUBGRAPH_SCHEMA}`);
+      for (const entity of model.entities.values()) await tx.query(tableDdl(entity));
+      await tx.query(
+        `create table ${SUBGRAPH_SCHEMA}._journal (seq bigserial primary key, chain_id bigint not null,
+         block_number bigint not null, entity text not null, id text not null, before jsonb, before_block bigint)`,
+      );
+      await tx.query(`create index on ${SUBGRAPH_SCHEMA}._journal (chain_id, block_number)`);
+      await tx.query(
+        `create table ${SUBGRAPH_SCHEMA}._progress (chain_id bigint not null, stream text not null,
+         block_number bigint not null, primary key (chain_id, stream))`,
+      );
+      await tx.query(`create table ${SUBGRAPH_SCHEMA}._meta (key text primary key, value text not null)`);
+      await tx.query(`insert into ${SUBGRAPH_SCHEMA}._meta (key, value) values ('fingerprint', $1)`, [fingerprint]);
+      return true;
+    });
+    return new EntityDatabase(sql, model, fresh);
+  }
+
+  private def(entity: string): EntityDef {
+    const def = this.model.entities.get(entity);
+    if (!def) throw new Error(`no entity type ${entity}`);
+    return def;
+  }
+
+  async load(entity: string, id: string, executor: SqlExecutor = this.sql): Promise<EntityRecord | null> {
+    const def = this.def(entity);
+    const rows = await executor.query(`select ${selectList(def)} from ${tableName(entity)} where id = $1`, [id]);
+    return rows[0] ? rowToRecord(def, rows[0]) : null;
+  }
+
+  /** The last block of (chainId, stream) whose changes the tables hold, or null. */
+  async progress(chainId: number, stream: string, executor: SqlExecutor = this.sql): Promise<bigint | null> {
+    const rows = await executor.query<{ block_number: string | number }>(
+      `select block_number::text as block_number from ${SUBGRAPH_SCHEMA}._progress where chain_id = $1 and stream = $2`,
+      [chainId, stream],
+    );
+    return rows[0] ? BigInt(rows[0].block_number) : null;
+  }
+
+  async setProgress(tx: SqlExecutor, chainId: number, stream: string, block: bigint): Promise<void> {
+    await tx.query(
+      `insert into ${SUBGRAPH_SCHEMA}._progress (chain_id, stream, block_number) values ($1, $2, $3)
+       on conflict (chain_id, stream) do update set block_number = excluded.block_number`,
+      [chainId, stream, block.toString()],
+    );
+  }
+
+  /** Writes one block's changes of one chain and journals the previous rows. */
+  async applyChanges(
+    tx: SqlExecutor,
+    chain: { chainId: number; block: bigint },
+    changes: readonly EntityChange[],
+  ): Promise<void> {
+    for (const change of changes) {
+      const previous = await tx.query<{ _block: string }>(
+        `select _block::text as _block from ${tableName(change.entity)} where id = $1`,
+        [change.id],
+      );
+      await tx.query(
+        `insert into ${SUBGRAPH_SCHEMA}._journal (chain_id, block_number, entity, id, before, before_block)
+         values ($1, $2, $3, $4, $5::jsonb, $6)`,
+        [
+          chain.chainId,
+          chain.block.toString(),
+          change.entity,
+          change.id,
+          change.before === null ? null : JSON.stringify(change.before),
+          previous[0]?._block ?? null,
+        ],
+      );
+      await this.writeRow(tx, change.entity, change.id, change.after, chain.block);
+    }
+  }
+
+  private async writeRow(
+    tx: SqlExecutor,
+    entity: string,
+    id: string,
+    record: EntityRecord | null,
+    block: bigint,
+  ): Promise<void> {
+    if (record === null) {
+      await tx.query(`delete from ${tableName(entity)} where id = $1`, [id]);
+      return;
+    }
+    const fields = storedFields(this.def(entity));
+    const cols = fields.map((f) => quoteIdent(f.name));
+    const values = fields.map((f, i) => `$${i + 1}::${sqlType(f)}`);
+    const params = fields.map((f) => record[f.name] ?? null);
+    cols.push("_block");
+    values.push(`$${fields.length + 1}::bigint`);
+    params.push(block.toString());
+    const updates = cols.filter((c) => c !== '"id"').map((c) => `${c} = excluded.${c}`);
+    await tx.query(
+      `insert into ${tableName(entity)} (${cols.join(", ")}) values (${values.join(", ")})
+       on conflict (id) do update set ${updates.join(", ")}`,
+      params,
+    );
+  }
+
+  /**
+   * Undoes every change chain `chainId` made after block `toBlock` (null: all of them), newest first,
+   * and moves its progress back. Idempotent: a rewind found again after a crash finds nothing to undo.
+   */
+  async rewind(chainId: number, stream: string, toBlock: bigint | null): Promise<number> {
+    return this.sql.transaction(async (tx) => {
+      const after = (toBlock ?? -1n).toString();
+      const rows = await tx.query<{
+        seq: string;
+        entity: string;
+        id: string;
+        before: EntityRecord | null;
+        before_block: string | null;
+      }>(
+        `select seq::text as seq, entity, id, before, before_block::text as before_block from ${SUBGRAPH_SCHEMA}._journal
+         where chain_id = $1 and block_number > $2 order by seq desc`,
+        [chainId, after],
+      );
+      for (const r of rows) {
+        await this.writeRow(tx, r.entity, r.id, r.before, BigInt(r.before_block ?? "0"));
+      }
+      await tx.query(`delete from ${SUBGRAPH_SCHEMA}._journal where chain_id = $1 and block_number > $2`, [
+        chainId,
+        after,
+      ]);
+      if (toBlock === null) {
+        await tx.query(`delete from ${SUBGRAPH_SCHEMA}._progress where chain_id = $1 and stream = $2`, [
+          chainId,
+          stream,
+        ]);
+      } else {
+        await tx.query(
+          `update ${SUBGRAPH_SCHEMA}._progress set block_number = least(block_number, $3) where chain_id = $1 and stream = $2`,
+          [chainId, stream, toBlock.toString()],
+        );
+      }
+      return rows.length;
+    });
+  }
+
+  /** Forgets journal entries of blocks that can no longer be replaced (older than `keepFrom`). */
+  async pruneJournal(tx: SqlExecutor, chainId: number, keepFrom: bigint): Promise<void> {
+    await tx.query(`delete from ${SUBGRAPH_SCHEMA}._journal where chain_id = $1 and block_number < $2`, [
+      chainId,
+      keepFrom.toString(),
+    ]);
+  }
+}
