@@ -103,7 +103,6 @@ interface IZkVinSpoke is IInferenceOracle {
     error CommitmentOutOfField(uint256 commitment);
     error CallbackGasLimitTooHigh(uint32 requested, uint32 max);
     error InsufficientFee(uint256 required, uint256 paid);
-    error NotFromHub(uint32 srcEid);
     error UnexpectedMessage(uint8 messageType);
     error RequestNotPending(uint256 requestId, SpokeRequestStatus status);
     error SettlementExceedsEscrow(uint256 requestId, uint256 settled, uint256 escrow);

@@ -37,7 +37,7 @@ import {CallbackStatus, FeeQuote, IZkVinSpoke, SpokeParams, SpokeRequest, SpokeR
 /// back to the requester. Each request settles once. The hub also sends MODEL messages with each model's
 /// price and input layout, which is how the spoke prices and checks requests.
 /// @dev Money invariant: address(this).balance == totalEscrowed + totalClaimable. Messages are accepted only
-/// from the hub gateway (the peer on HUB_EID). Pausing stops new requests and inbound messages; paused
+/// from the hub gateway: HUB_EID is the only EID that can have a peer, and OApp checks the sender is it. Pausing stops new requests and inbound messages; paused
 /// messages stay verified on the endpoint and can be executed after the unpause. Withdrawals never pause.
 contract ZkVinSpoke is IZkVinSpoke, OApp, Ownable2Step, Pausable, ReentrancyGuardTransient {
     using OptionsBuilder for bytes;
@@ -345,13 +345,12 @@ contract ZkVinSpoke is IZkVinSpoke, OApp, Ownable2Step, Pausable, ReentrancyGuar
 
     // ---------------------------------------------------------------- internals: replies
 
-    function _lzReceive(Origin calldata origin, bytes32, bytes calldata message, address, bytes calldata)
+    function _lzReceive(Origin calldata, bytes32, bytes calldata message, address, bytes calldata)
         internal
         override
         whenNotPaused
         nonReentrant
     {
-        if (origin.srcEid != HUB_EID) revert NotFromHub(origin.srcEid);
         // Replies ask for no native value; anything delivered anyway is the protocol's.
         if (msg.value != 0) _credit(_treasury, msg.value);
         uint8 t = ZkVinCodec.messageType(message);
