@@ -20,8 +20,9 @@ struct HubDeployment {
 
 /// @title DeployHub
 /// @notice Deploys the hub (registry, node pool, market behind UUPS proxies), EZKL's reusable verifier (unless
-/// HUB_REUSABLE_VERIFIER names a deployed one), the VKA adapter bound to the canonical SRS, and the
-/// approved-code adapter; approves both adapters in the registry; hands every role to HUB_ADMIN; writes the
+/// HUB_REUSABLE_VERIFIER names a deployed one), the VKA adapter bound to the canonical SRS (VKAs need
+/// approval unless HUB_VKA_APPROVAL_REQUIRED=false), and the approved-code adapter; approves both adapters
+/// in the registry; hands every role to HUB_ADMIN; writes the
 /// addresses as JSON to HUB_DEPLOYMENT_OUT (default broadcast/hub-deployment.<chainId>.json).
 /// Every setting has a default suitable for a local devnet (short epochs); see README.md for the list.
 ///
@@ -39,10 +40,12 @@ contract DeployHub is Script {
             d.halo2VerifierReusable = deployCode("Halo2VerifierReusable.sol:Halo2VerifierReusable");
         }
         d.ezklVkaAdapter = new EzklVkaVerifierAdapter(IHalo2VerifierReusable(d.halo2VerifierReusable), srs);
+        d.ezklVkaAdapter.setApprovalRequired(vkaApprovalRequired());
         d.approvedCodeAdapter = new ApprovedCodeVerifierAdapter(d.config.admin);
         d.hub.registry.setVerifierApproval(d.ezklVkaAdapter, true);
         d.hub.registry.setVerifierApproval(d.approvedCodeAdapter, true);
         HubDeployer.handOver(d.hub, d.config.admin, deployer);
+        _handOverAdapter(d.ezklVkaAdapter, d.config.admin, deployer);
         vm.stopBroadcast();
 
         string memory out = vm.envOr(
@@ -74,6 +77,20 @@ contract DeployHub is Script {
             maxCallbackGasLimit: uint32(vm.envOr("HUB_MAX_CALLBACK_GAS", uint256(2_000_000))),
             maxReassignments: uint8(vm.envOr("HUB_MAX_REASSIGNMENTS", uint256(2)))
         });
+    }
+
+    /// @notice Whether VKAs need governance approval (HUB_VKA_APPROVAL_REQUIRED, default true; turn it off
+    /// only on throwaway development networks).
+    function vkaApprovalRequired() public view returns (bool) {
+        return vm.envOr("HUB_VKA_APPROVAL_REQUIRED", true);
+    }
+
+    function _handOverAdapter(EzklVkaVerifierAdapter adapter, address admin, address deployer) private {
+        if (admin == deployer) return;
+        adapter.grantRole(adapter.DEFAULT_ADMIN_ROLE(), admin);
+        adapter.grantRole(adapter.VKA_APPROVER_ROLE(), admin);
+        adapter.renounceRole(adapter.VKA_APPROVER_ROLE(), deployer);
+        adapter.renounceRole(adapter.DEFAULT_ADMIN_ROLE(), deployer);
     }
 
     /// @notice The canonical SRS (VKA words 14..23) from HUB_SRS_JSON (`vkaWords`), by default the prover's
@@ -108,6 +125,7 @@ contract DeployHub is Script {
         vm.serializeAddress(k, "ezklVkaAdapter", address(d.ezklVkaAdapter));
         vm.serializeAddress(k, "approvedCodeAdapter", address(d.approvedCodeAdapter));
         vm.serializeBytes32(k, "canonicalSrsDigest", d.ezklVkaAdapter.CANONICAL_SRS_DIGEST());
+        vm.serializeBool(k, "vkaApprovalRequired", d.ezklVkaAdapter.approvalRequired());
         return vm.serializeString(k, "implementations", impls);
     }
 }

@@ -105,7 +105,16 @@ async function main() {
     // Model owner: register the VKA (checked against the canonical SRS) and the model.
     await send(owner, d.ezklVkaAdapter, "EzklVkaVerifierAdapter", "registerVka", [words]);
     const key = proof.vkaDigest;
-    check(await read(d.ezklVkaAdapter, "EzklVkaVerifierAdapter", "isKeyAccepted", [key]), "VKA accepted under its digest");
+    check(
+      !(await read(d.ezklVkaAdapter, "EzklVkaVerifierAdapter", "isKeyAccepted", [key])),
+      "VKA registered, not yet approved",
+    );
+    // Governance (the deployer is the admin here) approves it after rebuilding it from the artifacts.
+    await send(deployer, d.ezklVkaAdapter, "EzklVkaVerifierAdapter", "approveVka", [key]);
+    check(
+      await read(d.ezklVkaAdapter, "EzklVkaVerifierAdapter", "isKeyAccepted", [key]),
+      "VKA accepted under its digest",
+    );
     const [input, output] = manifest.instances.layout;
     const spec = {
       verifier: d.ezklVkaAdapter,
@@ -142,7 +151,14 @@ async function main() {
 
     // Requester: pay the quote and ask.
     const price = await read(d.inferenceMarket, "InferenceMarket", "quote", [modelId]);
-    const reqReceipt = await send(requester, d.inferenceMarket, "InferenceMarket", "requestInference", [modelId, proof.inputs[0], 0], price.total);
+    const reqReceipt = await send(
+      requester,
+      d.inferenceMarket,
+      "InferenceMarket",
+      "requestInference",
+      [modelId, proof.inputs[0], 0],
+      price.total,
+    );
     const marketAbi = abi("InferenceMarket");
     const events = (receipt) =>
       receipt.logs
@@ -170,9 +186,16 @@ async function main() {
     }
 
     // Node: fulfil with the real proof; the output comes from the verified instances.
-    const fulfilReceipt = await send(node, d.inferenceMarket, "InferenceMarket", "fulfil", [requestId, proof.proof, proof.instances]);
+    const fulfilReceipt = await send(node, d.inferenceMarket, "InferenceMarket", "fulfil", [
+      requestId,
+      proof.proof,
+      proof.instances,
+    ]);
     const fulfilled = events(fulfilReceipt).find((e) => e.eventName === "InferenceFulfilled");
-    check(fulfilled.args.output[0] === BigInt(proof.outputs[0][0]), `output ${fulfilled.args.output[0]} = the proof's output`);
+    check(
+      fulfilled.args.output[0] === BigInt(proof.outputs[0][0]),
+      `output ${fulfilled.args.output[0]} = the proof's output`,
+    );
     const request = await read(d.inferenceMarket, "InferenceMarket", "request", [requestId]);
     check(request.status === 2, "request fulfilled");
 

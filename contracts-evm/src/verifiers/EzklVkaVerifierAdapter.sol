@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {LowLevelCall} from "@openzeppelin/contracts/utils/LowLevelCall.sol";
 import {CodeStore} from "../libraries/CodeStore.sol";
 import {IProofVerifier} from "./IProofVerifier.sol";
@@ -12,9 +13,14 @@ import {IHalo2VerifierReusable} from "./ezkl/IHalo2Verifiers.sol";
 /// reusable verifier itself computes and returns, so a proof can only pass for the exact VKA registered.
 /// @dev A VKA carries the SRS points its pairing check uses. Whoever knows the secret behind an SRS can
 /// forge proofs, so `registerVka` only accepts VKAs whose SRS words equal the network's canonical SRS,
-/// fixed when this adapter is deployed. VKAs are stored as contract code (CodeStore) and read back with
-/// EXTCODECOPY at verification time.
-contract EzklVkaVerifierAdapter is IProofVerifier {
+/// fixed when this adapter is deployed. A VKA also describes the circuit the reusable verifier checks (its
+/// commitments and the verification steps), so a crafted VKA is verifier code in all but name: while
+/// `approvalRequired` is on (the deploy script turns it on), a registered VKA is accepted only once
+/// VKA_APPROVER_ROLE has approved it (after rebuilding it from the model's published artifacts), and
+/// revoking stops it at once. Off, registering a VKA on the canonical SRS approves it (throwaway development
+/// networks); switching the requirement on or off does not change VKAs already approved or pending.
+/// VKAs are stored as contract code (CodeStore) and read back with EXTCODECOPY at verification time.
+contract EzklVkaVerifierAdapter is IProofVerifier, AccessControl {
     /// @notice Index of the first SRS word in a VKA: the G1 generator (2 words), the G2 generator (4 words)
     /// and [s]G2 (4 words), as ezkl 23's reusable verifier template reads them (memory 0x260..0x380).
     uint256 public constant SRS_WORD_OFFSET = 14;
@@ -25,17 +31,34 @@ contract EzklVkaVerifierAdapter is IProofVerifier {
     /// @notice The fixed VKA header runs through word 33 (the challenge-length word); nothing shorter is a VKA.
     uint256 public constant MIN_VKA_WORDS = 34;
 
+    /// @notice May approve and revoke VKAs.
+    bytes32 public constant VKA_APPROVER_ROLE = keccak256("VKA_APPROVER_ROLE");
+
     /// @notice The shared EZKL reusable verifier.
     IHalo2VerifierReusable public immutable VERIFIER;
+    /// @notice Whether a registered VKA needs VKA_APPROVER_ROLE's approval before it verifies anything.
+    bool public approvalRequired;
     /// @notice keccak256 of the canonical SRS words.
     bytes32 public immutable CANONICAL_SRS_DIGEST;
     /// @dev Code pointer holding the canonical SRS words (for `canonicalSrs`).
     address private immutable SRS_POINTER;
 
-    mapping(bytes32 key => address pointer) private _vkaPointer;
+    /// @dev A stored VKA and whether it may verify (one slot, read once per verification).
+    struct VkaRecord {
+        address pointer;
+        bool approved;
+    }
+
+    mapping(bytes32 key => VkaRecord) private _vkas;
 
     /// @notice A VKA was checked against the canonical SRS and stored; `key` is keccak256 of its words.
     event VkaRegistered(bytes32 indexed key, address indexed registrant, address pointer, uint256 instanceCount);
+    /// @notice Governance approved a registered VKA.
+    event VkaApproved(bytes32 indexed key);
+    /// @notice Governance withdrew its approval of a VKA.
+    event VkaRevoked(bytes32 indexed key);
+    /// @notice Governance switched the approval requirement on or off.
+    event ApprovalRequirementSet(bool required);
 
     /// @notice The canonical SRS given at deployment does not have SRS_WORD_COUNT words.
     error InvalidCanonicalSrs(uint256 words);
@@ -45,11 +68,16 @@ contract EzklVkaVerifierAdapter is IProofVerifier {
     error SrsMismatch(bytes32 expectedDigest, bytes32 actualDigest);
     /// @notice The reusable verifier did not register the VKA under the digest this adapter computed.
     error VkaDigestMismatch(bytes32 expected, bytes32 actual);
+    /// @notice Only a registered VKA can be approved.
+    error VkaNotRegistered(bytes32 key);
 
     /// @param verifier The deployed EZKL reusable verifier.
     /// @param srsWords The network's canonical SRS as the ten VKA words 14..23.
+    /// @dev The deployer receives DEFAULT_ADMIN_ROLE and VKA_APPROVER_ROLE (and hands them on).
     constructor(IHalo2VerifierReusable verifier, bytes32[] memory srsWords) {
         if (srsWords.length != SRS_WORD_COUNT) revert InvalidCanonicalSrs(srsWords.length);
+        _grantRole(DEFAULT_ADMIN_ROLE, msg.sender);
+        _grantRole(VKA_APPROVER_ROLE, msg.sender);
         VERIFIER = verifier;
         CANONICAL_SRS_DIGEST = keccak256(abi.encodePacked(srsWords));
         SRS_POINTER = CodeStore.write(abi.encodePacked(srsWords));
@@ -64,19 +92,54 @@ contract EzklVkaVerifierAdapter is IProofVerifier {
         bytes32 srsDigest = keccak256(abi.encodePacked(words[SRS_WORD_OFFSET:SRS_WORD_OFFSET + SRS_WORD_COUNT]));
         if (srsDigest != CANONICAL_SRS_DIGEST) revert SrsMismatch(CANONICAL_SRS_DIGEST, srsDigest);
         key = keccak256(abi.encodePacked(words));
-        if (_vkaPointer[key] != address(0)) return key;
+        VkaRecord storage record = _vkas[key];
+        bool autoApprove = !approvalRequired;
+        if (record.pointer != address(0)) {
+            if (autoApprove && !record.approved) _approve(record, key);
+            return key;
+        }
 
         address pointer = CodeStore.write(abi.encodePacked(words));
-        _vkaPointer[key] = pointer;
+        record.pointer = pointer;
         emit VkaRegistered(key, msg.sender, pointer, uint256(words[INSTANCE_COUNT_WORD]));
+        if (autoApprove) _approve(record, key);
 
         bytes32 registered = VERIFIER.registerVka(words);
         if (registered != key) revert VkaDigestMismatch(key, registered);
     }
 
+    /// @notice Switches the approval requirement on (production) or off (development networks).
+    function setApprovalRequired(bool required) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        approvalRequired = required;
+        emit ApprovalRequirementSet(required);
+    }
+
+    /// @notice Approves a registered VKA for verification.
+    function approveVka(bytes32 key) external onlyRole(VKA_APPROVER_ROLE) {
+        VkaRecord storage record = _vkas[key];
+        if (record.pointer == address(0)) revert VkaNotRegistered(key);
+        _approve(record, key);
+    }
+
+    /// @notice Withdraws the approval of a VKA; models using it stop verifying.
+    function revokeVka(bytes32 key) external onlyRole(VKA_APPROVER_ROLE) {
+        _vkas[key].approved = false;
+        emit VkaRevoked(key);
+    }
+
+    /// @notice Whether a VKA with this key was registered (approved or not).
+    function isRegistered(bytes32 key) external view returns (bool) {
+        return _vkas[key].pointer != address(0);
+    }
+
+    /// @notice Whether a registered VKA may verify proofs.
+    function approved(bytes32 key) external view returns (bool) {
+        return _vkas[key].approved;
+    }
+
     /// @notice The stored VKA words for `key` (empty when unknown).
     function vka(bytes32 key) external view returns (bytes32[] memory words) {
-        return _load(_vkaPointer[key]);
+        return _load(_vkas[key].pointer);
     }
 
     /// @notice The canonical SRS words every registered VKA carries.
@@ -86,12 +149,12 @@ contract EzklVkaVerifierAdapter is IProofVerifier {
 
     /// @inheritdoc IProofVerifier
     function isKeyAccepted(bytes32 key) external view returns (bool) {
-        return _vkaPointer[key] != address(0);
+        return _accepted(key) != address(0);
     }
 
     /// @inheritdoc IProofVerifier
     function instanceCount(bytes32 key) external view returns (uint256) {
-        address pointer = _vkaPointer[key];
+        address pointer = _accepted(key);
         if (pointer == address(0)) return 0;
         bytes32 word;
         assembly ("memory-safe") {
@@ -104,11 +167,22 @@ contract EzklVkaVerifierAdapter is IProofVerifier {
 
     /// @inheritdoc IProofVerifier
     function verify(bytes32 key, bytes calldata proof, uint256[] calldata instances) external view returns (bool) {
-        address pointer = _vkaPointer[key];
+        address pointer = _accepted(key);
         if (pointer == address(0)) return false;
         bytes memory data = abi.encodeCall(IHalo2VerifierReusable.verifyProof, (proof, instances, _load(pointer)));
         (bool ok, bytes32 success, bytes32 digest) = LowLevelCall.staticcallReturn64Bytes(address(VERIFIER), data);
         return ok && LowLevelCall.returnDataSize() >= 0x40 && uint256(success) == 1 && digest == key;
+    }
+
+    /// @dev The VKA's code pointer if it is registered and approved, else zero.
+    function _accepted(bytes32 key) private view returns (address) {
+        VkaRecord storage record = _vkas[key];
+        return record.approved ? record.pointer : address(0);
+    }
+
+    function _approve(VkaRecord storage record, bytes32 key) private {
+        record.approved = true;
+        emit VkaApproved(key);
     }
 
     /// @dev Reads stored words back as a bytes32[] (the byte length word becomes the word count in place).

@@ -45,6 +45,7 @@ contract FulfilmentGasTest is HubTestBase {
         IHalo2VerifierReusable reusable =
             IHalo2VerifierReusable(deployCode("Halo2VerifierReusable.sol:Halo2VerifierReusable"));
         ezkl = new EzklVkaVerifierAdapter(reusable, EzklFixtures.canonicalSrs());
+        ezkl.setApprovalRequired(true);
         approvedCode = new ApprovedCodeVerifierAdapter(admin);
         registry.setVerifierApproval(ezkl, true);
         registry.setVerifierApproval(approvedCode, true);
@@ -60,6 +61,7 @@ contract FulfilmentGasTest is HubTestBase {
         } else {
             spec.verifier = ezkl;
             spec.verifierKey = ezkl.registerVka(f.vka);
+            ezkl.approveVka(spec.verifierKey);
         }
         spec.settingsHash = f.settingsHash;
         spec.layout = f.layout;

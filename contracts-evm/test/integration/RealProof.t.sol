@@ -46,6 +46,7 @@ contract RealProofTest is HubTestBase {
         super.setUp();
         reusable = IHalo2VerifierReusable(deployCode("Halo2VerifierReusable.sol:Halo2VerifierReusable"));
         ezkl = new EzklVkaVerifierAdapter(reusable, EzklFixtures.canonicalSrs());
+        ezkl.setApprovalRequired(true);
         approvedCode = new ApprovedCodeVerifierAdapter(admin);
         registry.setVerifierApproval(ezkl, true);
         registry.setVerifierApproval(approvedCode, true);
@@ -80,6 +81,7 @@ contract RealProofTest is HubTestBase {
     function _registerEzkl(EzklFixture memory f) internal returns (uint256 modelId) {
         bytes32 key = ezkl.registerVka(f.vka);
         assertEq(key, f.vkaDigest, "adapter key is EZKL's VKA digest");
+        ezkl.approveVka(key); // governance, after rebuilding the VKA from the model's artifacts
         ModelSpec memory spec = _ezklSpec(f, key);
         vm.deal(modelOwner, REGISTRATION_FEE);
         vm.prank(modelOwner);
@@ -268,6 +270,29 @@ contract RealProofTest is HubTestBase {
         vm.prank(modelOwner);
         vm.expectRevert(abi.encodeWithSelector(IModelRegistry.VerifierKeyNotAccepted.selector, ezkl, otherDigest));
         registry.registerModel{value: REGISTRATION_FEE}(spec);
+    }
+
+    function test_rejects_unapprovedVka() public {
+        // A VKA on the canonical SRS is still a circuit description of the registrant's choosing: until
+        // governance approves it, no model can use it, and revoking stops a model that does.
+        EzklFixture memory mlp = EzklFixtures.load("mlp", LR_BOUND);
+        bytes32 key = ezkl.registerVka(mlp.vka);
+        assertTrue(ezkl.isRegistered(key));
+        assertFalse(ezkl.isKeyAccepted(key));
+        assertFalse(ezkl.verify(key, mlp.proof, mlp.instances));
+        ModelSpec memory spec = _ezklSpec(mlp, key);
+        vm.deal(modelOwner, REGISTRATION_FEE);
+        vm.prank(modelOwner);
+        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.VerifierKeyNotAccepted.selector, ezkl, key));
+        registry.registerModel{value: REGISTRATION_FEE}(spec);
+
+        ezkl.approveVka(key);
+        assertTrue(ezkl.verify(key, mlp.proof, mlp.instances));
+        ezkl.revokeVka(b1.vkaDigest);
+        uint256 id = _consumerRequest(b1Model, b1.inputs[0]);
+        vm.prank(nodeA);
+        vm.expectRevert(abi.encodeWithSelector(IInferenceMarket.InvalidProof.selector, b1Model));
+        market.fulfil(id, b1.proof, b1.instances);
     }
 
     function test_rejects_unapprovedVerifierContracts() public {

@@ -33,6 +33,10 @@ contract DeployHubTest is Test {
         assertTrue(registry.isVerifierApproved(d.approvedCodeAdapter));
         assertEq(d.ezklVkaAdapter.canonicalSrs(), EzklFixtures.canonicalSrs());
         assertTrue(d.approvedCodeAdapter.hasRole(d.approvedCodeAdapter.CODE_APPROVER_ROLE(), admin));
+        assertTrue(d.ezklVkaAdapter.approvalRequired());
+        assertTrue(d.ezklVkaAdapter.hasRole(d.ezklVkaAdapter.VKA_APPROVER_ROLE(), admin));
+        assertFalse(d.ezklVkaAdapter.hasRole(d.ezklVkaAdapter.VKA_APPROVER_ROLE(), address(this)));
+        assertFalse(d.ezklVkaAdapter.hasRole(d.ezklVkaAdapter.DEFAULT_ADMIN_ROLE(), address(this)));
 
         // Every role went to the admin; the deployer kept none.
         address deployer = address(this);
@@ -60,6 +64,7 @@ contract DeployHubTest is Test {
         assertEq(vm.parseJsonUint(json, ".epochLengthBlocks"), 5);
         assertEq(vm.parseJsonBytes32(json, ".canonicalSrsDigest"), d.ezklVkaAdapter.CANONICAL_SRS_DIGEST());
         assertEq(vm.parseJsonAddress(json, ".admin"), admin);
+        assertTrue(vm.parseJsonBool(json, ".vkaApprovalRequired"));
         vm.removeFile(OUT);
     }
 
@@ -68,7 +73,10 @@ contract DeployHubTest is Test {
         vm.setEnv("HUB_REUSABLE_VERIFIER", vm.toString(existing));
         vm.setEnv("HUB_DEPLOYMENT_OUT", OUT);
         vm.setEnv("HUB_ADMIN", vm.toString(address(this)));
+        vm.setEnv("HUB_VKA_APPROVAL_REQUIRED", "false");
         HubDeployment memory d = new DeployHub().run();
+        vm.setEnv("HUB_VKA_APPROVAL_REQUIRED", "true");
+        assertFalse(d.ezklVkaAdapter.approvalRequired(), "development networks may switch approval off");
         assertEq(d.halo2VerifierReusable, existing);
         assertEq(address(EzklVkaVerifierAdapter(address(d.ezklVkaAdapter)).VERIFIER()), existing);
         vm.setEnv("HUB_REUSABLE_VERIFIER", vm.toString(address(0)));

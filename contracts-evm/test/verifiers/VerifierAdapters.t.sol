@@ -39,6 +39,8 @@ contract EzklVkaVerifierAdapterTest is Test {
     function test_registerVka_storesAndIsIdempotent() public {
         vm.expectEmit(true, true, false, false, address(adapter));
         emit EzklVkaVerifierAdapter.VkaRegistered(fixture.vkaDigest, address(this), address(0), 5);
+        vm.expectEmit(address(adapter));
+        emit EzklVkaVerifierAdapter.VkaApproved(fixture.vkaDigest); // approval not required: registering approves
         bytes32 key = adapter.registerVka(fixture.vka);
         assertEq(key, fixture.vkaDigest);
         assertTrue(adapter.isKeyAccepted(key));
@@ -84,6 +86,60 @@ contract EzklVkaVerifierAdapterTest is Test {
             )
         );
         lying.registerVka(fixture.vka);
+    }
+
+    function test_approval_gatesKeys() public {
+        assertFalse(adapter.approvalRequired(), "open by default (development networks)");
+        vm.expectEmit(address(adapter));
+        emit EzklVkaVerifierAdapter.ApprovalRequirementSet(true);
+        adapter.setApprovalRequired(true);
+        bytes32 key = adapter.registerVka(fixture.vka);
+        assertTrue(adapter.isRegistered(key));
+        assertFalse(adapter.isKeyAccepted(key));
+        assertEq(adapter.instanceCount(key), 0);
+        assertFalse(adapter.verify(key, fixture.proof, fixture.instances));
+
+        vm.expectEmit(address(adapter));
+        emit EzklVkaVerifierAdapter.VkaApproved(key);
+        adapter.approveVka(key);
+        assertTrue(adapter.approved(key));
+        assertTrue(adapter.isKeyAccepted(key));
+        assertEq(adapter.instanceCount(key), 5);
+        assertTrue(adapter.verify(key, fixture.proof, fixture.instances));
+
+        vm.expectEmit(address(adapter));
+        emit EzklVkaVerifierAdapter.VkaRevoked(key);
+        adapter.revokeVka(key);
+        assertFalse(adapter.verify(key, fixture.proof, fixture.instances));
+        // Switching the requirement off changes nothing by itself; registering (again) then approves.
+        adapter.setApprovalRequired(false);
+        assertFalse(adapter.verify(key, fixture.proof, fixture.instances));
+        adapter.registerVka(fixture.vka);
+        assertTrue(adapter.verify(key, fixture.proof, fixture.instances));
+
+        vm.expectRevert(abi.encodeWithSelector(EzklVkaVerifierAdapter.VkaNotRegistered.selector, bytes32(uint256(7))));
+        adapter.approveVka(bytes32(uint256(7)));
+    }
+
+    function test_approval_requiresRoles() public {
+        address stranger = makeAddr("stranger");
+        bytes32 approver = adapter.VKA_APPROVER_ROLE();
+        bytes32 adminRole = adapter.DEFAULT_ADMIN_ROLE();
+        assertTrue(adapter.hasRole(approver, address(this)), "the deployer holds the roles");
+        vm.startPrank(stranger);
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, stranger, approver)
+        );
+        adapter.approveVka(fixture.vkaDigest);
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, stranger, approver)
+        );
+        adapter.revokeVka(fixture.vkaDigest);
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, stranger, adminRole)
+        );
+        adapter.setApprovalRequired(false);
+        vm.stopPrank();
     }
 
     function test_unknownKeys() public view {
