@@ -51,7 +51,24 @@ contract DeployHub is Script {
         string memory out = vm.envOr(
             "HUB_DEPLOYMENT_OUT", string.concat("broadcast/hub-deployment.", vm.toString(block.chainid), ".json")
         );
+        string memory dir = _parentDir(out);
+        if (bytes(dir).length != 0) vm.createDir(dir, true);
         vm.writeJson(toJson(d, deployer), out);
+    }
+
+    /// @dev Everything before the last '/', or "" when the path has none.
+    function _parentDir(string memory path) private pure returns (string memory) {
+        bytes memory b = bytes(path);
+        for (uint256 i = b.length; i > 0; --i) {
+            if (b[i - 1] == "/") {
+                bytes memory dir = new bytes(i - 1);
+                for (uint256 j; j < i - 1; ++j) {
+                    dir[j] = b[j];
+                }
+                return string(dir);
+            }
+        }
+        return "";
     }
 
     /// @notice The deployment settings: environment variables, or devnet defaults.
