@@ -1,0 +1,31 @@
+export { DEV_KEYS, type DevAccount, type DevnetAccounts, devAccount, devnetAccounts } from "./accounts.js";
+export { type AnvilChain, freePort, localChain, portInUse, startAnvil } from "./anvil.js";
+export {
+  DEFAULT_DEPLOYMENT_FILE,
+  type Devnet,
+  type DevnetChain,
+  type DevnetModel,
+  type DevnetOptions,
+  type DevnetProgress,
+  LOCAL_EID_BASE,
+  type LocalLayerZeroAddresses,
+  readMarketParams,
+  startDevnet,
+} from "./devnet.js";
+export { DevnetError, DevnetSetupError, DevnetStageError } from "./errors.js";
+export { buildContracts } from "./forge.js";
+export {
+  artifactUri,
+  BENCHMARK_MODELS,
+  type BenchmarkModelName,
+  benchmarkModelsDir,
+  type CompiledDevnetModel,
+  type ConsumerKind,
+  compileDevnetModel,
+  type DevnetModelOptions,
+  devnetModelName,
+  type IOLayoutArgs,
+  layoutFromManifest,
+  type ModelSpecArgs,
+  modelSpec,
+} from "./models.js";

@@ -1,0 +1,201 @@
+// Benchmark models on a devnet: compiled with the prover's toolchain (content-addressed, so a second run
+// is a cache hit), their VKA checked and stored by the hub's EZKL adapter, and registered in the model
+// registry with the layout the manifest describes.
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { compileModel, LocalArtifactStore, type Manifest } from "@zk-vin/prover";
+import type { Address, Hex } from "viem";
+import { DevnetSetupError } from "./errors.js";
+import { repoRoot } from "./paths.js";
+
+/** Which example consumer acts on a model's answer. */
+export type ConsumerKind = "regression" | "classifier" | "none";
+
+/** The prover's committed benchmark models (prover/models/<name>) and the consumer each one feeds. */
+export const BENCHMARK_MODELS = {
+  linear_regression: { consumer: "regression" },
+  tree_ensemble_regression: { consumer: "regression" },
+  svm_classification: { consumer: "classifier" },
+  mlp: { consumer: "none" },
+  random_forest: { consumer: "none" },
+} as const satisfies Record<string, { consumer: ConsumerKind }>;
+
+export type BenchmarkModelName = keyof typeof BENCHMARK_MODELS;
+
+export interface DevnetModelOptions {
+  model: BenchmarkModelName;
+  /** Inferences per proof (the circuit's batch dimension); default 1. */
+  batchSize?: number;
+  /** Royalty per inference, in wei (default 0.0001 ether). */
+  royalty?: bigint;
+}
+
+/** A model compiled for the devnet (not registered yet). */
+export interface CompiledDevnetModel {
+  /** Unique on the devnet: the benchmark name, with `_b<N>` for batch sizes above 1. */
+  name: string;
+  model: BenchmarkModelName;
+  consumer: ConsumerKind;
+  batchSize: number;
+  artifactId: string;
+  artifactDir: string;
+  manifest: Manifest;
+  vkaWords: Hex[];
+}
+
+export const benchmarkModelsDir = path.join(repoRoot, "prover", "models");
+
+export function devnetModelName(model: string, batchSize: number): string {
+  return batchSize === 1 ? model : `${model}_b${batchSize}`;
+}
+
+/** The on-chain URI the relayer resolves back to a local artifact (`zkvin-artifact:sha256:<artifactId>`). */
+export function artifactUri(artifactId: string): string {
+  return `zkvin-artifact:sha256:${artifactId}`;
+}
+
+/** Compiles (or finds in the artifact store) a benchmark model with the prover's toolchain. */
+export async function compileDevnetModel(params: {
+  options: DevnetModelOptions;
+  store?: LocalArtifactStore;
+  onLog?: (line: string) => void;
+}): Promise<CompiledDevnetModel> {
+  const { model } = params.options;
+  const entry = BENCHMARK_MODELS[model];
+  if (!entry) {
+    throw new DevnetSetupError(
+      `unknown benchmark model "${model}" (known: ${Object.keys(BENCHMARK_MODELS).join(", ")})`,
+      {
+        value: model,
+      },
+    );
+  }
+  const batchSize = params.options.batchSize ?? 1;
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 64) {
+    throw new DevnetSetupError(`batchSize of ${model} must be an integer in 1..64, got ${batchSize}`, {
+      value: batchSize,
+    });
+  }
+  const store = params.store ?? new LocalArtifactStore();
+  const dir = path.join(benchmarkModelsDir, model);
+  // The same options as the prover's own tests and benchmark, so all of them share cached artifacts.
+  const compiled = await compileModel({
+    name: model,
+    onnxPath: path.join(dir, "model.onnx"),
+    calibration: { path: path.join(dir, "calibration.json") },
+    batchSize,
+    solidityVerifier: false,
+    store,
+    ...(params.onLog ? { onLog: params.onLog } : {}),
+  });
+  const vkaFile = compiled.manifest.files.vkaWords;
+  if (!vkaFile)
+    throw new DevnetSetupError(`artifact ${compiled.artifactId} has no VKA`, { value: compiled.artifactId });
+  const vka = JSON.parse(await readFile(path.join(compiled.artifactDir, vkaFile.path), "utf8")) as { words: Hex[] };
+  return {
+    name: devnetModelName(model, batchSize),
+    model,
+    consumer: entry.consumer,
+    batchSize,
+    artifactId: compiled.artifactId,
+    artifactDir: compiled.artifactDir,
+    manifest: compiled.manifest,
+    vkaWords: vka.words,
+  };
+}
+
+/** The registry's IOLayout, as viem encodes the struct. */
+export interface IOLayoutArgs {
+  batchSize: number;
+  instanceCount: number;
+  inputOffset: number;
+  inputCount: number;
+  outputOffset: number;
+  outputCount: number;
+  inputScale: number;
+  outputScale: number;
+  inputMode: number;
+  inputMin: bigint;
+  inputMax: bigint;
+}
+
+/** The registry's ModelSpec, as viem encodes the struct. */
+export interface ModelSpecArgs {
+  verifier: Address;
+  verifierKey: Hex;
+  settingsHash: Hex;
+  layout: IOLayoutArgs;
+  computeUnits: number;
+  royalty: bigint;
+  artifactURI: string;
+  metadataURI: string;
+}
+
+/**
+ * The hub's view of a compiled model: where its input and output sit in the instances, their scales,
+ * and one input bound for all features. The manifest gives a proven range per feature; the hub takes a
+ * single [inputMin, inputMax], so it gets the intersection (the tightest bound of any feature), in fixed
+ * point rounded inwards: every input the hub accepts is one the prover can prove.
+ */
+export function layoutFromManifest(manifest: Manifest): IOLayoutArgs {
+  const input = manifest.inputs[0]!;
+  const output = manifest.outputs[0]!;
+  if (input.visibility !== "public" || output.visibility !== "public") {
+    throw new DevnetSetupError(
+      `model ${manifest.name}: the devnet registers public-input, public-output models only (got ${input.visibility}/${output.visibility})`,
+      { value: manifest.artifactId },
+    );
+  }
+  const batch = manifest.batchSize;
+  const inEntry = manifest.instances.layout.find((e) => e.kind === "input");
+  const outEntry = manifest.instances.layout.find((e) => e.kind === "output");
+  if (!inEntry || !outEntry) {
+    throw new DevnetSetupError(`model ${manifest.name}: the manifest's instance layout lacks an input or output`, {
+      value: manifest.artifactId,
+    });
+  }
+  const one = 2 ** input.scale;
+  const low = Math.max(...input.range.min.map((x) => Math.ceil(x * one)));
+  const high = Math.min(...input.range.max.map((x) => Math.floor(x * one)));
+  if (low > high) {
+    throw new DevnetSetupError(`model ${manifest.name}: the features' proven ranges do not overlap`, {
+      value: { low, high },
+    });
+  }
+  return {
+    batchSize: batch,
+    instanceCount: manifest.instances.count,
+    inputOffset: inEntry.offset,
+    inputCount: inEntry.length / batch,
+    outputOffset: outEntry.offset,
+    outputCount: outEntry.length / batch,
+    inputScale: input.scale,
+    outputScale: output.scale,
+    inputMode: 0,
+    inputMin: BigInt(low),
+    inputMax: BigInt(high),
+  };
+}
+
+/** The ModelSpec registering `model` with the EZKL VKA adapter at `adapter`. */
+export function modelSpec(params: { model: CompiledDevnetModel; adapter: Address; royalty: bigint }): ModelSpecArgs {
+  const { manifest } = params.model;
+  const digest = manifest.evm?.vkaDigest;
+  if (!digest)
+    throw new DevnetSetupError(`artifact ${manifest.artifactId} has no VKA digest`, { value: manifest.artifactId });
+  const settings = manifest.files.settings;
+  if (!settings)
+    throw new DevnetSetupError(`artifact ${manifest.artifactId} lists no settings file`, {
+      value: manifest.artifactId,
+    });
+  return {
+    verifier: params.adapter,
+    verifierKey: digest as Hex,
+    settingsHash: `0x${settings.sha256}`,
+    layout: layoutFromManifest(manifest),
+    computeUnits: manifest.computeUnits.perInference,
+    royalty: params.royalty,
+    artifactURI: artifactUri(manifest.artifactId),
+    metadataURI: `data:,zk-VIN devnet benchmark model ${params.model.name}`,
+  };
+}
