@@ -34,7 +34,11 @@ function convert(p: AbiParameter, type: string, value: unknown): unknown {
     return out;
   }
   if (SMALL_INT.test(type)) return typeof value === "bigint" || typeof value === "number" ? Number(value) : fail();
-  if (INT.test(type)) return typeof value === "bigint" ? GraphBigInt.of(value) : fail();
+  // viem decodes integers of up to 48 bits as numbers, wider ones as bigints.
+  if (INT.test(type)) {
+    if (typeof value === "bigint") return GraphBigInt.of(value);
+    return typeof value === "number" && Number.isSafeInteger(value) ? GraphBigInt.of(BigInt(value)) : fail();
+  }
   if (type === "address") return typeof value === "string" ? Address.fromString(value) : fail();
   if (BYTES.test(type)) return typeof value === "string" ? Bytes.fromHexString(value) : fail();
   if (type === "bool") return typeof value === "boolean" ? value : fail();

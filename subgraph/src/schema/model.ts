@@ -1,7 +1,14 @@
 // The subgraph's schema.graphql as a small typed model: entity types, their fields, enums. The local
 // runtime (entity classes), the SQL store (tables) and the GraphQL API (query fields, filters) are all
 // derived from it, so they cannot drift from the schema graph-node serves.
-import { type DocumentNode, type FieldDefinitionNode, Kind, parse, type TypeNode, type ValueNode } from "graphql";
+import {
+  type DocumentNode,
+  type FieldDefinitionNode,
+  Kind,
+  parse,
+  type TypeNode,
+  type ValueNode,
+} from "../graphql-js.js";
 
 /**
  * The scalars of The Graph's schema language that the local runtime supports. BigDecimal, Int8 and

@@ -11,7 +11,7 @@ import {
   type GraphQLSchema,
   Kind,
   type ValueNode,
-} from "graphql";
+} from "../graphql-js.js";
 import type { EntityDef, FieldDef, SchemaModel } from "../schema/model.js";
 import { rowToRecord } from "../store/entities.js";
 import { apiSchemaSdl } from "./api-schema.js";
@@ -29,7 +29,7 @@ export interface IndexStatus {
 export interface ExecutableSchemaOptions {
   model: SchemaModel;
   db: SqlExecutor;
-  status: () => IndexStatus;
+  status: () => Promise<IndexStatus>;
 }
 
 type Row = Record<string, unknown>;
@@ -106,16 +106,16 @@ export function createExecutableSchema(options: ExecutableSchemaOptions): GraphQ
     return p;
   };
 
-  const checkTopLevel = (args: {
+  const checkTopLevel = async (args: {
     block?: { number?: number; hash?: string; number_gte?: number } | null;
     subgraphError?: string;
-  }) => {
-    const status = options.status();
+  }): Promise<IndexStatus> => {
+    const status = await options.status();
     if (args.subgraphError !== "allow" && status.hasIndexingErrors) {
       throw new GraphQLError("indexing_error", { extensions: { code: "INDEXING_ERROR" } });
     }
     const block = args.block;
-    if (!block) return;
+    if (!block) return status;
     if (block.number !== undefined && block.number !== null) {
       throw new GraphQLError("time-travel queries (block: {number}) are not supported by the local endpoint");
     }
@@ -130,6 +130,7 @@ export function createExecutableSchema(options: ExecutableSchemaOptions): GraphQ
         );
       }
     }
+    return status;
   };
 
   const queryType = schema.getQueryType() as GraphQLObjectType;
@@ -143,13 +144,13 @@ export function createExecutableSchema(options: ExecutableSchemaOptions): GraphQ
         args: { id: string; block?: never; subgraphError?: string },
         ctx: RequestContext,
       ) => {
-        checkTopLevel(args);
+        await checkTopLevel(args);
         return loadById(entity, args.id, ctx);
       }) as GraphQLFieldResolver<unknown, RequestContext>;
     }
     if (list) {
       list.resolve = (async (_root, args: ListArgs & { block?: never; subgraphError?: string }) => {
-        checkTopLevel(args);
+        await checkTopLevel(args);
         try {
           return await run(entity, buildListQuery(model, entity, args));
         } catch (error) {
@@ -162,9 +163,8 @@ export function createExecutableSchema(options: ExecutableSchemaOptions): GraphQ
   }
   const meta = queryFields._meta;
   if (meta) {
-    meta.resolve = (_root, args: { block?: { number_gte?: number } | null }) => {
-      checkTopLevel({ block: args.block ?? null, subgraphError: "allow" });
-      const s = options.status();
+    meta.resolve = async (_root, args: { block?: { number_gte?: number } | null }) => {
+      const s = await checkTopLevel({ block: args.block ?? null, subgraphError: "allow" });
       return {
         block: {
           number: Number(s.block?.number ?? 0n),

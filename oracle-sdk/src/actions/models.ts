@@ -1,0 +1,217 @@
+// Models: read one from the registry (with the market's usage statistics), list them through the
+// subgraph, read a spoke's copy of a model's terms, and register a model (EZKL VKA + registry).
+import { type Address, type Hex, parseEventLogs } from "viem";
+import { ezklVkaVerifierAdapterAbi, inferenceMarketAbi, modelRegistryAbi, zkVinSpokeAbi } from "../abi/index.js";
+import { type ChainContext, readContract, writeContract } from "../chain.js";
+import type { ModelLayout } from "../encoding.js";
+import { ContractRevertError, MissingEventError, ModelNotFoundError } from "../errors.js";
+import type { GraphQLClient } from "../graphql/client.js";
+import type { ModelFields } from "../graphql/generated/schema.js";
+import { type ListParams, listEntities } from "../graphql/queries.js";
+
+export interface ModelUsage {
+  requests: bigint;
+  fulfilled: bigint;
+  /** Missed deadlines (each slashed). */
+  expired: bigint;
+  distinctRequesters: number;
+  repeatRequesters: number;
+}
+
+export interface ModelInfo {
+  modelId: bigint;
+  owner: Address;
+  verifier: Address;
+  verifierKey: Hex;
+  settingsHash: Hex;
+  layout: ModelLayout;
+  computeUnits: bigint;
+  royalty: bigint;
+  artifactURI: string;
+  metadataURI: string;
+  deprecated: boolean;
+  usage: ModelUsage;
+}
+
+interface RawLayout {
+  batchSize: number;
+  instanceCount: number;
+  inputOffset: number;
+  inputCount: number;
+  outputOffset: number;
+  outputCount: number;
+  inputScale: number;
+  outputScale: number;
+  inputMode: number;
+  inputMin: bigint;
+  inputMax: bigint;
+}
+
+function layoutFromChain(l: RawLayout): ModelLayout {
+  return { ...l, inputMode: l.inputMode === 1 ? "hashed" : "public" };
+}
+
+/** A model as the registry stores it, with the market's usage statistics (hub only). */
+export async function getModel(ctx: ChainContext, params: { modelId: bigint }): Promise<ModelInfo> {
+  let m: {
+    owner: Address;
+    computeUnits: number;
+    deprecated: boolean;
+    verifier: Address;
+    royalty: bigint;
+    verifierKey: Hex;
+    settingsHash: Hex;
+    layout: RawLayout;
+    artifactURI: string;
+    metadataURI: string;
+  };
+  try {
+    m = await readContract(ctx, {
+      contract: "ModelRegistry",
+      abi: modelRegistryAbi,
+      functionName: "model",
+      args: [params.modelId],
+    });
+  } catch (error) {
+    if (error instanceof ContractRevertError && error.errorName === "ModelNotFound") {
+      throw new ModelNotFoundError(params.modelId, ctx.config.name);
+    }
+    throw error;
+  }
+  const u = await readContract<{
+    requests: bigint;
+    fulfilled: bigint;
+    expired: bigint;
+    distinctRequesters: number;
+    repeatRequesters: number;
+  }>(ctx, { contract: "InferenceMarket", abi: inferenceMarketAbi, functionName: "modelUsage", args: [params.modelId] });
+  return {
+    modelId: params.modelId,
+    owner: m.owner,
+    verifier: m.verifier,
+    verifierKey: m.verifierKey,
+    settingsHash: m.settingsHash,
+    layout: layoutFromChain(m.layout),
+    computeUnits: BigInt(m.computeUnits),
+    royalty: m.royalty,
+    artifactURI: m.artifactURI,
+    metadataURI: m.metadataURI,
+    deprecated: m.deprecated,
+    usage: { ...u },
+  };
+}
+
+/** A subgraph Model as ModelInfo (usage from the subgraph's counters, which mirror modelUsage). */
+export function modelFromSubgraph(f: ModelFields): ModelInfo {
+  return {
+    modelId: BigInt(f.modelId),
+    owner: f.owner,
+    verifier: f.verifier.id as Address,
+    verifierKey: f.verifierKey,
+    settingsHash: f.settingsHash,
+    layout: {
+      batchSize: f.batchSize,
+      instanceCount: f.instanceCount,
+      inputOffset: f.inputOffset,
+      inputCount: f.inputCount,
+      outputOffset: f.outputOffset,
+      outputCount: f.outputCount,
+      inputScale: f.inputScale,
+      outputScale: f.outputScale,
+      inputMode: f.inputMode === "HASHED" ? "hashed" : "public",
+      inputMin: BigInt(f.inputMin),
+      inputMax: BigInt(f.inputMax),
+    },
+    computeUnits: BigInt(f.computeUnits),
+    royalty: BigInt(f.royalty),
+    artifactURI: f.artifactURI,
+    metadataURI: f.metadataURI,
+    deprecated: f.deprecated,
+    usage: {
+      requests: BigInt(f.requestCount),
+      fulfilled: BigInt(f.fulfilledCount),
+      expired: BigInt(f.expiredCount),
+      distinctRequesters: f.distinctRequesters,
+      repeatRequesters: f.repeatRequesters,
+    },
+  };
+}
+
+/** Models from the subgraph (hosted or local), ordered by model id unless `orderBy` says otherwise. */
+export async function listModels(gql: GraphQLClient, params: ListParams<"Model"> = {}): Promise<ModelInfo[]> {
+  const models = await listEntities(gql, "Model", { orderBy: "modelId", orderDirection: "asc", ...params });
+  return models.map(modelFromSubgraph);
+}
+
+/** What a spoke knows of a hub model (synced by the hub gateway); enough to encode and price requests. */
+export interface SpokeModelTerms {
+  modelId: bigint;
+  hubPrice: bigint;
+  syncNonce: bigint;
+  inputCount: number;
+  outputCount: number;
+  inputScale: number;
+  outputScale: number;
+  inputMode: "public" | "hashed";
+  deprecated: boolean;
+  inputMin: bigint;
+  inputMax: bigint;
+}
+
+export async function getSpokeModelTerms(ctx: ChainContext, params: { modelId: bigint }): Promise<SpokeModelTerms> {
+  const m = await readContract<{
+    hubPrice: bigint;
+    syncNonce: bigint;
+    inputCount: number;
+    outputCount: number;
+    inputScale: number;
+    outputScale: number;
+    inputMode: number;
+    deprecated: boolean;
+    inputMin: bigint;
+    inputMax: bigint;
+  }>(ctx, { contract: "ZkVinSpoke", abi: zkVinSpokeAbi, functionName: "model", args: [params.modelId] });
+  if (m.syncNonce === 0n) throw new ModelNotFoundError(params.modelId, ctx.config.name);
+  return { modelId: params.modelId, ...m, inputMode: m.inputMode === 1 ? "hashed" : "public" };
+}
+
+/** Stores an EZKL verifying-key artifact with the VKA adapter (checked against the canonical SRS). */
+export async function registerVka(ctx: ChainContext, params: { words: readonly Hex[] }): Promise<{ key: Hex }> {
+  const { result } = await writeContract<Hex>(ctx, {
+    contract: "EzklVkaVerifierAdapter",
+    abi: ezklVkaVerifierAdapterAbi,
+    functionName: "registerVka",
+    args: [params.words],
+  });
+  return { key: result };
+}
+
+export interface ModelSpecInput {
+  verifier: Address;
+  verifierKey: Hex;
+  settingsHash: Hex;
+  layout: ModelLayout;
+  computeUnits: number;
+  royalty: bigint;
+  artifactURI: string;
+  metadataURI: string;
+}
+
+/** Registers a model, paying the registry's registration fee; returns its id. */
+export async function registerModel(ctx: ChainContext, spec: ModelSpecInput): Promise<{ modelId: bigint }> {
+  const fee = await readContract<bigint>(ctx, {
+    contract: "ModelRegistry",
+    abi: modelRegistryAbi,
+    functionName: "registrationFee",
+  });
+  const { receipt } = await writeContract(ctx, {
+    contract: "ModelRegistry",
+    abi: modelRegistryAbi,
+    functionName: "registerModel",
+    value: fee,
+    args: [{ ...spec, layout: { ...spec.layout, inputMode: spec.layout.inputMode === "hashed" ? 1 : 0 } }],
+  });
+  const [event] = parseEventLogs({ abi: modelRegistryAbi, eventName: "ModelRegistered", logs: receipt.logs });
+  if (!event) throw new MissingEventError("ModelRegistered", receipt.transactionHash);
+  return { modelId: event.args.modelId };
+}

@@ -1,0 +1,186 @@
+// One chain of a deployment as the SDK talks to it: its configuration, a viem public client, and a
+// wallet client when an account was given; plus the read/write helpers that turn reverts into
+// ContractRevertError with the decoded custom error.
+import { type Deployment, loadDeployment } from "@zk-vin/deployments";
+import {
+  type Abi,
+  type Account,
+  type Address,
+  BaseError,
+  type Chain,
+  ContractFunctionRevertedError,
+  createPublicClient,
+  createWalletClient,
+  defineChain,
+  type Hash,
+  http,
+  type PublicClient,
+  type TransactionReceipt,
+  type Transport,
+  type WalletClient,
+} from "viem";
+import { ConfigError, ContractRevertError, UnknownChainError, WalletRequiredError } from "./errors.js";
+
+export interface ChainConfig {
+  name: string;
+  role: "hub" | "spoke";
+  chainId: number;
+  /** LayerZero endpoint id. */
+  eid: number;
+  rpcUrl: string;
+  startBlock: bigint;
+  contracts: Readonly<Record<string, Address>>;
+}
+
+export interface ChainContext {
+  config: ChainConfig;
+  chain: Chain;
+  publicClient: PublicClient;
+  walletClient: WalletClient<Transport, Chain, Account> | null;
+}
+
+export function resolveDeployment(deployment: Deployment | string): Deployment {
+  return typeof deployment === "string" ? loadDeployment(deployment) : deployment;
+}
+
+/** The chain named `name` (default: the hub) with its RPC URL from `rpcUrls` or the deployment. */
+export function chainConfig(params: {
+  deployment: Deployment;
+  name?: string;
+  rpcUrls?: Readonly<Record<string, string>>;
+}): ChainConfig {
+  const { deployment } = params;
+  const all = [deployment.hub, ...deployment.spokes];
+  const c = params.name === undefined ? deployment.hub : all.find((x) => x.name === params.name);
+  if (!c)
+    throw new UnknownChainError(
+      params.name ?? "",
+      all.map((x) => x.name),
+    );
+  const rpcUrl = params.rpcUrls?.[c.name] ?? c.rpcUrl;
+  if (!rpcUrl) throw new ConfigError(`rpcUrls.${c.name}`, rpcUrl, "no RPC URL for this chain (pass rpcUrls)");
+  return {
+    name: c.name,
+    role: c === deployment.hub ? "hub" : "spoke",
+    chainId: c.chainId,
+    eid: c.eid,
+    rpcUrl,
+    startBlock: BigInt(c.startBlock),
+    contracts: c.contracts as Record<string, Address>,
+  };
+}
+
+export function createChainContext(params: {
+  config: ChainConfig;
+  account?: Account;
+  pollingIntervalMs?: number;
+}): ChainContext {
+  const { config } = params;
+  const chain = defineChain({
+    id: config.chainId,
+    name: config.name,
+    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+    rpcUrls: { default: { http: [config.rpcUrl] } },
+  });
+  const transport = http(config.rpcUrl);
+  const pollingInterval = params.pollingIntervalMs ?? 1000;
+  return {
+    config,
+    chain,
+    publicClient: createPublicClient({ chain, transport, pollingInterval, cacheTime: 0 }) as PublicClient,
+    walletClient: params.account
+      ? createWalletClient({ chain, transport, account: params.account, pollingInterval, cacheTime: 0 })
+      : null,
+  };
+}
+
+export function contractOf(ctx: ChainContext, name: string): Address {
+  const a = ctx.config.contracts[name];
+  if (!a) {
+    throw new ConfigError(
+      `${ctx.config.name}.contracts.${name}`,
+      a,
+      `not deployed on ${ctx.config.name} (contracts: ${Object.keys(ctx.config.contracts).join(", ")})`,
+    );
+  }
+  return a;
+}
+
+export function requireWallet(ctx: ChainContext, action: string): WalletClient<Transport, Chain, Account> {
+  if (!ctx.walletClient) throw new WalletRequiredError(action);
+  return ctx.walletClient;
+}
+
+/** A revert as ContractRevertError (custom error decoded when the ABI knows it); other errors as they are. */
+export function asRevert(error: unknown, contract: string, functionName: string): unknown {
+  if (!(error instanceof BaseError)) return error;
+  const reverted = error.walk((e) => e instanceof ContractFunctionRevertedError);
+  if (!(reverted instanceof ContractFunctionRevertedError)) return error;
+  return new ContractRevertError(contract, functionName, reverted.data?.errorName ?? null, reverted.data?.args ?? [], {
+    cause: error,
+  });
+}
+
+export async function readContract<T>(
+  ctx: ChainContext,
+  call: { contract: string; abi: Abi; functionName: string; args?: readonly unknown[] },
+): Promise<T> {
+  try {
+    return (await ctx.publicClient.readContract({
+      address: contractOf(ctx, call.contract),
+      abi: call.abi,
+      functionName: call.functionName,
+      args: call.args ?? [],
+    })) as T;
+  } catch (error) {
+    throw asRevert(error, call.contract, call.functionName);
+  }
+}
+
+export interface WriteResult<T> {
+  receipt: TransactionReceipt;
+  /** The function's return value, from the simulation against the state the transaction was sent on. */
+  result: T;
+}
+
+/**
+ * Simulates the call (so a revert surfaces as its custom error before anything is signed), sends it, and
+ * waits for the receipt; a mined revert is reported the same way.
+ */
+export async function writeContract<T = unknown>(
+  ctx: ChainContext,
+  call: {
+    contract: string;
+    abi: Abi;
+    functionName: string;
+    args?: readonly unknown[];
+    value?: bigint;
+    address?: Address;
+  },
+): Promise<WriteResult<T>> {
+  const wallet = requireWallet(ctx, `${call.contract}.${call.functionName}`);
+  const address = call.address ?? contractOf(ctx, call.contract);
+  let hash: Hash;
+  let result: T;
+  try {
+    const simulated = await ctx.publicClient.simulateContract({
+      account: wallet.account,
+      address,
+      abi: call.abi,
+      functionName: call.functionName,
+      args: call.args ?? [],
+      value: call.value,
+    });
+    result = simulated.result as T;
+    hash = await wallet.writeContract(simulated.request);
+  } catch (error) {
+    throw asRevert(error, call.contract, call.functionName);
+  }
+  const receipt = await ctx.publicClient.waitForTransactionReceipt({ hash });
+  if (receipt.status !== "success") {
+    throw new ContractRevertError(call.contract, call.functionName, null, [], {
+      cause: new Error(`transaction ${hash} reverted in block ${receipt.blockNumber}`),
+    });
+  }
+  return { receipt, result };
+}

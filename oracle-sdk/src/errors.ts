@@ -1,0 +1,171 @@
+// Every error the SDK throws is a ZkVinError subclass carrying the offending values as fields, so a dApp
+// can branch on the class and show the value; the underlying error (RPC, revert, HTTP) is the `cause`.
+
+export class ZkVinError extends Error {
+  override readonly name: string = "ZkVinError";
+}
+
+/** The client was configured with something unusable (a missing RPC URL, an unknown contract, ...). */
+export class ConfigError extends ZkVinError {
+  override readonly name = "ConfigError";
+  constructor(
+    readonly field: string,
+    readonly value: unknown,
+    reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${field}=${JSON.stringify(value)}: ${reason}`, options);
+  }
+}
+
+/** No chain of the deployment has this name. */
+export class UnknownChainError extends ZkVinError {
+  override readonly name = "UnknownChainError";
+  constructor(
+    readonly chain: string,
+    readonly available: readonly string[],
+  ) {
+    super(`no chain named ${JSON.stringify(chain)} in the deployment (chains: ${available.join(", ")})`);
+  }
+}
+
+/** The action needs an account to sign with, and the client has none. */
+export class WalletRequiredError extends ZkVinError {
+  override readonly name = "WalletRequiredError";
+  constructor(readonly action: string) {
+    super(`${action} sends a transaction: create the client with an account`);
+  }
+}
+
+export class ModelNotFoundError extends ZkVinError {
+  override readonly name = "ModelNotFoundError";
+  constructor(
+    readonly modelId: bigint,
+    readonly chain: string,
+  ) {
+    super(`model ${modelId} is not registered${chain ? ` (as seen on ${chain})` : ""}`);
+  }
+}
+
+/** The input has the wrong number of values for the model. */
+export class InputLengthError extends ZkVinError {
+  override readonly name = "InputLengthError";
+  constructor(
+    readonly expected: number,
+    readonly actual: number,
+  ) {
+    super(`the model takes ${expected} input values, got ${actual}`);
+  }
+}
+
+/** An input value is not a finite number (NaN, Infinity). */
+export class InvalidInputValueError extends ZkVinError {
+  override readonly name = "InvalidInputValueError";
+  constructor(
+    /** Position in the input vector, or null for a lone value. */
+    readonly index: number | null,
+    readonly value: number,
+  ) {
+    super(`${index === null ? "value" : `input[${index}]`} = ${value} cannot be quantized (not finite, or too large)`);
+  }
+}
+
+/** An input value lies outside the model's registered bounds (checked at the model's input scale). */
+export class InputOutOfBoundsError extends ZkVinError {
+  override readonly name = "InputOutOfBoundsError";
+  constructor(
+    readonly index: number,
+    readonly value: number | bigint,
+    readonly fixed: bigint,
+    readonly min: bigint,
+    readonly max: bigint,
+  ) {
+    super(`input[${index}] = ${value} (fixed point ${fixed}) is outside the model's bounds [${min}, ${max}]`);
+  }
+}
+
+/** A fixed-point value is not a field element (or not a signed value the field can hold). */
+export class FieldElementError extends ZkVinError {
+  override readonly name = "FieldElementError";
+  constructor(
+    readonly value: bigint,
+    reason: string,
+  ) {
+    super(`${value}: ${reason}`);
+  }
+}
+
+/** Hashed-input models need the requester's Poseidon commitment of the input (EZKL's poseidon_hash). */
+export class CommitmentRequiredError extends ZkVinError {
+  override readonly name = "CommitmentRequiredError";
+  constructor(readonly modelId: bigint) {
+    super(`model ${modelId} takes a hashed input: pass the input's Poseidon commitment`);
+  }
+}
+
+/** A contract call or transaction reverted; `errorName` and `args` are the decoded custom error. */
+export class ContractRevertError extends ZkVinError {
+  override readonly name = "ContractRevertError";
+  constructor(
+    readonly contract: string,
+    readonly functionName: string,
+    readonly errorName: string | null,
+    readonly args: readonly unknown[],
+    options: { cause: unknown },
+  ) {
+    const detail = errorName ? `${errorName}(${args.map(String).join(", ")})` : "reverted";
+    super(`${contract}.${functionName}: ${detail}`, options);
+  }
+}
+
+/** A transaction was mined but did not log what the action expected (e.g. no InferenceRequested). */
+export class MissingEventError extends ZkVinError {
+  override readonly name = "MissingEventError";
+  constructor(
+    readonly eventName: string,
+    readonly transactionHash: string,
+  ) {
+    super(`transaction ${transactionHash} did not log ${eventName}`);
+  }
+}
+
+export class RequestNotFoundError extends ZkVinError {
+  override readonly name = "RequestNotFoundError";
+  constructor(
+    readonly requestId: bigint,
+    readonly chain: string,
+  ) {
+    super(`request ${requestId} does not exist on ${chain} (never made, or its block was replaced by a reorg)`);
+  }
+}
+
+/** waitForResult gave up: no result (with the asked confirmations) within the timeout. */
+export class WaitTimeoutError extends ZkVinError {
+  override readonly name = "WaitTimeoutError";
+  constructor(
+    readonly requestId: bigint,
+    readonly chain: string,
+    readonly timeoutMs: number,
+    readonly lastStatus: string,
+  ) {
+    super(`no result for request ${requestId} on ${chain} within ${timeoutMs} ms (last status: ${lastStatus})`);
+  }
+}
+
+/** The GraphQL endpoint answered with errors, or not at all. */
+export class GraphQLRequestError extends ZkVinError {
+  override readonly name = "GraphQLRequestError";
+  constructor(
+    readonly url: string,
+    readonly status: number | null,
+    readonly errors: ReadonlyArray<{ message: string }>,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `GraphQL request to ${url} failed${status !== null ? ` (HTTP ${status})` : ""}: ${
+        errors.map((e) => e.message).join("; ") || "no data"
+      }`,
+      options,
+    );
+  }
+}

@@ -1,0 +1,148 @@
+// The hub on a real anvil, deployed with contracts-evm's own forge script (script/DeployHub.s.sol), and
+// the prover's committed EZKL fixtures (real proofs, VKAs on the development SRS) to register and fulfil.
+import { spawnSync } from "node:child_process";
+import { mkdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import type { Deployment } from "@zk-vin/deployments";
+import type { Address, Hex } from "viem";
+import { contractsDir, FORGE_CACHE, FORGE_OUT, repoRoot } from "../../../subgraph/scripts/lib/forge.js";
+import type { ModelLayout } from "../../src/encoding.js";
+import { ANVIL_KEYS, type Anvil } from "./anvil.js";
+
+export const fixturesDir = path.join(repoRoot, "prover", "fixtures");
+/** LayerZero endpoint id the tests give their hub (a local range: no public chain uses it). */
+export const TEST_HUB_EID = 40_101;
+
+export interface HubSettings {
+  epochBlocks: number;
+  fulfilmentWindowBlocks: number;
+  maxReassignments: number;
+}
+
+export const DEFAULT_SETTINGS: HubSettings = { epochBlocks: 5, fulfilmentWindowBlocks: 4, maxReassignments: 1 };
+
+/**
+ * Runs `forge script script/DeployHub.s.sol --broadcast` against `anvil` (key 0 deploys and administers;
+ * the treasury is key 5) and returns the deployment in deployments/schema.json's format.
+ */
+export function deployHub(anvil: Anvil, settings: HubSettings = DEFAULT_SETTINGS): Deployment {
+  const outDir = path.join(contractsDir, FORGE_OUT, "deployments");
+  mkdirSync(outDir, { recursive: true });
+  const out = path.join(outDir, `hub.${anvil.chainId}.${process.pid}.json`);
+  const res = spawnSync(
+    path.join(contractsDir, "node_modules", ".bin", "forge"),
+    ["script", "script/DeployHub.s.sol", "--rpc-url", anvil.rpcUrl, "--private-key", ANVIL_KEYS[0], "--broadcast"],
+    {
+      cwd: contractsDir,
+      encoding: "utf8",
+      env: {
+        ...process.env,
+        FOUNDRY_OUT: FORGE_OUT,
+        FOUNDRY_CACHE_PATH: FORGE_CACHE,
+        HUB_DEPLOYMENT_OUT: out,
+        HUB_TREASURY: anvil.account(5).address,
+        HUB_VKA_APPROVAL_REQUIRED: "false",
+        HUB_EPOCH_BLOCKS: String(settings.epochBlocks),
+        HUB_FULFILMENT_WINDOW_BLOCKS: String(settings.fulfilmentWindowBlocks),
+        HUB_MAX_REASSIGNMENTS: String(settings.maxReassignments),
+      },
+    },
+  );
+  if (res.status !== 0) throw new Error(`forge script DeployHub failed:\n${res.stdout}${res.stderr}`);
+  const d = JSON.parse(readFileSync(out, "utf8")) as Record<string, unknown>;
+  const address = (key: string) => d[key] as Address;
+  return {
+    network: "test",
+    hub: {
+      name: "zkvin-hub",
+      chainId: anvil.chainId,
+      eid: TEST_HUB_EID,
+      rpcUrl: anvil.rpcUrl,
+      startBlock: Number(d.startBlock),
+      contracts: {
+        ModelRegistry: address("modelRegistry"),
+        NodePool: address("nodePool"),
+        InferenceMarket: address("inferenceMarket"),
+        EzklVkaVerifierAdapter: address("ezklVkaAdapter"),
+        ApprovedCodeVerifierAdapter: address("approvedCodeAdapter"),
+        Halo2VerifierReusable: address("halo2VerifierReusable"),
+      },
+    },
+    spokes: [],
+  };
+}
+
+interface ManifestJson {
+  batchSize: number;
+  inputs: Array<{ scale: number; range: { min: number[]; max: number[] } }>;
+  outputs: Array<{ scale: number }>;
+  instances: { count: number; layout: Array<{ kind: string; offset: number; length: number }> };
+  computeUnits: { perInference: number };
+  files: { settings: { sha256: string } };
+  artifactId: string;
+}
+
+export interface Fixture {
+  name: string;
+  proof: Hex;
+  instances: Hex[];
+  vka: Hex[];
+  /** One row per batch slot: fixed point and floats. */
+  inputs: bigint[][];
+  outputs: bigint[][];
+  inputsFloat: number[][];
+  outputsFloat: number[][];
+  inputScale: number;
+  outputScale: number;
+  manifest: ManifestJson;
+}
+
+export function loadFixture(name: string): Fixture {
+  const dir = path.join(fixturesDir, name);
+  const proof = JSON.parse(readFileSync(path.join(dir, "proof.json"), "utf8")) as {
+    proof: Hex;
+    instances: Hex[];
+    inputs: number[][];
+    outputs: number[][];
+    inputsFloat: number[][];
+    outputsFloat: number[][];
+    inputScale: number;
+    outputScale: number;
+  };
+  const manifest = JSON.parse(readFileSync(path.join(dir, "manifest.json"), "utf8")) as ManifestJson;
+  const vka = (JSON.parse(readFileSync(path.join(dir, "vka.json"), "utf8")) as { words: Hex[] }).words;
+  return {
+    name,
+    proof: proof.proof,
+    instances: proof.instances,
+    vka,
+    inputs: proof.inputs.map((row) => row.map((v) => BigInt(v))),
+    outputs: proof.outputs.map((row) => row.map((v) => BigInt(v))),
+    inputsFloat: proof.inputsFloat,
+    outputsFloat: proof.outputsFloat,
+    inputScale: proof.inputScale,
+    outputScale: proof.outputScale,
+    manifest,
+  };
+}
+
+/** The registry layout of a fixture's circuit: public inputs then outputs, bounded by |x| <= `bound`. */
+export function fixtureLayout(f: Fixture, bound: number): ModelLayout {
+  const batch = f.manifest.batchSize;
+  const [input, output] = f.manifest.instances.layout;
+  if (!input || !output) throw new Error(`${f.name}: manifest has no input/output layout`);
+  const limit = BigInt(Math.round(bound * 2 ** f.inputScale));
+  return {
+    batchSize: batch,
+    instanceCount: f.manifest.instances.count,
+    inputOffset: input.offset,
+    inputCount: input.length / batch,
+    outputOffset: output.offset,
+    outputCount: output.length / batch,
+    inputScale: f.inputScale,
+    outputScale: f.outputScale,
+    inputMode: "public",
+    inputMin: -limit,
+    inputMax: limit,
+  };
+}

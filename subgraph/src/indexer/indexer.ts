@@ -1,0 +1,292 @@
+// The local indexer: for the hub and every spoke of a deployment, the relayer's ChainWatcher (persisted
+// cursor, confirmations, reorg detection) delivers the data sources' logs, and the mapping runtime applies
+// them to the entity tables with the subgraph's own mappings. Rewinds undo the replaced blocks' changes.
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import type { DeployedChain, Deployment } from "@zk-vin/deployments";
+import {
+  ChainWatcher,
+  type CursorStore,
+  type Logger,
+  openStore,
+  type Store,
+  type StoreConfig,
+  silentLogger,
+  type WatcherStatus,
+} from "@zk-vin/relayer";
+import {
+  type Abi,
+  type AbiEvent,
+  createPublicClient,
+  defineChain,
+  type Hex,
+  http,
+  type PublicClient,
+  toEventSelector,
+} from "viem";
+import { dataSourcesFor, handlerName, templateEvent } from "../manifest/data-sources.js";
+import {
+  type DataSourceBinding,
+  HandlerError,
+  type MappingLogger,
+  MappingRuntime,
+  type RunnerLog,
+} from "../runtime/runner.js";
+import { parseSchemaModel, type SchemaModel } from "../schema/model.js";
+import type { IndexStatus } from "../server/executable-schema.js";
+import { EntityDatabase, indexFingerprint } from "../store/entities.js";
+import { type DatabaseConfig, openSqlClient } from "../store/sql.js";
+
+export const subgraphDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+
+export class IndexerConfigError extends Error {
+  override readonly name = "IndexerConfigError";
+  constructor(
+    readonly field: string,
+    readonly value: unknown,
+    message: string,
+  ) {
+    super(`${field}=${JSON.stringify(value)}: ${message}`);
+  }
+}
+
+export interface IndexerOptions {
+  deployment: Deployment;
+  /** Where entities and cursors live: in memory, a PGlite data directory, or Postgres. */
+  database: DatabaseConfig;
+  /** RPC URL per chain name; chains without one use the deployment's rpcUrl. */
+  rpcUrls?: Record<string, string>;
+  /** Blocks built on top of a block before its logs are indexed (0 on a local devnet). */
+  confirmations?: number;
+  pollIntervalMs?: number;
+  maxBlockRange?: number;
+  /** Processed blocks remembered for reorg detection (and journaled for undo). */
+  reorgWindow?: number;
+  /** Re-index from the start when the tables were built by another schema or mapping version. */
+  reset?: boolean;
+  logger?: Logger;
+}
+
+export interface ChainIndexStatus extends WatcherStatus {
+  name: string;
+  /** Why indexing of this chain is stuck (a mapping failed deterministically), or null. */
+  indexingError: string | null;
+}
+
+interface ChainIndexer {
+  chain: DeployedChain;
+  stream: string;
+  client: PublicClient;
+  watcher: ChainWatcher<Abi>;
+  indexingError: string | null;
+}
+
+const MAPPING_FILES = ["common.ts", "registry.ts", "pool.ts", "market.ts", "gateway.ts", "spoke.ts"];
+
+export function loadSchemaModel(dir = subgraphDir): SchemaModel {
+  return parseSchemaModel(readFileSync(path.join(dir, "schema.graphql"), "utf8"));
+}
+
+function bindings(deployment: Deployment, chain: DeployedChain): DataSourceBinding[] {
+  return dataSourcesFor(deployment, chain).map((ds) => ({
+    name: ds.template.name,
+    network: chain.name,
+    address: ds.address,
+    context: ds.context,
+    mappingFile: path.join(subgraphDir, ds.template.mapping),
+    handlers: ds.template.events.map((e) => ({ event: templateEvent(ds.template, e), handler: handlerName(e) })),
+  }));
+}
+
+function watchedAbi(sources: DataSourceBinding[]): Abi {
+  const bySelector = new Map<Hex, AbiEvent>();
+  for (const ds of sources) for (const h of ds.handlers) bySelector.set(toEventSelector(h.event), h.event);
+  return [...bySelector.values()];
+}
+
+function storeConfig(db: DatabaseConfig): StoreConfig {
+  if (db.kind === "postgres") return { kind: "postgres", url: db.url };
+  if (db.kind === "pglite") return { kind: "pglite", dataDir: path.join(db.dataDir, "cursors") };
+  return { kind: "memory" };
+}
+
+function entityConfig(db: DatabaseConfig): DatabaseConfig {
+  return db.kind === "pglite" ? { kind: "pglite", dataDir: path.join(db.dataDir, "entities") } : db;
+}
+
+export class SubgraphIndexer {
+  private constructor(
+    readonly db: EntityDatabase,
+    private readonly cursors: Store,
+    private readonly chains: ChainIndexer[],
+    private readonly deployment: Deployment,
+  ) {}
+
+  static async open(options: IndexerOptions): Promise<SubgraphIndexer> {
+    const { deployment } = options;
+    const log = options.logger ?? silentLogger;
+    const confirmations = options.confirmations ?? 0;
+    const reorgWindow = options.reorgWindow ?? 64;
+    const model = loadSchemaModel();
+    const fingerprint = indexFingerprint(
+      model,
+      MAPPING_FILES.map((f) => readFileSync(path.join(subgraphDir, "mappings", f), "utf8")),
+    );
+    // The cursor store comes first: on a PGlite directory it takes the lock that keeps a second
+    // indexer process away from both databases.
+    const cursors = await openStore(storeConfig(options.database));
+    let sql: Awaited<ReturnType<typeof openSqlClient>> | null = null;
+    try {
+      sql = await openSqlClient(entityConfig(options.database));
+      const db = await EntityDatabase.open({ sql, model, fingerprint, reset: options.reset ?? false });
+      const chains: ChainIndexer[] = [];
+      for (const chain of [deployment.hub, ...deployment.spokes]) {
+        const sources = bindings(deployment, chain);
+        if (sources.length === 0) continue;
+        const rpcUrl = options.rpcUrls?.[chain.name] ?? chain.rpcUrl;
+        if (!rpcUrl) throw new IndexerConfigError(`rpcUrls.${chain.name}`, rpcUrl, "no RPC URL for this chain");
+        const client = createPublicClient({
+          chain: defineChain({
+            id: chain.chainId,
+            name: chain.name,
+            nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+            rpcUrls: { default: { http: [rpcUrl] } },
+          }),
+          transport: http(rpcUrl),
+          cacheTime: 0,
+        }) as PublicClient;
+        const stream = `subgraph:${chain.name}`;
+        await reconcile(db, cursors, { chainId: chain.chainId, stream });
+        const runtime = new MappingRuntime({
+          db,
+          subgraphDir,
+          dataSources: sources,
+          logger: mappingLogger(log.child({ chain: chain.name })),
+        });
+        const entry = {} as ChainIndexer;
+        const timestamps = new Map<bigint, bigint>();
+        const watcher = new ChainWatcher<Abi>({
+          client,
+          chainId: chain.chainId,
+          stream,
+          address: sources.map((s) => s.address),
+          abi: watchedAbi(sources),
+          store: cursors,
+          confirmations,
+          startBlock: BigInt(chain.startBlock),
+          maxBlockRange: options.maxBlockRange ?? 2000,
+          pollIntervalMs: options.pollIntervalMs ?? 500,
+          reorgWindow,
+          logger: log,
+          onLogs: async (batch) => {
+            try {
+              await runtime.applyBatch({
+                chainId: chain.chainId,
+                stream,
+                toBlock: batch.toBlock,
+                logs: batch.logs as unknown as RunnerLog[],
+                timestampOf: async (block) => {
+                  let ts = timestamps.get(block);
+                  if (ts === undefined) {
+                    ts = (await client.getBlock({ blockNumber: block })).timestamp;
+                    timestamps.clear();
+                    timestamps.set(block, ts);
+                  }
+                  return ts;
+                },
+                keepJournalFrom: batch.toBlock - BigInt(reorgWindow),
+              });
+              entry.indexingError = null;
+            } catch (error) {
+              if (error instanceof HandlerError) entry.indexingError = error.message;
+              throw error;
+            }
+          },
+          onRewind: async (event) => {
+            const undone = await db.rewind(chain.chainId, stream, event.toBlock);
+            log.warn(
+              { chain: chain.name, toBlock: event.toBlock?.toString() ?? null, undone },
+              "reorg: entity changes undone",
+            );
+          },
+        });
+        Object.assign(entry, { chain, stream, client, watcher, indexingError: null });
+        chains.push(entry);
+      }
+      return new SubgraphIndexer(db, cursors, chains, deployment);
+    } catch (error) {
+      await sql?.close();
+      await cursors.close();
+      throw error;
+    }
+  }
+
+  start(): void {
+    for (const c of this.chains) c.watcher.start();
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.chains.map((c) => c.watcher.stop()));
+  }
+
+  /** Polls every chain until it has indexed everything confirmed now (for one-shot runs and tests). */
+  async syncOnce(): Promise<void> {
+    for (const c of this.chains) {
+      for (;;) {
+        const result = await c.watcher.pollOnce().catch((error: unknown) => {
+          if (error instanceof HandlerError) c.indexingError = error.message;
+          throw error;
+        });
+        if (result.caughtUp) break;
+      }
+    }
+  }
+
+  chainStatuses(): ChainIndexStatus[] {
+    return this.chains.map((c) => ({ ...c.watcher.status(), name: c.chain.name, indexingError: c.indexingError }));
+  }
+
+  /** What the GraphQL endpoint reports in `_meta`: the hub chain's indexed block. */
+  async indexStatus(): Promise<IndexStatus> {
+    const hub = this.chains.find((c) => c.chain === this.deployment.hub);
+    const cursor = hub ? await this.cursors.getCursor({ chainId: hub.chain.chainId, stream: hub.stream }) : null;
+    const progress = hub ? await this.db.progress(hub.chain.chainId, hub.stream) : null;
+    const number = progress ?? cursor?.number ?? null;
+    return {
+      block: number === null ? null : { number, hash: cursor?.number === number ? cursor.hash : null, timestamp: null },
+      deployment: `zk-vin/${this.deployment.network}`,
+      hasIndexingErrors: this.chains.some((c) => c.indexingError !== null),
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.stop();
+    await this.db.sql.close();
+    await this.cursors.close();
+  }
+}
+
+/** Mapping log levels onto the relayer's logger (graph-ts has `warning` and `critical`). */
+function mappingLogger(log: Logger): MappingLogger {
+  return {
+    log(level, message, context) {
+      if (level === "critical" || level === "error") log.error(context, message);
+      else if (level === "warning") log.warn(context, message);
+      else if (level === "info") log.info(context, message);
+      else log.debug(context, message);
+    },
+  };
+}
+
+/**
+ * Keeps the cursor and the tables consistent: tables that are new, or behind the cursor (their data was
+ * lost), are re-indexed from the start block; a cursor behind the tables (a crash between committing a
+ * batch and moving the cursor) is fine: the runtime skips blocks it already applied.
+ */
+async function reconcile(db: EntityDatabase, cursors: CursorStore, key: { chainId: number; stream: string }) {
+  const cursor = await cursors.getCursor(key);
+  if (!cursor) return;
+  const progress = await db.progress(key.chainId, key.stream);
+  if (db.fresh || progress === null || progress < cursor.number) await cursors.rewindCursor(key, null);
+}

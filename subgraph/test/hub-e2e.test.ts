@@ -1,0 +1,286 @@
+// After a real run of the hub on anvil (forge-deployed contracts, real EZKL proofs), the local indexer
+// (relayer's chain watcher + the subgraph's own mappings) fills PGlite, and the SDK's typed queries against
+// the local GraphQL endpoint return the expected entities: filters, ordering, pagination, relations. Each
+// statistic the mappings compute is compared with what the contracts say.
+import {
+  createGraphQLClient,
+  GraphQLRequestError,
+  getEntity,
+  getIndexMeta,
+  getModelDetails,
+  getNodeDetails,
+  getRequestDetails,
+  inferenceMarketAbi,
+  listEntities,
+  listModels,
+  nodePoolAbi,
+} from "@zk-vin/oracle-sdk";
+import type { Address } from "viem";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Anvil, startAnvil } from "../../oracle-sdk/test/support/anvil.js";
+import { type LocalSubgraph, startLocalSubgraph } from "../src/index.js";
+import { runHubScenario, type ScenarioResult } from "./support/scenario.js";
+
+let anvil: Anvil;
+let run: ScenarioResult;
+let subgraph: LocalSubgraph;
+let gql: ReturnType<typeof createGraphQLClient>;
+
+const market = () => run.deployment.hub.contracts.InferenceMarket as Address;
+const pool = () => run.deployment.hub.contracts.NodePool as Address;
+
+beforeAll(async () => {
+  anvil = await startAnvil({ chainId: 31_411 });
+  run = await runHubScenario(anvil);
+  subgraph = await startLocalSubgraph({
+    deployment: run.deployment,
+    database: { kind: "memory" },
+    autoStart: false,
+  });
+  await subgraph.indexer.syncOnce();
+  gql = createGraphQLClient({ url: subgraph.endpoint.url });
+});
+
+afterAll(async () => {
+  await subgraph?.close();
+  await anvil?.stop();
+});
+
+describe("models", () => {
+  it("lists both models with the usage statistics the market counts", async () => {
+    const models = await listModels(gql);
+    expect(models.map((m) => m.modelId)).toEqual([run.lrModel, run.b4Model]);
+    for (const m of models) {
+      const usage = (await anvil.publicClient.readContract({
+        address: market(),
+        abi: inferenceMarketAbi,
+        functionName: "modelUsage",
+        args: [m.modelId],
+      })) as {
+        requests: bigint;
+        fulfilled: bigint;
+        expired: bigint;
+        distinctRequesters: number;
+        repeatRequesters: number;
+      };
+      expect(m.usage).toEqual({ ...usage });
+    }
+    const lr = models[0];
+    expect(lr?.usage).toEqual({ requests: 3n, fulfilled: 2n, expired: 3n, distinctRequesters: 1, repeatRequesters: 1 });
+    expect(lr?.royalty).toBe(2n * 10n ** 14n);
+    expect(lr?.metadataURI).toBe("ipfs://linear_regression-v2");
+    expect(lr?.layout).toMatchObject({
+      inputCount: 4,
+      inputScale: 13,
+      outputScale: 26,
+      batchSize: 1,
+      inputMode: "public",
+    });
+  });
+
+  it("resolves a model's requests, backtests and nodes (derived fields with arguments)", async () => {
+    const m = await getModelDetails(gql, run.b4Model, { requests: 3 });
+    expect(m?.requests.map((r) => r.requestId)).toEqual([...run.batch].reverse().slice(0, 3).map(String));
+    expect(m?.backtests).toEqual([
+      { id: `${run.b4Model}-0`, metric: "mse", metricValue: "3000000", metricScale: 26, samples: "4" },
+    ]);
+    expect(m?.nodes.map((n) => n.node.id)).toEqual([run.nodeA.toLowerCase()]);
+    const backtest = await getEntity(gql, "Backtest", `${run.b4Model}-0`);
+    expect(backtest?.outputs).toEqual(run.b4.outputs.map((row) => String(row[0])));
+  });
+});
+
+describe("requests", () => {
+  it("filters by status, nested model fields, id ranges and set membership", async () => {
+    const fulfilled = await listEntities(gql, "InferenceRequest", {
+      where: { status: "FULFILLED" },
+      orderBy: "requestId",
+    });
+    expect(fulfilled.map((r) => BigInt(r.requestId))).toEqual([run.fulfilled, run.reassigned, ...run.batch]);
+    const refunded = await listEntities(gql, "InferenceRequest", { where: { status_in: ["REFUNDED"] } });
+    expect(refunded.map((r) => r.id)).toEqual([String(run.refunded)]);
+    const notFulfilled = await listEntities(gql, "InferenceRequest", { where: { status_not: "FULFILLED" } });
+    expect(notFulfilled.map((r) => r.id)).toEqual([String(run.refunded)]);
+    const batched = await listEntities(gql, "InferenceRequest", {
+      where: { model_: { batchSize_gt: 1 } },
+      orderBy: "requestId",
+    });
+    expect(batched.map((r) => BigInt(r.requestId))).toEqual(run.batch);
+    const range = await listEntities(gql, "InferenceRequest", {
+      where: { requestId_gt: run.fulfilled, requestId_lte: run.refunded },
+      orderBy: "requestId",
+    });
+    expect(range.map((r) => BigInt(r.requestId))).toEqual([run.reassigned, run.refunded]);
+    const byNode = await listEntities(gql, "InferenceRequest", {
+      where: { or: [{ node: run.nodeB.toLowerCase() }, { batchSlot: 3 }] },
+    });
+    expect(byNode.length).toBeGreaterThanOrEqual(1);
+    for (const r of byNode) expect(r.node.id === run.nodeB.toLowerCase() || r.batchSlot === 3).toBe(true);
+    const wanted = (run.lr.inputs[0] ?? []).slice(0, 2).map(String);
+    const withInput = await listEntities(gql, "InferenceRequest", {
+      where: { input_contains: wanted },
+      orderBy: "requestId",
+    });
+    const all = await listEntities(gql, "InferenceRequest", { orderBy: "requestId" });
+    const expected = all.filter((r) => wanted.every((v) => r.input.includes(v)));
+    expect(withInput).toEqual(expected);
+    expect(withInput.map((r) => BigInt(r.requestId))).toEqual(
+      expect.arrayContaining([run.fulfilled, run.reassigned, run.refunded]),
+    );
+  });
+
+  it("orders and paginates like graph-node (first/skip pages add up to the full list)", async () => {
+    const all = await listEntities(gql, "InferenceRequest", { orderBy: "requestId", orderDirection: "desc" });
+    expect(all.map((r) => BigInt(r.requestId))).toEqual(
+      [run.fulfilled, run.reassigned, run.refunded, ...run.batch].sort((a, b) => (a < b ? 1 : -1)),
+    );
+    const pages = [];
+    for (let skip = 0; skip < all.length; skip += 3) {
+      pages.push(
+        ...(await listEntities(gql, "InferenceRequest", {
+          orderBy: "requestId",
+          orderDirection: "desc",
+          first: 3,
+          skip,
+        })),
+      );
+    }
+    expect(pages).toEqual(all);
+    const byModel = await listEntities(gql, "InferenceRequest", {
+      orderBy: "model__modelId",
+      orderDirection: "desc",
+      first: 4,
+    });
+    expect(byModel.every((r) => r.model.id === String(run.b4Model))).toBe(true);
+  });
+
+  it("stores the verified output, the proof reference, the assignment history and the slashes", async () => {
+    const r = await getRequestDetails(gql, run.reassigned);
+    expect(r?.output).toEqual(run.lr.outputs[0]?.map(String));
+    expect(r?.input).toEqual(run.lr.inputs[0]?.map(String));
+    expect(r?.assignments.map((a) => a.outcome)).toEqual(["EXPIRED", "FULFILLED"]);
+    expect(r?.slashes).toHaveLength(1);
+    expect(r?.batch?.size).toBe(1);
+    expect(r?.batch?.transactionHash).toBe(r?.fulfilmentTransaction);
+    const refunded = await getRequestDetails(gql, run.refunded);
+    expect(refunded?.status).toBe("REFUNDED");
+    expect(refunded?.assignments.map((a) => a.outcome)).toEqual(["EXPIRED", "EXPIRED"]);
+    expect(BigInt(refunded?.refundAmount ?? 0)).toBe(BigInt(refunded?.fee ?? -1));
+    const slots = await Promise.all(run.batch.map((id) => getRequestDetails(gql, id)));
+    expect(slots.map((s) => s?.batchSlot)).toEqual([0, 1, 2, 3]);
+    expect(new Set(slots.map((s) => s?.batch?.id)).size).toBe(1);
+    expect(slots.map((s) => s?.output)).toEqual(run.b4.outputs.map((row) => row.map(String)));
+  });
+});
+
+describe("nodes, epochs, slashes, payments", () => {
+  it("tracks stake, slashes and status as the pool holds them", async () => {
+    const a = await getNodeDetails(gql, run.nodeA);
+    const onChain = (await anvil.publicClient.readContract({
+      address: pool(),
+      abi: nodePoolAbi,
+      functionName: "node",
+      args: [run.nodeA],
+    })) as { stake: bigint; slashed: bigint };
+    expect(BigInt(a?.stake ?? -1)).toBe(onChain.stake);
+    expect(BigInt(a?.slashedTotal ?? -1)).toBe(onChain.slashed);
+    expect(a?.status).toBe("REGISTERED");
+    const b = await getNodeDetails(gql, run.nodeB);
+    expect(b?.status).toBe("WITHDRAWN");
+    expect(b?.stake).toBe("0");
+    expect(b?.models.every((m) => !m.active)).toBe(true);
+    const slashes = await listEntities(gql, "Slash", { orderBy: "blockNumber" });
+    expect(slashes).toHaveLength(3);
+    expect(new Set(slashes.map((s) => s.request.id))).toEqual(new Set([String(run.reassigned), String(run.refunded)]));
+  });
+
+  it("records epochs with the start blocks the pool computes, and per-epoch capacity", async () => {
+    const epochs = await listEntities(gql, "Epoch", { orderBy: "number" });
+    expect(epochs.length).toBeGreaterThan(0);
+    for (const e of epochs) {
+      const start = await anvil.publicClient.readContract({
+        address: pool(),
+        abi: nodePoolAbi,
+        functionName: "epochStartBlock",
+        args: [e.number],
+      });
+      expect(BigInt(e.startBlock)).toBe(start);
+    }
+    const a = await getNodeDetails(gql, run.nodeA);
+    expect(a?.capacities.length).toBeGreaterThan(0);
+    const numbers = a?.capacities.map((c) => c.epoch.number) ?? [];
+    expect(numbers).toEqual([...numbers].sort((x, y) => y - x));
+    for (const c of a?.capacities ?? []) expect(BigInt(c.used)).toBeLessThanOrEqual(BigInt(c.capacity));
+  });
+
+  it("records every kind of payment the run made", async () => {
+    const payments = await listEntities(gql, "Payment", { first: 1000 });
+    const kinds = new Set(payments.map((p) => p.kind));
+    for (const kind of [
+      "REGISTRATION_FEE",
+      "STAKE",
+      "REQUEST_FEE",
+      "NODE_FEE",
+      "ROYALTY",
+      "PROTOCOL_FEE",
+      "REFUND",
+      "SLASH_SHARE",
+      "STAKE_WITHDRAWAL",
+      "WITHDRAWAL",
+      "SLASH_PROCEEDS_CLAIM",
+    ] as const) {
+      expect(kinds, kind).toContain(kind);
+    }
+    const refunds = await listEntities(gql, "Payment", { where: { kind: "REFUND", request_: { status: "REFUNDED" } } });
+    expect(refunds.map((p) => p.request?.id)).toEqual([String(run.refunded)]);
+  });
+});
+
+describe("graph-node conventions", () => {
+  it("enforces graph-node's first/skip limits and rejects unknown filters", async () => {
+    await expect(listEntities(gql, "Model", { first: 1001 })).rejects.toThrow(
+      /`first` argument must be between 0 and 1000/,
+    );
+    await expect(listEntities(gql, "Model", { skip: 5001 })).rejects.toBeInstanceOf(GraphQLRequestError);
+    await expect(gql.request("{ models(where: { nope: 1 }) { id } }")).rejects.toThrow(/nope/);
+  });
+
+  it("reports the indexed block in _meta and refuses time travel", async () => {
+    const meta = await getIndexMeta(gql);
+    expect(BigInt(meta.block.number)).toBe(await anvil.publicClient.getBlockNumber());
+    expect(meta.hasIndexingErrors).toBe(false);
+    await expect(gql.request("{ models(block: { number: 1 }) { id } }")).rejects.toThrow(/time-travel/);
+    const far = Number(await anvil.publicClient.getBlockNumber()) + 1000;
+    await expect(gql.request(`{ models(block: { number_gte: ${far} }) { id } }`)).rejects.toThrow(/not yet available/);
+  });
+});
+
+describe("reorgs", () => {
+  it("undoes the entity changes of replaced blocks and indexes their replacements", async () => {
+    const snapshot = await anvil.testClient.snapshot();
+    const before = await getEntity(gql, "Model", String(run.lrModel));
+    const { createZkVinClient } = await import("@zk-vin/oracle-sdk");
+    const requester = createZkVinClient({
+      deployment: run.deployment,
+      account: anvil.account(4),
+      pollingIntervalMs: 50,
+    });
+    const { requestId } = await requester.requestInference({
+      modelId: run.lrModel,
+      input: run.lr.inputsFloat[0] ?? [],
+    });
+    await subgraph.indexer.syncOnce();
+    expect((await getEntity(gql, "InferenceRequest", String(requestId)))?.status).toBe("PENDING");
+    expect((await getEntity(gql, "Model", String(run.lrModel)))?.requestCount).toBe(
+      String(BigInt(before?.requestCount ?? 0) + 1n),
+    );
+
+    await anvil.testClient.revert({ id: snapshot });
+    await anvil.mine(3);
+    await subgraph.indexer.syncOnce();
+    expect(await getEntity(gql, "InferenceRequest", String(requestId))).toBeNull();
+    expect(await getEntity(gql, "Model", String(run.lrModel))).toEqual(before);
+    const meta = await getIndexMeta(gql);
+    expect(meta.block.hash).toBe((await anvil.publicClient.getBlock()).hash);
+  });
+});
