@@ -1,3 +1,4 @@
+import { LocalArtifactStore, ProverClient } from "@zk-vin/prover";
 import {
   type Chain,
   createPublicClient,
@@ -13,6 +14,8 @@ import type { ChainConfig, RelayerConfig } from "./config/load.js";
 import { describeError } from "./errors.js";
 import { LayerZeroCarrier } from "./layerzero/carrier.js";
 import type { LayerZeroChain } from "./layerzero/types.js";
+import { NodePipeline } from "./node/pipeline.js";
+import { type NodeReport, readNodeReport } from "./node/status.js";
 import { type HealthReport, type OpsServer, startOpsServer } from "./ops/http.js";
 import { createLogger } from "./ops/logger.js";
 import { createMetrics } from "./ops/metrics.js";
@@ -26,11 +29,19 @@ export interface RelayerStatus {
   watchers: WatcherStatus[];
   outbox: Array<{ kind: string; status: string; outcome: string | null; count: number }>;
   layerzero: { mode: "local" | "external"; lastRoundAt: number | null; lastRoundError: string | null };
+  /** The node pipeline, when configured (`error` when the hub could not be read). */
+  node:
+    | (NodeReport & { lastRoundAt: number | null; lastRoundError: string | null; inFlight: number })
+    | {
+        error: string;
+      }
+    | null;
 }
 
 export interface Relayer {
   readonly store: Store;
   readonly carrier: LayerZeroCarrier | null;
+  readonly node: NodePipeline | null;
   /** The ops server's base URL (metrics, health, status), when configured. */
   readonly opsUrl: string | null;
   status(): Promise<RelayerStatus>;
@@ -53,9 +64,17 @@ export async function startRelayer(params: { config: RelayerConfig; logger?: Log
   const logger = params.logger ?? createLogger({ level: config.log.level });
   const store = await openStore(config.store);
   let carrier: LayerZeroCarrier | null = null;
+  let node: NodePipeline | null = null;
+  let prover: ProverClient | null = null;
   let ops: OpsServer | null = null;
   // Assigned once everything runs; the ops server answers "starting" until then.
   let relayer: Relayer | undefined;
+  const stopAll = async () => {
+    await Promise.all([carrier?.stop(), node?.stop()]);
+    await prover?.close();
+    await ops?.close();
+    await store.close();
+  };
   try {
     const clients = new Map(config.chains.map((c) => [c.name, clientFor(c)]));
     await Promise.all(
@@ -65,18 +84,32 @@ export async function startRelayer(params: { config: RelayerConfig; logger?: Log
       }),
     );
     const operator = privateKeyToAccount(config.operatorKey, { nonceManager });
+    const walletFor = (name: string) => {
+      const client = clients.get(name)!;
+      return createWalletClient({ chain: client.chain, account: operator, transport: client.transport });
+    };
+    const chainNames = new Map(config.chains.map((c) => [c.chainId, c.name]));
+    const eidNames =
+      config.layerzero.mode === "local"
+        ? new Map(Object.entries(config.layerzero.chains).map(([name, stack]) => [stack.eid, name]))
+        : new Map<number, string>();
+    const metrics = createMetrics({
+      watchers: () => [...(carrier?.status().watchers ?? []), ...(node ? [node.status().watcher] : [])],
+      store,
+      chainNames,
+      eidNames,
+    });
 
     if (config.layerzero.mode === "local") {
       const lz = config.layerzero;
       const chains: LayerZeroChain[] = Object.entries(lz.chains).map(([name, stack]) => {
         const chain = config.chains.find((c) => c.name === name)!;
-        const client = clients.get(name)!;
         return {
           name,
           chainId: chain.chainId,
           eid: stack.eid,
-          publicClient: client.public,
-          walletClient: createWalletClient({ chain: client.chain, account: operator, transport: client.transport }),
+          publicClient: clients.get(name)!.public,
+          walletClient: walletFor(name),
           endpoint: stack.endpoint,
           receiveUln302: stack.receiveUln302,
           dvn: stack.dvn,
@@ -88,9 +121,6 @@ export async function startRelayer(params: { config: RelayerConfig; logger?: Log
           reorgWindow: chain.reorgWindow,
         };
       });
-      const chainNames = new Map(config.chains.map((c) => [c.chainId, c.name]));
-      const eidNames = new Map(chains.map((c) => [c.eid, c.name]));
-      const metrics = createMetrics({ watchers: () => carrier?.status().watchers ?? [], store, chainNames, eidNames });
       carrier = new LayerZeroCarrier({
         chains,
         store,
@@ -102,34 +132,67 @@ export async function startRelayer(params: { config: RelayerConfig; logger?: Log
         observer: metrics.carrierObserver,
       });
       await carrier.start();
-      ops = await startOps({ config, registry: metrics.registry, relayer: () => relayer });
-    } else {
-      const metrics = createMetrics({ watchers: () => [], store, chainNames: new Map(), eidNames: new Map() });
-      ops = await startOps({ config, registry: metrics.registry, relayer: () => relayer });
     }
+
+    if (config.node) {
+      const n = config.node;
+      const hub = config.chains.find((c) => c.name === n.hubChain)!;
+      const artifacts = new LocalArtifactStore(n.artifactStore ? { root: n.artifactStore } : {});
+      prover = new ProverClient({ connection: n.redis, store: artifacts, queueName: n.queueName });
+      await prover.ready();
+      node = new NodePipeline({
+        hub: {
+          name: hub.name,
+          chainId: hub.chainId,
+          publicClient: clients.get(hub.name)!.public,
+          walletClient: walletFor(hub.name),
+          confirmations: hub.confirmations,
+          startBlock: hub.startBlock,
+          pollIntervalMs: hub.pollIntervalMs,
+          maxBlockRange: hub.maxBlockRange,
+          reorgWindow: hub.reorgWindow,
+        },
+        market: n.market,
+        store,
+        prover: { client: prover, artifacts },
+        batchWindowMs: n.batchWindowMs,
+        maxInFlight: n.maxInFlight,
+        submitConcurrency: n.submitConcurrency,
+        maxAttempts: n.maxAttempts,
+        pollIntervalMs: n.pollIntervalMs,
+        expireMissed: n.expireMissed,
+        modelOverrides: n.models,
+        logger,
+        observer: metrics.nodeObserver,
+      });
+      await node.start();
+    }
+    ops = await startOps({ config, registry: metrics.registry, relayer: () => relayer });
 
     relayer = {
       store,
       carrier,
+      node,
       opsUrl: ops?.url ?? null,
-      status: () => relayerStatus({ config, store, carrier, clients }),
-      health: () => relayerHealth({ config, store, carrier }),
+      status: () => relayerStatus({ config, store, carrier, node, clients }),
+      health: () => relayerHealth({ config, store, carrier, node }),
       async stop() {
-        await carrier?.stop();
-        await ops?.close();
-        await store.close();
+        await stopAll();
         logger.info({}, "relayer stopped");
       },
     };
     logger.info(
-      { chains: config.chains.map((c) => c.name), layerzero: config.layerzero.mode, ops: ops?.url ?? null },
+      {
+        chains: config.chains.map((c) => c.name),
+        layerzero: config.layerzero.mode,
+        node: config.node ? operator.address : null,
+        ops: ops?.url ?? null,
+      },
       "relayer started",
     );
     return relayer;
   } catch (error) {
-    await carrier?.stop().catch(() => {});
-    await ops?.close().catch(() => {});
-    await store.close().catch(() => {});
+    await stopAll().catch(() => {});
     throw error;
   }
 }
@@ -178,6 +241,7 @@ async function relayerStatus(params: {
   config: RelayerConfig;
   store: Store;
   carrier: LayerZeroCarrier | null;
+  node: NodePipeline | null;
   clients: Map<string, ChainClient>;
 }): Promise<RelayerStatus> {
   const names = new Map(params.config.chains.map((c) => [c.chainId, c.name]));
@@ -203,20 +267,49 @@ async function relayerStatus(params: {
       stream: c.stream,
       block: c.number,
     })),
-    watchers: carrierStatus?.watchers ?? [],
+    watchers: [...(carrierStatus?.watchers ?? []), ...(params.node ? [params.node.status().watcher] : [])],
     outbox: await params.store.countByStatus(),
     layerzero: {
       mode: params.config.layerzero.mode,
       lastRoundAt: carrierStatus?.lastRoundAt ?? null,
       lastRoundError: carrierStatus?.lastRoundError ?? null,
     },
+    node: await nodeStatus(params),
   };
+}
+
+async function nodeStatus(params: {
+  config: RelayerConfig;
+  store: Store;
+  node: NodePipeline | null;
+  clients: Map<string, ChainClient>;
+}): Promise<RelayerStatus["node"]> {
+  const n = params.config.node;
+  if (!n) return null;
+  const pipeline = params.node?.status();
+  try {
+    const report = await readNodeReport({
+      client: params.clients.get(n.hubChain)!.public,
+      market: n.market,
+      operator: privateKeyToAccount(params.config.operatorKey).address,
+      store: params.store,
+    });
+    return {
+      ...report,
+      lastRoundAt: pipeline?.lastRoundAt ?? null,
+      lastRoundError: pipeline?.lastRoundError ?? null,
+      inFlight: pipeline?.inFlight ?? 0,
+    };
+  } catch (error) {
+    return { error: describeError(error) };
+  }
 }
 
 async function relayerHealth(params: {
   config: RelayerConfig;
   store: Store;
   carrier: LayerZeroCarrier | null;
+  node: NodePipeline | null;
 }): Promise<HealthReport> {
   const checks: HealthReport["checks"] = [];
   try {
@@ -226,29 +319,41 @@ async function relayerHealth(params: {
     checks.push({ name: "store", healthy: false, detail: describeError(error) });
   }
   const carrier = params.carrier?.status();
+  const node = params.node?.status();
+  for (const w of [...(carrier?.watchers ?? []), ...(node ? [node.watcher] : [])]) {
+    checks.push(watcherCheck(params.config, w));
+  }
   if (carrier) {
-    for (const w of carrier.watchers) {
-      const chain = params.config.chains.find((c) => c.chainId === w.chainId);
-      const stallMs = Math.max(STALL_FLOOR_MS, 10 * (chain?.pollIntervalMs ?? 1000));
-      const fresh = w.lastSuccessAt !== null && Date.now() - w.lastSuccessAt <= stallMs;
-      const failing = w.consecutiveFailures >= FAILING_POLLS;
-      let detail = `cursor ${w.cursor}`;
-      if (w.state !== "running") detail = `${w.state}: ${w.lastError ?? ""}`;
-      else if (failing) detail = `${w.consecutiveFailures} polls failed in a row: ${w.lastError}`;
-      else if (!fresh) detail = `no successful poll for ${stallMs} ms (${w.lastError ?? "starting"})`;
-      checks.push({
-        name: `watcher:${chain?.name ?? w.chainId}:${w.stream}`,
-        healthy: w.state === "running" && fresh && !failing,
-        detail,
-      });
-    }
     checks.push({
       name: "layerzero:delivery",
       healthy: carrier.lastRoundError === null,
       detail: carrier.lastRoundError ?? "ok",
     });
   }
+  if (node) {
+    checks.push({
+      name: "node:work",
+      healthy: node.lastRoundError === null,
+      detail: node.lastRoundError ?? `${node.inFlight} assignment(s) in flight`,
+    });
+  }
   return { healthy: checks.every((c) => c.healthy), checks };
+}
+
+function watcherCheck(config: RelayerConfig, w: WatcherStatus): HealthReport["checks"][number] {
+  const chain = config.chains.find((c) => c.chainId === w.chainId);
+  const stallMs = Math.max(STALL_FLOOR_MS, 10 * (chain?.pollIntervalMs ?? 1000));
+  const fresh = w.lastSuccessAt !== null && Date.now() - w.lastSuccessAt <= stallMs;
+  const failing = w.consecutiveFailures >= FAILING_POLLS;
+  let detail = `cursor ${w.cursor}`;
+  if (w.state !== "running") detail = `${w.state}: ${w.lastError ?? ""}`;
+  else if (failing) detail = `${w.consecutiveFailures} polls failed in a row: ${w.lastError}`;
+  else if (!fresh) detail = `no successful poll for ${stallMs} ms (${w.lastError ?? "starting"})`;
+  return {
+    name: `watcher:${chain?.name ?? w.chainId}:${w.stream}`,
+    healthy: w.state === "running" && fresh && !failing,
+    detail,
+  };
 }
 
 /**
@@ -259,7 +364,7 @@ export async function readStoredStatus(config: RelayerConfig): Promise<RelayerSt
   const store = await openStore(config.store);
   try {
     const clients = new Map(config.chains.map((c) => [c.name, clientFor(c)]));
-    return await relayerStatus({ config, store, carrier: null, clients });
+    return await relayerStatus({ config, store, carrier: null, node: null, clients });
   } finally {
     await store.close();
   }

@@ -33,6 +33,7 @@ import {
   modelSpec,
 } from "./models.js";
 import { deploymentsDir, devnetWorkRoot } from "./paths.js";
+import { type DevnetRelayerOptions, devnetRelayerConfig } from "./relayer-config.js";
 
 /** Local EIDs are 50000 + n in devnet order (docs/decisions/0040-local-layerzero-network.md). */
 export const LOCAL_EID_BASE = 50_000;
@@ -116,6 +117,8 @@ export interface Devnet {
   readonly deploymentFile: string | null;
   /** The model called `name` (e.g. "linear_regression", "linear_regression_b4"). */
   model(name: string): DevnetModel;
+  /** The relayer's config for this devnet (relayer/README.md): every chain, local LayerZero, the node. */
+  relayerConfig(options: DevnetRelayerOptions): Record<string, unknown>;
   /** Waits until every spoke knows every model (the relayer carries the MODEL messages). */
   waitForModelSync(params?: { timeoutMs?: number }): Promise<void>;
   /** Stops every anvil this devnet started and removes its scratch files. */
@@ -214,6 +217,8 @@ export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> 
         }
         return found;
       },
+      relayerConfig: (relayerOptions) =>
+        devnetRelayerConfig({ hub, spokes, accounts: devnetAccounts, options: relayerOptions }),
       waitForModelSync: (params) => waitForModelSync({ spokes, models, timeoutMs: params?.timeoutMs ?? 60_000 }),
       stop: cleanup,
     };

@@ -29,3 +29,4 @@ export {
   type ModelSpecArgs,
   modelSpec,
 } from "./models.js";
+export { type DevnetRelayerOptions, devnetRelayerConfig } from "./relayer-config.js";

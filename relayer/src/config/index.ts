@@ -5,6 +5,7 @@ export {
   type LayerZeroConfig,
   type LocalLayerZeroStackConfig,
   loadConfig,
+  type NodeConfig,
   parseConfig,
   type RelayerConfig,
 } from "./load.js";

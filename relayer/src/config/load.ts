@@ -38,6 +38,24 @@ export type LayerZeroConfig =
       chains: Record<string, LocalLayerZeroStackConfig>;
     };
 
+/** The node pipeline's settings, resolved. */
+export interface NodeConfig {
+  hubChain: string;
+  market: Address;
+  redis: string;
+  queueName: string;
+  /** Absolute path, or null for the prover's default store. */
+  artifactStore: string | null;
+  batchWindowMs: number;
+  maxInFlight: number;
+  submitConcurrency: number;
+  maxAttempts: number;
+  pollIntervalMs: number;
+  expireMissed: boolean;
+  /** Artifact ids by model id (overrides of the registry's artifact URIs). */
+  models: Map<bigint, string>;
+}
+
 /** The validated configuration with secrets and stack files resolved. */
 export interface RelayerConfig {
   operatorKey: Hex;
@@ -46,6 +64,7 @@ export interface RelayerConfig {
   http: { host: string; port: number } | null;
   log: { level: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent" };
   layerzero: LayerZeroConfig;
+  node: NodeConfig | null;
 }
 
 export interface ConfigIssue {
@@ -129,6 +148,22 @@ export async function parseConfig(params: {
     http: c.http ?? null,
     log: c.log,
     layerzero,
+    node: c.node
+      ? {
+          hubChain: c.node.hubChain,
+          market: c.node.market as Address,
+          redis: c.node.redis,
+          queueName: c.node.queueName,
+          artifactStore: c.node.artifactStore ? path.resolve(params.baseDir, c.node.artifactStore) : null,
+          batchWindowMs: c.node.batchWindowMs,
+          maxInFlight: c.node.maxInFlight,
+          submitConcurrency: c.node.submitConcurrency,
+          maxAttempts: c.node.maxAttempts,
+          pollIntervalMs: c.node.pollIntervalMs,
+          expireMissed: c.node.expireMissed,
+          models: new Map((c.node.models ?? []).map((m) => [BigInt(m.modelId), m.artifactId])),
+        }
+      : null,
   };
 }
 

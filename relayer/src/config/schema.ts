@@ -93,6 +93,46 @@ const layerZeroSchema = z.discriminatedUnion("mode", [
     .strict(),
 ]);
 
+const nodeSchema = z
+  .object({
+    /** The name of the hub chain in `chains`. */
+    hubChain: z.string().min(1),
+    /** The hub's InferenceMarket (registry and node pool are read from it). */
+    market: address,
+    /** The Redis the prover's workers take jobs from. */
+    redis: z
+      .string()
+      .regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL")
+      .default("redis://127.0.0.1:6379"),
+    /** The prover's BullMQ queue. */
+    queueName: z.string().min(1).default("zkvin-prove"),
+    /** The local artifact store the workers share (default: the prover's, ~/.cache/zk-vin/artifacts). */
+    artifactStore: z.string().min(1).optional(),
+    /** How long a request waits for others of its model to share a proof (the batch window). */
+    batchWindowMs: z.number().int().min(0).max(600_000).default(200),
+    /** Assignments worked on at once, proofs in progress included. */
+    maxInFlight: positiveInt.default(64),
+    /** Fulfilment transactions in flight at once. */
+    submitConcurrency: positiveInt.default(1),
+    /** Failed attempts after which an assignment is given up. */
+    maxAttempts: positiveInt.default(5),
+    pollIntervalMs: positiveInt.default(500),
+    /** Call `expire` on this node's missed assignments so they move on at once. */
+    expireMissed: z.boolean().default(true),
+    /** Artifacts by model id, for models whose on-chain artifact URI is not `zkvin-artifact:sha256:<id>`. */
+    models: z
+      .array(
+        z
+          .object({
+            modelId: positiveInt,
+            artifactId: z.string().regex(/^[0-9a-f]{64}$/, "must be a 64-character lowercase hex artifact id"),
+          })
+          .strict(),
+      )
+      .optional(),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     /** The node operator's account: sends every transaction the relayer makes. */
@@ -111,6 +151,8 @@ export const configSchema = z
       .strict()
       .default({ level: "info" }),
     layerzero: layerZeroSchema.default({ mode: "external" }),
+    /** The node pipeline: prove and fulfil the hub requests assigned to the operator. */
+    node: nodeSchema.optional(),
   })
   .strict()
   .superRefine((c, ctx) => {
@@ -124,6 +166,26 @@ export const configSchema = z
       names.add(chain.name);
       ids.add(chain.chainId);
     });
+    if (c.node && !names.has(c.node.hubChain)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["node", "hubChain"],
+        message: `no chain named "${c.node.hubChain}" in chains`,
+      });
+    }
+    if (c.node?.models) {
+      const seen = new Set<number>();
+      c.node.models.forEach((m, i) => {
+        if (seen.has(m.modelId)) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["node", "models", i, "modelId"],
+            message: `model ${m.modelId} is listed twice`,
+          });
+        }
+        seen.add(m.modelId);
+      });
+    }
     if (c.layerzero.mode === "local") {
       const eids = new Map<number, string>();
       for (const [name, stack] of Object.entries(c.layerzero.chains)) {
@@ -152,6 +214,7 @@ export const configSchema = z
     }
   });
 
+export type NodeInput = z.output<typeof nodeSchema>;
 export type LayerZeroStackInput = z.output<typeof layerZeroStackSchema>;
 
 /** The config file as written (before secrets and stack files are resolved). */

@@ -1,12 +1,15 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { WatcherStatus } from "../chain/watcher.js";
 import type { CarrierObserver } from "../layerzero/types.js";
+import type { NodeObserver } from "../node/types.js";
 import type { Store } from "../store/types.js";
 
 export interface RelayerMetrics {
   registry: Registry;
   /** Feeds the carrier's events into counters and the latency histogram. */
   carrierObserver: CarrierObserver;
+  /** Feeds the node pipeline's events into counters and histograms. */
+  nodeObserver: NodeObserver;
 }
 
 /**
@@ -86,8 +89,86 @@ export function createMetrics(params: {
     registers: [registry],
   });
 
+  const assignments = new Counter({
+    name: "zkvin_relayer_node_assignments_total",
+    help: "Requests assigned to this node, found on the hub",
+    labelNames: ["model"] as const,
+    registers: [registry],
+  });
+  const proofs = new Counter({
+    name: "zkvin_relayer_node_proofs_total",
+    help: "Proving jobs finished (one per proof; a proof may cover several requests)",
+    labelNames: ["model", "result"] as const,
+    registers: [registry],
+  });
+  const proofSeconds = new Histogram({
+    name: "zkvin_relayer_node_proof_seconds",
+    help: "From handing a request to the batcher to its proof (batch window and queueing included)",
+    labelNames: ["model"] as const,
+    buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300],
+    registers: [registry],
+  });
+  const proofRows = new Histogram({
+    name: "zkvin_relayer_node_proof_requests",
+    help: "Requests per proof",
+    labelNames: ["model"] as const,
+    buckets: [1, 2, 4, 8, 16, 32, 64],
+    registers: [registry],
+  });
+  const fulfilments = new Counter({
+    name: "zkvin_relayer_node_fulfilment_transactions_total",
+    help: "fulfil / fulfilBatch transactions mined, by result",
+    labelNames: ["model", "result"] as const,
+    registers: [registry],
+  });
+  const fulfilmentGas = new Histogram({
+    name: "zkvin_relayer_node_fulfilment_gas",
+    help: "Gas used per fulfilment transaction",
+    labelNames: ["model"] as const,
+    buckets: [250_000, 500_000, 750_000, 1_000_000, 1_500_000, 2_000_000, 3_000_000, 5_000_000, 10_000_000],
+    registers: [registry],
+  });
+  const assignmentsFinished = new Counter({
+    name: "zkvin_relayer_node_assignments_finished_total",
+    help: "Assignments that reached a final state, by status and outcome",
+    labelNames: ["model", "status", "outcome"] as const,
+    registers: [registry],
+  });
+  const nodeFailures = new Counter({
+    name: "zkvin_relayer_node_failures_total",
+    help: "Failed attempts (retried with backoff), by stage",
+    labelNames: ["stage"] as const,
+    registers: [registry],
+  });
+  const nodeLatency = new Histogram({
+    name: "zkvin_relayer_node_assignment_seconds",
+    help: "From discovering an assignment to its final state",
+    labelNames: ["model", "status"] as const,
+    buckets: [0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300],
+    registers: [registry],
+  });
+
   return {
     registry,
+    nodeObserver: {
+      assignmentDiscovered: ({ modelId }) => assignments.inc({ model: modelId }),
+      proofFinished: ({ modelId, ok, seconds, rows }) => {
+        proofs.inc({ model: modelId, result: ok ? "ok" : "failed" });
+        if (ok) {
+          proofSeconds.observe({ model: modelId }, seconds);
+          proofRows.observe({ model: modelId }, rows);
+        }
+      },
+      fulfilmentSubmitted: ({ modelId, ok, gasUsed }) => {
+        fulfilments.inc({ model: modelId, result: ok ? "ok" : "reverted" });
+        if (gasUsed !== null) fulfilmentGas.observe({ model: modelId }, Number(gasUsed));
+      },
+      assignmentFinished: ({ modelId, status, outcome, latencyMs }) => {
+        assignmentsFinished.inc({ model: modelId, status, outcome });
+        nodeLatency.observe({ model: modelId, status }, latencyMs / 1000);
+      },
+      failure: ({ stage }) => nodeFailures.inc({ stage }),
+    },
     carrierObserver: {
       packetDiscovered: ({ srcEid, dstEid }) => discovered.inc({ src: eidLabel(srcEid), dst: eidLabel(dstEid) }),
       packetFinished: ({ srcEid, dstEid, status, outcome, latencyMs }) => {

@@ -178,25 +178,14 @@ export class SqlStore implements Store {
   }
 
   async update(kind: string, key: string, update: OutboxUpdate): Promise<void> {
-    const sets: string[] = [];
-    const params: unknown[] = [kind, key];
-    const set = (column: string, value: unknown) => {
-      params.push(value);
-      sets.push(`${column} = $${params.length}`);
-    };
-    if (update.status !== undefined) set("status", update.status);
-    if (update.step !== undefined) set("step", update.step);
-    if (update.outcome !== undefined) set("outcome", update.outcome);
-    if (update.attempts !== undefined) set("attempts", update.attempts);
-    if (update.lastError !== undefined) set("last_error", update.lastError);
-    if (update.pendingTx !== undefined) set("pending_tx", update.pendingTx);
-    if (update.notBefore !== undefined) set("not_before", update.notBefore);
-    set("updated_at", Date.now());
-    const rows = await this.sql.query(
-      `update zkvin_outbox set ${sets.join(", ")} where kind = $1 and key = $2 returning key`,
-      params,
-    );
-    if (rows.length === 0) throw new OutboxEntryNotFoundError(kind, key);
+    await updateEntry(this.sql, kind, key, update);
+  }
+
+  async updateMany(kind: string, keys: readonly string[], update: OutboxUpdate): Promise<void> {
+    if (keys.length === 0) return;
+    await this.sql.transaction(async (tx) => {
+      for (const key of keys) await updateEntry(tx, kind, key, update);
+    });
   }
 
   async retractAfter(options: {
@@ -246,6 +235,28 @@ export class SqlStore implements Store {
     );
     return rows.map((r) => toEntry<P>(r));
   }
+}
+
+async function updateEntry(sql: SqlExecutor, kind: string, key: string, update: OutboxUpdate): Promise<void> {
+  const sets: string[] = [];
+  const params: unknown[] = [kind, key];
+  const set = (column: string, value: unknown) => {
+    params.push(value);
+    sets.push(`${column} = $${params.length}`);
+  };
+  if (update.status !== undefined) set("status", update.status);
+  if (update.step !== undefined) set("step", update.step);
+  if (update.outcome !== undefined) set("outcome", update.outcome);
+  if (update.attempts !== undefined) set("attempts", update.attempts);
+  if (update.lastError !== undefined) set("last_error", update.lastError);
+  if (update.pendingTx !== undefined) set("pending_tx", update.pendingTx);
+  if (update.notBefore !== undefined) set("not_before", update.notBefore);
+  set("updated_at", Date.now());
+  const rows = await sql.query(
+    `update zkvin_outbox set ${sets.join(", ")} where kind = $1 and key = $2 returning key`,
+    params,
+  );
+  if (rows.length === 0) throw new OutboxEntryNotFoundError(kind, key);
 }
 
 async function setCursor(tx: SqlExecutor, key: StreamKey, to: BlockRef): Promise<void> {

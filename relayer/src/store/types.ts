@@ -90,6 +90,8 @@ export interface Outbox {
   /** Pending entries of `kind` whose `notBefore` has passed, in source order (chain, block, log index). */
   due<P = unknown>(kind: string, options: { now: number; limit: number }): Promise<OutboxEntry<P>[]>;
   update(kind: string, key: string, update: OutboxUpdate): Promise<void>;
+  /** Applies one update to several entries atomically (all or none); OutboxEntryNotFoundError names a missing key. */
+  updateMany(kind: string, keys: readonly string[], update: OutboxUpdate): Promise<void>;
   /**
    * Called when a source chain's blocks after `block` were replaced: pending entries from them that
    * have not touched any chain yet (step `initialStep`) are deleted (the watcher will rediscover what

@@ -1,0 +1,23 @@
+export { erc20Abi, marketAbi, marketEventsAbi, modelRegistryAbi, nodePoolAbi, RequestStatus } from "./abi.js";
+export { assignmentEntries, lookupRequested, RequestEventMissingError, type RequestedInference } from "./discovery.js";
+export { artifactIdFromUri, ModelCatalog, type ServedModel, UnservedModelError } from "./models.js";
+export {
+  FulfilmentRejectedError,
+  FulfilmentRevertedError,
+  type NodeHubChain,
+  NodePipeline,
+  type NodePipelineOptions,
+  type NodePipelineStatus,
+  revertReason,
+} from "./pipeline.js";
+export { type NodeRegistration, RegistrationError, registerNode, validateRegistration } from "./register.js";
+export { type NodeReport, readNodeReport } from "./status.js";
+export {
+  INFERENCE_KIND,
+  type InferenceOutcome,
+  type InferencePayload,
+  type InferenceStep,
+  inferenceKey,
+  MARKET_STREAM,
+  type NodeObserver,
+} from "./types.js";
