@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {Vm} from "forge-std/Vm.sol";
+import {OptionsBuilder} from "@layerzerolabs/oapp-evm/contracts/oapp/libs/OptionsBuilder.sol";
+import {
+    ILayerZeroEndpointV2,
+    Origin
+} from "@layerzerolabs/lz-evm-protocol-v2/contracts/interfaces/ILayerZeroEndpointV2.sol";
+import {Errors} from "@layerzerolabs/lz-evm-protocol-v2/contracts/libs/Errors.sol";
+import {CrossChainDefaults} from "../../script/crosschain/CrossChainDefaults.sol";
+import {LayerZeroStack, LocalLayerZero} from "../../script/layerzero/LocalLayerZero.sol";
+import {RegressionOracleConsumer} from "../../src/consumer/examples/RegressionOracleConsumer.sol";
+import {ZkVinHubGateway} from "../../src/gateway/ZkVinHubGateway.sol";
+import {IInferenceMarket, RequestStatus} from "../../src/interfaces/IInferenceMarket.sol";
+import {IModelRegistry, ModelSpec} from "../../src/interfaces/IModelRegistry.sol";
+import {Pricing} from "../../src/libraries/Pricing.sol";
+import {IInferenceOracle} from "../../src/spoke/IInferenceOracle.sol";
+import {FeeQuote, SpokeRequestStatus} from "../../src/spoke/IZkVinSpoke.sol";
+import {ZkVinSpoke} from "../../src/spoke/ZkVinSpoke.sol";
+import {EzklVkaVerifierAdapter} from "../../src/verifiers/EzklVkaVerifierAdapter.sol";
+import {IHalo2VerifierReusable} from "../../src/verifiers/ezkl/IHalo2Verifiers.sol";
+import {LayerZeroRelay, SentPacket} from "../layerzero/LayerZeroRelay.sol";
+import {PingPong} from "../layerzero/PingPong.sol";
+import {EzklFixture, EzklFixtures} from "../utils/EzklFixtures.sol";
+import {HubTestBase} from "../utils/HubTestBase.sol";
+
+/// @notice The spoke -> hub -> spoke round trip over LayerZero V2's real contracts (EndpointV2, ULN302, DVN,
+/// Executor deployed from the npm artifacts by LocalLayerZero), carried the way the relayer carries them:
+/// DVN attestation signed by the operator, commitVerification, Executor.execute302 with the gas and value
+/// each packet's options ask for. The gateway and spokes run with the deploy scripts' default parameters
+/// (CrossChainDefaults), so these tests also check that those defaults suffice; the gas each leg used is
+/// logged (`forge test -vv`).
+contract LocalLayerZeroRoundTripTest is HubTestBase {
+    using OptionsBuilder for bytes;
+
+    uint32 internal constant HUB_EID = 50_001;
+    uint32 internal constant SPOKE_EID = 50_002;
+    int128 internal constant LR_BOUND = 8192;
+    uint32 internal constant CALLBACK_GAS = 150_000;
+    bytes32 internal constant KEY = keccak256("diabetes-progression:patient-7");
+
+    address internal operator;
+    uint256 internal operatorKey;
+    LayerZeroStack internal hubLz;
+    LayerZeroStack internal spokeLz;
+    ZkVinHubGateway internal gateway;
+    ZkVinSpoke internal spoke;
+    EzklFixture internal lr;
+    uint256 internal lrModel;
+    RegressionOracleConsumer internal consumer;
+    address internal spokeTreasury = makeAddr("spokeTreasury");
+    address internal payer = makeAddr("payer");
+    SentPacket internal lastRequest;
+
+    function setUp() public override {
+        super.setUp();
+        (operator, operatorKey) = makeAddrAndKey("operator");
+        hubLz = LocalLayerZero.deploy(HUB_EID, address(this), operator);
+        spokeLz = LocalLayerZero.deploy(SPOKE_EID, address(this), operator);
+        LocalLayerZero.connect(hubLz, SPOKE_EID, LocalLayerZero.defaultPathway());
+        LocalLayerZero.connect(spokeLz, HUB_EID, LocalLayerZero.defaultPathway());
+
+        IHalo2VerifierReusable reusable =
+            IHalo2VerifierReusable(deployCode("Halo2VerifierReusable.sol:Halo2VerifierReusable"));
+        EzklVkaVerifierAdapter ezkl = new EzklVkaVerifierAdapter(reusable, EzklFixtures.canonicalSrs());
+        registry.setVerifierApproval(ezkl, true);
+        lr = EzklFixtures.load("linear_regression", LR_BOUND);
+        ModelSpec memory spec;
+        spec.verifier = ezkl;
+        spec.verifierKey = ezkl.registerVka(lr.vka);
+        spec.settingsHash = lr.settingsHash;
+        spec.layout = lr.layout;
+        spec.computeUnits = lr.computeUnits;
+        spec.royalty = ROYALTY;
+        spec.artifactURI = string.concat("zkvin-artifact:sha256:", lr.artifactId);
+        spec.metadataURI = lr.name;
+        vm.deal(modelOwner, REGISTRATION_FEE);
+        vm.prank(modelOwner);
+        lrModel = registry.registerModel{value: REGISTRATION_FEE}(spec);
+        _registerNode(nodeA, lrModel, 1_000);
+        _nextEpoch();
+
+        gateway = new ZkVinHubGateway(
+            hubLz.endpoint,
+            address(this),
+            IInferenceMarket(address(market)),
+            IModelRegistry(address(registry)),
+            treasury,
+            CrossChainDefaults.gatewayParams()
+        );
+        market.grantRole(market.REMOTE_GATEWAY_ROLE(), address(gateway));
+        spoke =
+            new ZkVinSpoke(spokeLz.endpoint, address(this), HUB_EID, spokeTreasury, CrossChainDefaults.spokeParams());
+        gateway.setPeer(SPOKE_EID, bytes32(uint256(uint160(address(spoke)))));
+        spoke.setPeer(HUB_EID, bytes32(uint256(uint160(address(gateway)))));
+        consumer = new RegressionOracleConsumer(
+            IInferenceOracle(address(spoke)), false, lrModel, lr.layout.outputScale, CALLBACK_GAS
+        );
+        vm.deal(address(this), 100 ether);
+
+        vm.recordLogs();
+        gateway.syncModel{value: gateway.quoteSyncModel(SPOKE_EID, lrModel)}(SPOKE_EID, lrModel);
+        _carry(spokeLz, _sent(hubLz), gateway.params().modelSyncGasLimit, 0, "MODEL lzReceive on the spoke");
+        assertEq(spoke.model(lrModel).hubPrice, market.quote(lrModel).total);
+    }
+
+    /// @dev The one packet `src`'s endpoint sent since the logs were last read.
+    function _sent(LayerZeroStack memory src) internal returns (SentPacket memory) {
+        SentPacket[] memory sent = LayerZeroRelay.sentPackets(vm.getRecordedLogs(), src.endpoint);
+        assertEq(sent.length, 1, "one packet");
+        return sent[0];
+    }
+
+    /// @dev DVN verify + commit + Executor.execute302, logging the gas of the execution.
+    function _carry(LayerZeroStack memory dst, SentPacket memory p, uint256 gasLimit, uint256 value, string memory what)
+        internal
+    {
+        LayerZeroRelay.dvnVerify(dst, p, operatorKey, operator, 0);
+        LayerZeroRelay.commit(dst, p);
+        uint256 g = gasleft();
+        LayerZeroRelay.execute(dst, p, operator, gasLimit, value);
+        emit log_named_uint(string.concat("gas: Executor.execute302, ", what), g - gasleft());
+    }
+
+    function _ask() internal returns (uint256 spokeId, uint256 hubId, FeeQuote memory q) {
+        q = spoke.quoteDetailed(lrModel, lr.inputs[0], CALLBACK_GAS);
+        vm.deal(payer, q.total);
+        vm.recordLogs();
+        vm.prank(payer);
+        uint256 g = gasleft();
+        spokeId = consumer.requestValue{value: q.total}(KEY, lr.inputs[0]);
+        emit log_named_uint("gas: consumer.requestValue (spoke escrow + ULN302 send)", g - gasleft());
+        SentPacket memory p = _sent(spokeLz);
+        lastRequest = p;
+        assertEq(p.dstEid, HUB_EID);
+        assertEq(p.receiver, address(gateway));
+        vm.recordLogs();
+        _carry(hubLz, p, q.hubGasLimit, q.returnBudget, "REQUEST lzReceive on the hub (gateway + market)");
+        hubId = market.remoteRequestId(SPOKE_EID, bytes32(uint256(uint160(address(consumer)))), bytes32(spokeId));
+    }
+
+    function test_realLayerZero_requestResult_deliversTheProvenOutput() public {
+        (uint256 spokeId, uint256 hubId, FeeQuote memory q) = _ask();
+        assertGt(hubId, 0, "enqueued on the hub");
+        assertEq(LayerZeroRelay.sentPackets(vm.getRecordedLogs(), hubLz.endpoint).length, 0, "nothing sent back yet");
+        assertEq(address(gateway).balance, q.returnBudget, "the reply budget arrived with the request");
+
+        vm.recordLogs();
+        vm.prank(nodeA);
+        uint256 g = gasleft();
+        market.fulfil(hubId, lr.proof, lr.instances);
+        emit log_named_uint("gas: market.fulfil (real EZKL proof + gateway reply)", g - gasleft());
+        SentPacket memory result = _sent(hubLz);
+        assertEq(result.dstEid, SPOKE_EID);
+        assertGt(gateway.surplus(), 0, "the budget covered the reply");
+
+        _carry(spokeLz, result, q.returnGasLimit, 0, "RESULT lzReceive on the spoke (settle + callback)");
+        (int256 value,) = consumer.latestValue(KEY);
+        assertEq(value, lr.outputs[0][0]);
+        assertEq(uint8(spoke.request(spokeId).status), uint8(SpokeRequestStatus.Fulfilled));
+        (uint256 n, uint256 r, uint256 t) = Pricing.splitPaid(q.inferenceFee, market.quote(lrModel));
+        assertEq(spoke.claimable(nodeA), n);
+        assertEq(spoke.claimable(modelOwner), r);
+        assertEq(spoke.claimable(spokeTreasury), t);
+        assertEq(address(spoke).balance, spoke.totalClaimable());
+        assertEq(address(gateway).balance, gateway.surplus());
+    }
+
+    function test_realLayerZero_expiry_refundsThePayer() public {
+        (uint256 spokeId, uint256 hubId, FeeQuote memory q) = _ask();
+        vm.recordLogs();
+        vm.roll(market.effectiveDeadline(hubId) + 1);
+        market.expire(hubId);
+        assertEq(uint8(market.request(hubId).status), uint8(RequestStatus.Refunded));
+        _carry(spokeLz, _sent(hubLz), q.returnGasLimit, 0, "EXPIRED lzReceive on the spoke (refund + notice)");
+        assertEq(uint8(spoke.request(spokeId).status), uint8(SpokeRequestStatus.Refunded));
+        assertEq(consumer.refundOf(payer), q.inferenceFee);
+        assertEq(address(spoke).balance, 0);
+    }
+
+    function test_realLayerZero_rejection_refundsThePayer() public {
+        vm.prank(modelOwner);
+        registry.deprecateModel(lrModel);
+        (uint256 spokeId, uint256 hubId, FeeQuote memory q) = _ask();
+        assertEq(hubId, 0);
+        _carry(spokeLz, _sent(hubLz), q.returnGasLimit, 0, "REJECTED lzReceive on the spoke (refund + notice)");
+        assertEq(uint8(spoke.request(spokeId).status), uint8(SpokeRequestStatus.Refunded));
+        assertEq(consumer.refundOf(payer), q.inferenceFee);
+    }
+
+    function test_realLayerZero_replayedRequest_isRefusedByTheEndpoint() public {
+        (, uint256 hubId,) = _ask();
+        assertGt(hubId, 0);
+        SentPacket memory p = lastRequest;
+        // Re-verifying an executed nonce is refused, and executing it again finds no payload: the gateway
+        // never sees the packet twice.
+        LayerZeroRelay.dvnVerify(hubLz, p, operatorKey, operator, 0);
+        vm.expectRevert(Errors.LZ_PathNotVerifiable.selector);
+        LayerZeroRelay.commit(hubLz, p);
+        vm.expectRevert(abi.encodeWithSelector(Errors.LZ_PayloadHashNotFound.selector, bytes32(0), p.payloadHash));
+        ILayerZeroEndpointV2(hubLz.endpoint)
+            .lzReceive(Origin(p.srcEid, p.sender, p.nonce), address(gateway), p.guid, p.message, "");
+        assertEq(market.nextRequestId(), hubId + 1);
+    }
+
+    function test_realLayerZero_packetFromAStranger_cannotReachTheSpoke() public {
+        PingPong rogue = new PingPong(hubLz.endpoint, address(this));
+        rogue.setPeer(SPOKE_EID, bytes32(uint256(uint160(address(spoke)))));
+        bytes memory options = OptionsBuilder.newOptions().addExecutorLzReceiveOption(200_000, 0);
+        uint8 note = rogue.NOTE();
+        uint256 fee = rogue.quote(SPOKE_EID, note, 1, options, "");
+        vm.recordLogs();
+        rogue.send{value: fee}(SPOKE_EID, note, 1, options, "");
+        SentPacket memory p = _sent(hubLz);
+        LayerZeroRelay.dvnVerify(spokeLz, p, operatorKey, operator, 0);
+        vm.expectRevert(Errors.LZ_PathNotInitializable.selector);
+        LayerZeroRelay.commit(spokeLz, p);
+    }
+}
