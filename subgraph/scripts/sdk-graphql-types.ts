@@ -99,7 +99,7 @@ export function renderTypes(model: SchemaModel): string {
     "/** A BigInt as GraphQL returns it: a decimal string. */",
     "export type BigIntString = string;",
     "/** Bytes as GraphQL returns them: 0x-prefixed lowercase hex. */",
-    "export type BytesString = `0x${string}`;",
+    `export type BytesString = \`0x\${string}\`;`,
     "/** A BigInt in a filter: bigint and number values are sent as decimal strings. */",
     "export type BigIntInput = BigIntString | bigint | number;",
     'export type OrderDirection = "asc" | "desc";',

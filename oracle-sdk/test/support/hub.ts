@@ -6,7 +6,7 @@ import path from "node:path";
 import type { Deployment } from "@zk-vin/deployments";
 import type { Address, Hex } from "viem";
 import { contractsDir, FORGE_CACHE, FORGE_OUT, repoRoot } from "../../../subgraph/scripts/lib/forge.js";
-import type { ModelLayout } from "../../src/encoding.js";
+import { fromFieldElement, type ModelLayout } from "../../src/encoding.js";
 import { ANVIL_KEYS, type Anvil } from "./anvil.js";
 
 export const fixturesDir = path.join(repoRoot, "prover", "fixtures");
@@ -102,8 +102,6 @@ export function loadFixture(name: string): Fixture {
   const proof = JSON.parse(readFileSync(path.join(dir, "proof.json"), "utf8")) as {
     proof: Hex;
     instances: Hex[];
-    inputs: number[][];
-    outputs: number[][];
     inputsFloat: number[][];
     outputsFloat: number[][];
     inputScale: number;
@@ -111,13 +109,24 @@ export function loadFixture(name: string): Fixture {
   };
   const manifest = JSON.parse(readFileSync(path.join(dir, "manifest.json"), "utf8")) as ManifestJson;
   const vka = (JSON.parse(readFileSync(path.join(dir, "vka.json"), "utf8")) as { words: Hex[] }).words;
+  // The JSON numbers of inputs/outputs lose precision above 2^53 (MLP outputs at scale 52); the instance
+  // words are exact, so the fixed-point values are read from them.
+  const [input, output] = manifest.instances.layout;
+  if (!input || !output) throw new Error(`${name}: manifest has no input/output layout`);
+  const signed = (word: Hex | undefined) => fromFieldElement(BigInt(word ?? "0x"));
+  const rows = (offset: number, length: number) =>
+    Array.from({ length: manifest.batchSize }, (_, s) =>
+      Array.from({ length: length / manifest.batchSize }, (_, k) =>
+        signed(proof.instances[offset + (s * length) / manifest.batchSize + k]),
+      ),
+    );
   return {
     name,
     proof: proof.proof,
     instances: proof.instances,
     vka,
-    inputs: proof.inputs.map((row) => row.map((v) => BigInt(v))),
-    outputs: proof.outputs.map((row) => row.map((v) => BigInt(v))),
+    inputs: rows(input.offset, input.length),
+    outputs: rows(output.offset, output.length),
     inputsFloat: proof.inputsFloat,
     outputsFloat: proof.outputsFloat,
     inputScale: proof.inputScale,
