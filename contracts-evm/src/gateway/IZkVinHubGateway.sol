@@ -104,6 +104,9 @@ interface IZkVinHubGateway is IRemoteResultSink {
         external
         view
         returns (uint256 fee, uint256 budget);
+    /// @notice What a RESULT with `outputCount` values costs now to `spokeEid` with `returnGasLimit` gas: the
+    /// figure a spoke's reply budget (returnFeeBase + returnFeePerGas x gas) must cover.
+    function quoteReply(uint32 spokeEid, uint32 returnGasLimit, uint256 outputCount) external view returns (uint256 fee);
     function ticketKey(uint32 spokeEid, uint256 spokeRequestId) external pure returns (bytes32);
     function ticket(bytes32 key) external view returns (Ticket memory);
     /// @notice The ticket of the spoke request the market knows as `hubRequestId` (zero if none).

@@ -245,6 +245,24 @@ contract ZkVinHubGateway is IZkVinHubGateway, OApp, Ownable2Step, ReentrancyGuar
     }
 
     /// @inheritdoc IZkVinHubGateway
+    function quoteReply(uint32 spokeEid, uint32 returnGasLimit, uint256 outputCount)
+        external
+        view
+        returns (uint256 fee)
+    {
+        bytes memory message = ZkVinCodec.encodeResult(
+            ResultMessage({
+                spokeRequestId: type(uint64).max,
+                hubRequestId: type(uint64).max,
+                output: new int256[](outputCount),
+                settlement: Settlement(address(this), 0, address(this), 0, 0)
+            })
+        );
+        bytes memory options = OptionsBuilder.newOptions().addExecutorLzReceiveOption(returnGasLimit, 0);
+        return _quote(spokeEid, message, options, false).nativeFee;
+    }
+
+    /// @inheritdoc IZkVinHubGateway
     function ticketKey(uint32 spokeEid, uint256 spokeRequestId) public pure returns (bytes32) {
         return keccak256(abi.encode(spokeEid, spokeRequestId));
     }

@@ -154,6 +154,8 @@ contract LocalLayerZeroRoundTripTest is HubTestBase {
         SentPacket memory result = _sent(hubLz);
         assertEq(result.dstEid, SPOKE_EID);
         assertGt(gateway.surplus(), 0, "the budget covered the reply");
+        // quoteReply prices a RESULT like this one (same gas, one output) at what it cost.
+        assertEq(q.returnBudget - gateway.surplus(), gateway.quoteReply(SPOKE_EID, q.returnGasLimit, 1));
 
         _carry(spokeLz, result, q.returnGasLimit, 0, "RESULT lzReceive on the spoke (settle + callback)");
         (int256 value,) = consumer.latestValue(KEY);
