@@ -30,6 +30,7 @@ import {
 } from "../../src/spoke/IZkVinSpoke.sol";
 import {ZkVinSpoke} from "../../src/spoke/ZkVinSpoke.sol";
 import {CrossChainTestBase} from "../crosschain/CrossChainTestBase.sol";
+import {LayerZeroRelay, SentPacket} from "../layerzero/LayerZeroRelay.sol";
 import {NoReceiveConsumer, RecordingSpokeConsumer, ReenteringConsumer} from "../crosschain/SpokeConsumers.sol";
 
 /// @notice ZkVinSpoke against the real hub gateway and market (mock proof verifier): pricing, request
@@ -484,6 +485,30 @@ contract ZkVinSpokeTest is CrossChainTestBase {
         noReceive.withdrawFromSpoke(payable(user));
         assertEq(user.balance, escrow);
         _assertBooks();
+    }
+
+    function test_result_executedWithTooLittleGasForTheCallback_revertsAndCanBeRetried() public {
+        uint256 total = spoke.quote(modelId, input, CALLBACK_GAS);
+        uint256 id = consumer.ask{value: total}(modelId, input, CALLBACK_GAS);
+        _deliverToHub();
+        vm.recordLogs();
+        _fulfil(_hubId(id, address(consumer)), modelId, input, _outputs(5, 6));
+        SentPacket memory p = LayerZeroRelay.sentPackets(vm.getRecordedLogs(), endpoints[HUB_EID])[0];
+        this.validatePacket(p.encoded, "");
+        Origin memory origin = Origin(p.srcEid, p.sender, p.nonce);
+        ILayerZeroEndpointV2 ep = ILayerZeroEndpointV2(endpoints[SPOKE_EID]);
+
+        // An executor that gives less gas than the callback needs cannot make the callback fail: the whole
+        // execution reverts and the packet stays on the endpoint.
+        vm.expectPartialRevert(GasLimitedValueCall.InsufficientGasForCall.selector);
+        ep.lzReceive{gas: CALLBACK_GAS + 100_000}(origin, address(spoke), p.guid, p.message, "");
+        assertEq(uint8(spoke.request(id).status), uint8(SpokeRequestStatus.Pending));
+
+        ep.lzReceive{gas: spoke.quoteDetailed(modelId, input, CALLBACK_GAS).returnGasLimit}(
+            origin, address(spoke), p.guid, p.message, ""
+        );
+        assertEq(uint8(spoke.request(id).callback), uint8(CallbackStatus.Delivered));
+        assertEq(consumer.outputOf(id), _outputs(5, 6));
     }
 
     // ---------------------------------------------------------------- withdraw
