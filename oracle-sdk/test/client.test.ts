@@ -189,7 +189,13 @@ describe("node-operator helpers", () => {
     const minimum = await second.node.requiredStake({ capacity: 50n });
     await second.node.register({ modelIds: [modelId], capacity: 50n });
     let status = await second.node.status();
-    expect(status).toMatchObject({ registered: true, phase: "pending", stake: minimum, capacity: 50n, modelIds: [modelId] });
+    expect(status).toMatchObject({
+      registered: true,
+      phase: "pending",
+      stake: minimum,
+      capacity: 50n,
+      modelIds: [modelId],
+    });
     await nextEpoch();
     expect((await second.node.status()).phase).toBe("active");
 
@@ -211,7 +217,9 @@ describe("node-operator helpers", () => {
     const receipt = await anvil.publicClient.getTransactionReceipt({ hash: transactionHash });
     const [withdrawn] = parseEventLogs({ abi: nodePoolAbi, eventName: "StakeWithdrawn", logs: receipt.logs });
     expect(withdrawn?.args.amount).toBe(minimum + 10n ** 15n);
-    expect(await anvil.publicClient.getBalance({ address: anvil.account(SECOND_NODE).address })).toBeGreaterThan(balance);
+    expect(await anvil.publicClient.getBalance({ address: anvil.account(SECOND_NODE).address })).toBeGreaterThan(
+      balance,
+    );
     expect((await second.node.status()).phase).toBe("unregistered");
   });
 

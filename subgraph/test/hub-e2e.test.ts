@@ -2,6 +2,10 @@
 // (relayer's chain watcher + the subgraph's own mappings) fills PGlite, and the SDK's typed queries against
 // the local GraphQL endpoint return the expected entities: filters, ordering, pagination, relations. Each
 // statistic the mappings compute is compared with what the contracts say.
+
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import {
   createGraphQLClient,
   GraphQLRequestError,
@@ -15,10 +19,12 @@ import {
   listModels,
   nodePoolAbi,
 } from "@zk-vin/oracle-sdk";
+import pg from "pg";
 import type { Address } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Anvil, startAnvil } from "../../oracle-sdk/test/support/anvil.js";
-import { type LocalSubgraph, startLocalSubgraph } from "../src/index.js";
+import { ensurePostgres, stopPostgres } from "../../scripts/lib/postgres.mjs";
+import { type LocalSubgraph, SubgraphIndexer, startLocalSubgraph } from "../src/index.js";
 import { runHubScenario, type ScenarioResult } from "./support/scenario.js";
 
 let anvil: Anvil;
@@ -282,5 +288,92 @@ describe("reorgs", () => {
     expect(await getEntity(gql, "Model", String(run.lrModel))).toEqual(before);
     const meta = await getIndexMeta(gql);
     expect(meta.block.hash).toBe((await anvil.publicClient.getBlock()).hash);
+  });
+});
+
+describe("storage backends", () => {
+  /** Every entity of every type, by id, as the endpoint at `url` serves it. */
+  async function everything(url: string): Promise<Record<string, unknown>> {
+    const client = createGraphQLClient({ url });
+    const out: Record<string, unknown> = {};
+    for (const entity of subgraph.indexer.db.model.entities.keys()) {
+      out[entity] = await listEntities(client, entity as Parameters<typeof listEntities>[1], {
+        first: 1000,
+        orderBy: "id",
+      });
+    }
+    return out;
+  }
+
+  it("serves the same answers from Postgres as from PGlite", async () => {
+    // A cluster of this test's own (not the shared one other suites start and stop).
+    process.env.ZKVIN_POSTGRES_URL = "postgres://postgres@127.0.0.1:54341/postgres";
+    const server = await ensurePostgres();
+    const name = `zkvin_subgraph_test_${process.pid}`;
+    const admin = new pg.Client({ connectionString: server.url });
+    await admin.connect();
+    await admin.query(`drop database if exists ${name} with (force)`);
+    await admin.query(`create database ${name}`);
+    const url = new URL(server.url);
+    url.pathname = `/${name}`;
+    let onPostgres: LocalSubgraph | null = null;
+    try {
+      onPostgres = await startLocalSubgraph({
+        deployment: run.deployment,
+        database: { kind: "postgres", url: url.toString() },
+        autoStart: false,
+      });
+      await onPostgres.indexer.syncOnce();
+      const expected = await everything(subgraph.endpoint.url);
+      expect((expected.InferenceRequest as unknown[]).length).toBeGreaterThan(5);
+      expect(await everything(onPostgres.endpoint.url)).toEqual(expected);
+      const details = await getRequestDetails(createGraphQLClient({ url: onPostgres.endpoint.url }), run.reassigned);
+      expect(details).toEqual(await getRequestDetails(gql, run.reassigned));
+    } finally {
+      await onPostgres?.close();
+      await admin.query(`drop database if exists ${name} with (force)`);
+      await admin.end();
+      if (server.started) stopPostgres();
+    }
+  });
+
+  it("keeps a PGlite data directory across restarts without indexing anything twice", async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), "zkvin-subgraph-data-"));
+    try {
+      const first = await SubgraphIndexer.open({ deployment: run.deployment, database: { kind: "pglite", dataDir } });
+      await first.syncOnce();
+      const progress = await first.db.progress(run.deployment.hub.chainId, "subgraph:zkvin-hub");
+      await first.close();
+
+      const { createZkVinClient } = await import("@zk-vin/oracle-sdk");
+      const requester = createZkVinClient({
+        deployment: run.deployment,
+        account: anvil.account(4),
+        pollingIntervalMs: 50,
+      });
+      await requester.requestInference({ modelId: run.lrModel, input: run.lr.inputsFloat[0] ?? [] });
+
+      const second = await SubgraphIndexer.open({ deployment: run.deployment, database: { kind: "pglite", dataDir } });
+      try {
+        expect(second.db.fresh).toBe(false);
+        expect(await second.db.progress(run.deployment.hub.chainId, "subgraph:zkvin-hub")).toBe(progress);
+        await second.syncOnce();
+        const rows = await second.db.sql.query<{ count: string }>(
+          `select "requestCount"::text as count from zkvin_subgraph."Model" where id = $1`,
+          [String(run.lrModel)],
+        );
+        const usage = (await anvil.publicClient.readContract({
+          address: market(),
+          abi: inferenceMarketAbi,
+          functionName: "modelUsage",
+          args: [run.lrModel],
+        })) as { requests: bigint };
+        expect(BigInt(rows[0]?.count ?? -1)).toBe(usage.requests);
+      } finally {
+        await second.close();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

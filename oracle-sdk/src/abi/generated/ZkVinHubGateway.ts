@@ -521,6 +521,35 @@ export const zkVinHubGatewayAbi = [
   },
   {
     "type": "function",
+    "name": "quoteReply",
+    "inputs": [
+      {
+        "name": "spokeEid",
+        "type": "uint32",
+        "internalType": "uint32"
+      },
+      {
+        "name": "returnGasLimit",
+        "type": "uint32",
+        "internalType": "uint32"
+      },
+      {
+        "name": "outputCount",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "fee",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
     "name": "quoteReturnMessage",
     "inputs": [
       {
