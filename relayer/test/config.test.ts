@@ -139,4 +139,76 @@ describe("relayer config", () => {
     await expect(loadConfig({ file })).rejects.toThrow(/not valid JSON/);
     await expect(loadConfig({ file: path.join(dir, "missing.json") })).rejects.toThrow(/ENOENT/);
   });
+
+  it("resolves the node section with its defaults and relative artifact store", async () => {
+    const c = await parseConfig({
+      json: base({ node: { hubChain: "hub", market: ADDR, artifactStore: "artifacts" } }),
+      source: "test.json",
+      baseDir: "/cfg",
+      env: {},
+    });
+    expect(c.node).toMatchObject({
+      hubChain: "hub",
+      market: getAddress(ADDR),
+      redis: "redis://127.0.0.1:6379",
+      queueName: "zkvin-prove",
+      artifactStore: "/cfg/artifacts",
+      batchWindowMs: 200,
+      maxInFlight: 64,
+      submitConcurrency: 1,
+      maxAttempts: 5,
+      expireMissed: true,
+    });
+    expect(c.node?.models.size).toBe(0);
+    const mapped = await parseConfig({
+      json: base({ node: { hubChain: "hub", market: ADDR, models: [{ modelId: 3, artifactId: "ab".repeat(32) }] } }),
+      source: "t",
+      baseDir: "/",
+      env: {},
+    });
+    expect(mapped.node?.models.get(3n)).toBe("ab".repeat(32));
+    expect((await parseConfig({ json: base(), source: "t", baseDir: "/", env: {} })).node).toBeNull();
+  });
+
+  it("names the offending field of a bad node section", async () => {
+    const found = await issues(
+      base({
+        node: {
+          hubChain: "nowhere",
+          market: "0x1234",
+          redis: "http://127.0.0.1:6379",
+          maxInFlight: 0,
+          models: [
+            { modelId: 1, artifactId: "AB".repeat(32) },
+            { modelId: 2, artifactId: "cd".repeat(32) },
+            { modelId: 2, artifactId: "ef".repeat(32) },
+          ],
+          surprise: 1,
+        },
+      }),
+    );
+    const paths = found.map((i) => i.path);
+    expect(paths).toEqual(
+      expect.arrayContaining(["node.market", "node.redis", "node.maxInFlight", "node.models[0].artifactId", "node"]),
+    );
+    expect(found.find((i) => i.path === "node.redis")?.message).toBe("must be a redis:// or rediss:// URL");
+    expect(found.find((i) => i.path === "node")?.message).toMatch(/surprise/);
+    // Cross-field checks run once the fields themselves are valid.
+    const crossField = await issues(
+      base({
+        node: {
+          hubChain: "nowhere",
+          market: ADDR,
+          models: [
+            { modelId: 2, artifactId: "cd".repeat(32) },
+            { modelId: 2, artifactId: "ef".repeat(32) },
+          ],
+        },
+      }),
+    );
+    expect(crossField).toEqual([
+      { path: "node.hubChain", message: 'no chain named "nowhere" in chains' },
+      { path: "node.models[1].modelId", message: "model 2 is listed twice" },
+    ]);
+  });
 });

@@ -3,13 +3,13 @@ pragma solidity ^0.8.24;
 
 import {Script} from "forge-std/Script.sol";
 import {ZkVinHubGateway} from "../../src/gateway/ZkVinHubGateway.sol";
-import {GatewayParams} from "../../src/gateway/IZkVinHubGateway.sol";
 import {IInferenceMarket} from "../../src/interfaces/IInferenceMarket.sol";
 import {IModelRegistry} from "../../src/interfaces/IModelRegistry.sol";
 import {ApprovedCodeVerifierAdapter} from "../../src/verifiers/ApprovedCodeVerifierAdapter.sol";
 import {EzklVkaVerifierAdapter} from "../../src/verifiers/EzklVkaVerifierAdapter.sol";
 import {IHalo2VerifierReusable} from "../../src/verifiers/ezkl/IHalo2Verifiers.sol";
 import {DeployHub} from "../DeployHub.s.sol";
+import {DeployHubGateway} from "../DeployHubGateway.s.sol";
 import {HubConfig, HubContracts, HubDeployer} from "../HubDeployer.sol";
 import {LayerZeroStack, LocalLayerZero} from "../layerzero/LocalLayerZero.sol";
 import {LocalChainJson} from "./LocalChainJson.sol";
@@ -18,15 +18,13 @@ import {LocalChainJson} from "./LocalChainJson.sol";
 /// @notice Deploys everything the hub chain of a local devnet holds in one run: the local LayerZero stack
 /// (EndpointV2, ULN302, DVN, executor from LayerZero's npm artifacts), the hub (registry, node pool, market
 /// behind proxies, with DeployHub's settings), EZKL's reusable verifier, the VKA and approved-code adapters,
-/// and the ZkVinHubGateway with the market's REMOTE_GATEWAY_ROLE. The broadcaster keeps every role (it is
-/// the local admin) and writes the addresses as one JSON file (LocalChainJson).
-/// @dev Environment (besides DeployHub's HUB_* settings):
+/// and the ZkVinHubGateway with the market's REMOTE_GATEWAY_ROLE, with the same settings as DeployHub and
+/// DeployHubGateway (the scripts for public networks). The broadcaster keeps every role (it is the local
+/// admin, and the VKA approver) and writes the addresses as one JSON file (LocalChainJson).
+/// @dev Environment (besides DeployHub's HUB_* and DeployHubGateway's GATEWAY_* settings):
 ///   DEVNET_EID                 this chain's LayerZero EID (50000 + n, see docs/decisions/0040)
 ///   DEVNET_OPERATOR            the relayer account: DVN signer, DVN and executor admin
 ///   DEVNET_OUT                 where to write the JSON (inside contracts-evm/ or deployments/)
-///   GATEWAY_SINK_GAS           gas the market gives the gateway's result/expiry hooks (default 500000)
-///   GATEWAY_REJECTION_RESERVE  gas kept to answer a refused request (default 300000)
-///   GATEWAY_MODEL_SYNC_GAS     lzReceive gas of a MODEL message on a spoke (default 200000)
 /// Usage: forge script script/local/DeployLocalHubChain.s.sol --rpc-url $RPC --private-key $KEY --broadcast
 contract DeployLocalHubChain is Script {
     /// @notice The hub contracts, adapters and gateway as deployed.
@@ -41,9 +39,10 @@ contract DeployLocalHubChain is Script {
 
     /// @notice Deploys the hub chain as the broadcaster and writes DEVNET_OUT.
     function run() external returns (HubChain memory d) {
-        // DeployHub holds the hub's settings and the canonical SRS; this instance only reads them (it is
-        // created outside the broadcast, so it never reaches the chain).
+        // DeployHub and DeployHubGateway hold the settings and the canonical SRS; these instances only read
+        // them (they are created outside the broadcast, so they never reach the chain).
         DeployHub settings = new DeployHub();
+        DeployHubGateway gatewaySettings = new DeployHubGateway();
         address deployer = msg.sender;
         HubConfig memory config = settings.config(deployer);
         bytes32[] memory srs = settings.canonicalSrs();
@@ -55,6 +54,7 @@ contract DeployLocalHubChain is Script {
         d.hub = HubDeployer.deploy(config, deployer);
         d.halo2VerifierReusable = deployCode("Halo2VerifierReusable.sol:Halo2VerifierReusable");
         d.ezklVkaAdapter = new EzklVkaVerifierAdapter(IHalo2VerifierReusable(d.halo2VerifierReusable), srs);
+        d.ezklVkaAdapter.setApprovalRequired(settings.vkaApprovalRequired());
         d.approvedCodeAdapter = new ApprovedCodeVerifierAdapter(config.admin);
         d.hub.registry.setVerifierApproval(d.ezklVkaAdapter, true);
         d.hub.registry.setVerifierApproval(d.approvedCodeAdapter, true);
@@ -64,7 +64,7 @@ contract DeployLocalHubChain is Script {
             IInferenceMarket(address(d.hub.market)),
             IModelRegistry(address(d.hub.registry)),
             config.treasury,
-            gatewayParams()
+            gatewaySettings.params()
         );
         d.hub.market.grantRole(d.hub.market.REMOTE_GATEWAY_ROLE(), address(d.gateway));
         HubDeployer.handOver(d.hub, config.admin, deployer);
@@ -79,15 +79,5 @@ contract DeployLocalHubChain is Script {
         vm.serializeAddress(k, "ApprovedCodeVerifierAdapter", address(d.approvedCodeAdapter));
         string memory contracts = vm.serializeAddress(k, "ZkVinHubGateway", address(d.gateway));
         LocalChainJson.write(d.layerZero, deployer, operator, contracts, vm.envString("DEVNET_OUT"));
-    }
-
-    /// @notice The gateway's settings: environment variables, or devnet defaults that fit DeployHub's
-    /// default market (the sink gas must stay within its maxCallbackGasLimit).
-    function gatewayParams() public view returns (GatewayParams memory) {
-        return GatewayParams({
-            sinkGasLimit: uint32(vm.envOr("GATEWAY_SINK_GAS", uint256(500_000))),
-            rejectionReserveGas: uint32(vm.envOr("GATEWAY_REJECTION_RESERVE", uint256(300_000))),
-            modelSyncGasLimit: uint32(vm.envOr("GATEWAY_MODEL_SYNC_GAS", uint256(200_000)))
-        });
     }
 }

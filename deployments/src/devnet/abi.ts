@@ -15,6 +15,8 @@ export const modelRegistryAbi = parseAbi([
 
 export const vkaAdapterAbi = parseAbi([
   "function registerVka(bytes32[] words) returns (bytes32 key)",
+  "function approvalRequired() view returns (bool)",
+  "function approveVka(bytes32 key)",
   "function isKeyAccepted(bytes32 key) view returns (bool)",
 ]);
 

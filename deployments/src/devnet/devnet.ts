@@ -416,6 +416,23 @@ async function registerModels(params: {
       }),
     );
     const spec = modelSpec({ model, adapter, royalty });
+    // With approval required (as on public networks) a VKA verifies nothing until governance approves it;
+    // the devnet's deployer is that governance.
+    const approvalRequired = await hub.anvil.publicClient.readContract({
+      address: adapter,
+      abi: vkaAdapterAbi,
+      functionName: "approvalRequired",
+    });
+    if (approvalRequired) {
+      await send(hub.anvil, `approve VKA of ${model.name}`, () =>
+        deployer.writeContract({
+          address: adapter,
+          abi: vkaAdapterAbi,
+          functionName: "approveVka",
+          args: [spec.verifierKey],
+        }),
+      );
+    }
     const receipt = await send(hub.anvil, `register model ${model.name}`, () =>
       deployer.writeContract({
         address: registry,

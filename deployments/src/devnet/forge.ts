@@ -57,12 +57,17 @@ function isAlive(pid: number): boolean {
   }
 }
 
-async function forge(stage: string, args: string[], env: Record<string, string>): Promise<string> {
+async function forge(stage: string, args: string[], env: Record<string, string>, timeoutMs: number): Promise<string> {
   const child = spawn(foundryBinary("forge"), args, {
     cwd: contractsDir,
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    child.kill("SIGKILL");
+  }, timeoutMs);
   let output = "";
   child.stdout.on("data", (d: Buffer) => {
     output += d.toString();
@@ -73,7 +78,16 @@ async function forge(stage: string, args: string[], env: Record<string, string>)
   const code = await new Promise<number | null>((resolve, reject) => {
     child.once("error", reject);
     child.once("close", resolve);
-  });
+  }).finally(() => clearTimeout(timer));
+  if (timedOut) {
+    throw new DevnetStageError(
+      stage,
+      `forge ${args[0]} did not finish within ${timeoutMs / 1000} s:\n${output.slice(-4000)}`,
+      {
+        value: args.join(" "),
+      },
+    );
+  }
   if (code !== 0) {
     throw new DevnetStageError(
       stage,
@@ -92,7 +106,9 @@ let built: Promise<void> | null = null;
 export function buildContracts(onLog?: (line: string) => void): Promise<void> {
   built ??= withLock(async () => {
     const t0 = Date.now();
-    const out = await forge("build contracts", ["build", ...BUILD_TARGETS], {});
+    // A cold build of the hub, the OApps and EZKL's verifier with the wasm compiler takes minutes on a
+    // busy 2-core machine.
+    const out = await forge("build contracts", ["build", ...BUILD_TARGETS], {}, 30 * 60_000);
     if (!out.includes("No files changed")) onLog?.(`forge build: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   }).catch((error: unknown) => {
     built = null;
@@ -113,8 +129,20 @@ export async function runScript(params: {
   await withLock(() =>
     forge(
       params.stage,
-      ["script", params.script, "--rpc-url", params.rpcUrl, "--private-key", params.privateKey, "--broadcast"],
+      // --slow sends each transaction once the previous one is mined. Without it forge sends them all at
+      // once, and anvil occasionally loses one: the rest then wait behind a nonce gap forever.
+      [
+        "script",
+        params.script,
+        "--rpc-url",
+        params.rpcUrl,
+        "--private-key",
+        params.privateKey,
+        "--broadcast",
+        "--slow",
+      ],
       params.env,
+      180_000,
     ),
   );
 }

@@ -34,5 +34,42 @@ export function formatStatus(status: RelayerStatus, source: string): string {
     `layerzero: ${status.layerzero.mode}` +
       (status.layerzero.lastRoundError ? ` (last error: ${status.layerzero.lastRoundError})` : ""),
   );
+  lines.push(...formatNode(status.node));
   return lines.join("\n");
+}
+
+/** The node section (values may be bigints, or decimal strings when the status came as JSON). */
+function formatNode(node: RelayerStatus["node"]): string[] {
+  if (node === null || node === undefined) return ["", "node: not configured"];
+  if ("error" in node) return ["", `node: hub unreachable (${node.error})`];
+  const n = node.node;
+  const lines = ["", `node ${node.operator} (market ${node.market})`];
+  if (!n.registered) {
+    lines.push("  not registered: run `zkvin-relayer register-node`");
+  } else {
+    const state = n.active
+      ? "active"
+      : Number(n.activeFrom) > Number(node.epoch)
+        ? `starts at epoch ${n.activeFrom}`
+        : "inactive";
+    lines.push(
+      `  ${state}; epoch ${node.epoch} (${node.epochLength} blocks); models ${n.models.map(String).join(", ")}`,
+      `  stake ${n.stake} wei (slashed ${n.slashed}); capacity ${n.capacity} units per epoch, used ${n.usedThisEpoch}`,
+      `  assignments pending on the hub ${n.pendingOnChain}; claimable earnings ${node.claimable} wei`,
+    );
+  }
+  lines.push(
+    `  in flight here ${node.inFlight}` + (node.lastRoundError ? ` (last error: ${node.lastRoundError})` : ""),
+  );
+  if (node.pending.length === 0) lines.push("  pending assignments: none");
+  else {
+    lines.push("  pending assignments:");
+    for (const p of node.pending) {
+      lines.push(
+        `    request ${p.requestId.padEnd(8)} model ${p.modelId.padEnd(4)} deadline ${p.deadline.padEnd(8)} ${p.step}` +
+          (p.attempts > 0 ? ` (${p.attempts} failed attempts: ${p.lastError})` : ""),
+      );
+    }
+  }
+  return lines;
 }

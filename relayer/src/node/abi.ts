@@ -79,6 +79,8 @@ export const modelRegistryAbi = parseAbi([
   "function modelCount() view returns (uint256)",
 ]);
 
+export const proofVerifierAbi = parseAbi(["function isKeyAccepted(bytes32 key) view returns (bool)"]);
+
 export const erc20Abi = parseAbi([
   "function approve(address spender, uint256 amount) returns (bool)",
   "function balanceOf(address account) view returns (uint256)",

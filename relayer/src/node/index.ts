@@ -1,4 +1,12 @@
-export { erc20Abi, marketAbi, marketEventsAbi, modelRegistryAbi, nodePoolAbi, RequestStatus } from "./abi.js";
+export {
+  erc20Abi,
+  marketAbi,
+  marketEventsAbi,
+  modelRegistryAbi,
+  nodePoolAbi,
+  proofVerifierAbi,
+  RequestStatus,
+} from "./abi.js";
 export { assignmentEntries, lookupRequested, RequestEventMissingError, type RequestedInference } from "./discovery.js";
 export { artifactIdFromUri, ModelCatalog, type ServedModel, UnservedModelError } from "./models.js";
 export {

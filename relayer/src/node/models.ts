@@ -1,7 +1,7 @@
 import type { ArtifactStore, Manifest } from "@zk-vin/prover";
 import type { Address, Hex, PublicClient } from "viem";
 import { describeError, RelayerError } from "../errors.js";
-import { modelRegistryAbi } from "./abi.js";
+import { modelRegistryAbi, proofVerifierAbi } from "./abi.js";
 
 /** How a registered model's artifacts are named on chain: `zkvin-artifact:sha256:<artifactId>`. */
 const ARTIFACT_URI = /^zkvin-artifact:sha256:([0-9a-f]{64})$/;
@@ -65,14 +65,30 @@ export class ModelCatalog {
   }
 
   private async load(modelId: bigint): Promise<ServedModel> {
+    const exists = await this.params.client.readContract({
+      address: this.params.registry,
+      abi: modelRegistryAbi,
+      functionName: "exists",
+      args: [modelId],
+    });
+    if (!exists) throw new UnservedModelError(modelId, "not registered in the model registry");
     const m = await this.params.client.readContract({
       address: this.params.registry,
       abi: modelRegistryAbi,
       functionName: "model",
       args: [modelId],
     });
-    if (m.owner === "0x0000000000000000000000000000000000000000") {
-      throw new UnservedModelError(modelId, "not registered in the model registry");
+    const accepted = await this.params.client.readContract({
+      address: m.verifier,
+      abi: proofVerifierAbi,
+      functionName: "isKeyAccepted",
+      args: [m.verifierKey],
+    });
+    if (!accepted) {
+      throw new UnservedModelError(
+        modelId,
+        `verifier ${m.verifier} does not accept the model's key ${m.verifierKey} (revoked or not approved)`,
+      );
     }
     const artifactId = this.params.overrides?.get(modelId) ?? artifactIdFromUri(m.artifactURI);
     if (!artifactId) {

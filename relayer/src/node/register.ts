@@ -193,3 +193,14 @@ export async function registerNode(params: {
   });
   return { txHash, activeFrom: info.activeFrom, activeFromBlock, check };
 }
+
+/** The least stake the pool requires for `capacity` compute units. */
+export async function minimumStake(params: {
+  client: PublicClient;
+  market: Address;
+  capacity: bigint;
+}): Promise<bigint> {
+  const pool = await params.client.readContract({ address: params.market, abi: marketAbi, functionName: "pool" });
+  const poolParams = await params.client.readContract({ address: pool, abi: nodePoolAbi, functionName: "params" });
+  return poolParams.minStakePerComputeUnit * params.capacity;
+}

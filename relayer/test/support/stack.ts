@@ -72,6 +72,8 @@ export async function startStack(params: {
   spokes: number;
   models?: DevnetModelOptions[];
   workers?: number;
+  /** false: register no node (tests that register one themselves). */
+  node?: false;
 }): Promise<Stack> {
   const redis = await redisUrl();
   const artifacts = new LocalArtifactStore();
@@ -81,6 +83,7 @@ export async function startStack(params: {
     models: params.models ?? [{ model: "linear_regression" }],
     deploymentFile: null,
     artifactStore: artifacts,
+    ...(params.node === false ? { node: false as const } : {}),
   });
   const queueName = `zkvin-relayer-test-${randomBytes(4).toString("hex")}`;
   let workers: ProverWorkers;

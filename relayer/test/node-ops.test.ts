@@ -1,0 +1,226 @@
+// Operating a node against a real devnet: `register-node` checks its input against the hub before sending
+// (every refusal names its field), `status` shows the node, the model catalogue refuses artifacts that are
+// not the registered model, and a node that missed its deadline expires the request so the requester on
+// the spoke is refunded over LayerZero instead of waiting forever.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { LocalArtifactStore } from "@zk-vin/prover";
+import { parseAbi } from "viem";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { marketAbi, nodePoolAbi } from "../src/node/abi.js";
+import { ModelCatalog, UnservedModelError } from "../src/node/models.js";
+import { INFERENCE_KIND } from "../src/node/types.js";
+import { type Relayer, startRelayer } from "../src/service.js";
+import { silentLogger } from "../src/util/logger.js";
+import { repoRoot } from "./support/anvil.js";
+import {
+  benchmarkSamples,
+  fixedInput,
+  parseStackConfig,
+  requestValue,
+  type Stack,
+  startStack,
+  waitFor,
+} from "./support/stack.js";
+
+const BIN = path.join(repoRoot, "relayer", "bin", "zkvin-relayer.mjs");
+const failureAbi = parseAbi([
+  "event ValueRequestFailed(bytes32 indexed key, uint256 indexed requestId, uint8 reason)",
+  "event InferenceExpired(uint256 indexed requestId, uint256 indexed hubRequestId)",
+]);
+
+function cli(args: string[]) {
+  const res = spawnSync(process.execPath, [BIN, ...args], { cwd: repoRoot, encoding: "utf8", timeout: 120_000 });
+  return { code: res.status, stdout: res.stdout, stderr: res.stderr };
+}
+
+describe("node operations", () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "zkvin-node-ops-"));
+  const configFile = path.join(dir, "relayer.json");
+  let stack: Stack;
+  let relayer: Relayer | null = null;
+
+  beforeAll(async () => {
+    stack = await startStack({ chainIdBase: 42_300, spokes: 1, node: false });
+    writeFileSync(configFile, JSON.stringify(stack.relayerConfig({ store: { kind: "pglite", dataDir: "db" } })));
+  });
+
+  afterAll(async () => {
+    await relayer?.stop();
+    await stack?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("register-node refuses bad input naming the field, then registers and status shows the node", async () => {
+    const model = stack.devnet.model("linear_regression").modelId;
+    const unknown = cli(["register-node", "--config", configFile, "--models", `${model},99`, "--capacity", "100"]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("models[1]: model 99 is not registered");
+    const low = cli([
+      "register-node",
+      "--config",
+      configFile,
+      "--models",
+      String(model),
+      "--capacity",
+      "100",
+      "--stake",
+      "0.01",
+    ]);
+    expect(low.code).toBe(2);
+    expect(low.stderr).toMatch(/stake: 100 compute units need at least 100000000000000000 /);
+    const bad = cli(["register-node", "--config", configFile, "--models", "1,x", "--capacity", "100"]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('expected comma-separated positive model ids, got "1,x"');
+    const dry = cli([
+      "register-node",
+      "--config",
+      configFile,
+      "--models",
+      String(model),
+      "--capacity",
+      "1000",
+      "--dry-run",
+    ]);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toContain("ok:");
+
+    const ok = cli(["register-node", "--config", configFile, "--models", String(model), "--capacity", "1000"]);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(/registered node 0x[0-9a-fA-F]{40}/);
+    const epoch = /active from epoch (\d+) \(block (\d+)\)/.exec(ok.stdout);
+    expect(epoch).not.toBeNull();
+    const again = cli(["register-node", "--config", configFile, "--models", String(model), "--capacity", "1000"]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain("operator: already a registered node");
+
+    const { hub } = stack.devnet;
+    const head = await hub.anvil.publicClient.getBlockNumber();
+    const start = BigInt(epoch![2]!);
+    if (start > head) await hub.anvil.testClient.mine({ blocks: Number(start - head) });
+    const info = await hub.anvil.publicClient.readContract({
+      address: hub.contracts.NodePool!,
+      abi: nodePoolAbi,
+      functionName: "node",
+      args: [stack.devnet.accounts.operator.address],
+    });
+    expect(info.capacity).toBe(1000n);
+    expect(info.stake).toBe(10n ** 18n);
+
+    const status = cli(["status", "--config", configFile]);
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout).toContain(`node ${stack.devnet.accounts.operator.address}`);
+    expect(status.stdout).toMatch(new RegExp(`active; epoch \\d+ \\(20 blocks\\); models ${model}`));
+    expect(status.stdout).toContain("capacity 1000 units per epoch");
+  });
+
+  it("refuses to prove a model whose local artifact is missing or is not the registered one", async () => {
+    const { hub } = stack.devnet;
+    const model = stack.devnet.model("linear_regression");
+    const registry = await hub.anvil.publicClient.readContract({
+      address: hub.contracts.InferenceMarket!,
+      abi: marketAbi,
+      functionName: "registry",
+    });
+    const empty = new ModelCatalog({
+      client: hub.anvil.publicClient,
+      registry,
+      artifacts: new LocalArtifactStore({ root: path.join(dir, "no-artifacts") }),
+    });
+    const missing = await empty.resolve(model.modelId).catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(UnservedModelError);
+    expect((missing as UnservedModelError).message).toContain(
+      `artifact ${model.artifactId} is not in the local artifact store`,
+    );
+
+    const other = await stack.artifacts.list().then((ids) => ids.find((id) => id !== model.artifactId));
+    expect(other).toBeDefined();
+    const wrong = new ModelCatalog({
+      client: hub.anvil.publicClient,
+      registry,
+      artifacts: stack.artifacts,
+      overrides: new Map([[model.modelId, other!]]),
+    });
+    const mismatch = await wrong.resolve(model.modelId).catch((e: unknown) => e);
+    expect(mismatch).toBeInstanceOf(UnservedModelError);
+    expect(String((mismatch as Error).message)).toMatch(
+      new RegExp(`model is registered with key ${model.manifest.evm!.vkaDigest}|proves batches`),
+    );
+
+    const right = new ModelCatalog({ client: hub.anvil.publicClient, registry, artifacts: stack.artifacts });
+    await expect(right.resolve(model.modelId)).resolves.toMatchObject({ artifactId: model.artifactId, batchSize: 1 });
+    await expect(right.resolve(99n)).rejects.toThrow(/model 99: not registered/);
+  });
+
+  it("expires an assignment it missed, and the spoke refunds the requester over LayerZero", async () => {
+    const { hub } = stack.devnet;
+    const spoke = stack.devnet.spokes[0]!;
+    const model = stack.devnet.model("linear_regression");
+    // A carrier without the node: the request reaches the hub and is assigned, but nobody proves it.
+    const carrierOnly = { ...stack.relayerConfig() };
+    delete carrierOnly.node;
+    relayer = await startRelayer({ config: await parseStackConfig(carrierOnly), logger: silentLogger });
+    await stack.devnet.waitForModelSync();
+    const sent = await requestValue({
+      chain: spoke,
+      modelId: model.modelId,
+      consumer: model.consumers[spoke.name]!,
+      input: fixedInput(benchmarkSamples("linear_regression").inputs[1]!, model.manifest.inputs[0]!.scale),
+      label: "missed",
+    });
+    const market = hub.contracts.InferenceMarket!;
+    const hubRequestId = await waitFor("the request on the hub", async () => {
+      const next = await hub.anvil.publicClient.readContract({
+        address: market,
+        abi: marketAbi,
+        functionName: "nextRequestId",
+      });
+      return next > 1n ? next - 1n : undefined;
+    });
+    await relayer.stop();
+    relayer = null;
+    const request = await hub.anvil.publicClient.readContract({
+      address: market,
+      abi: marketAbi,
+      functionName: "request",
+      args: [hubRequestId],
+    });
+    expect(request.node).toBe(stack.devnet.accounts.operator.address);
+    const head = await hub.anvil.publicClient.getBlockNumber();
+    await hub.anvil.testClient.mine({ blocks: Number(BigInt(request.deadline) - head) + 1 });
+
+    // The whole relayer again: the node finds its missed assignment and expires it (one node: a refund).
+    relayer = await startRelayer({ config: await parseStackConfig(stack.relayerConfig()), logger: silentLogger });
+    const failed = await waitFor("the consumer's failure notice", async () => {
+      const logs = await spoke.anvil.publicClient.getContractEvents({
+        address: model.consumers[spoke.name]!,
+        abi: failureAbi,
+        eventName: "ValueRequestFailed",
+        fromBlock: 0n,
+        strict: true,
+      });
+      return logs.find((l) => l.args.requestId === sent.requestId);
+    });
+    expect(failed.args.reason).toBe(1); // FailureReason.Expired
+    const expired = await spoke.anvil.publicClient.getContractEvents({
+      address: spoke.contracts.ZkVinSpoke!,
+      abi: failureAbi,
+      eventName: "InferenceExpired",
+      fromBlock: 0n,
+      strict: true,
+    });
+    expect(expired.map((e) => [e.args.requestId, e.args.hubRequestId])).toEqual([[sent.requestId, hubRequestId]]);
+    const after = await hub.anvil.publicClient.readContract({
+      address: market,
+      abi: marketAbi,
+      functionName: "request",
+      args: [hubRequestId],
+    });
+    expect(after.status).toBe(3); // Refunded
+    const entries = await relayer.store.list({ kind: INFERENCE_KIND, limit: 10 });
+    expect(entries).toHaveLength(1);
+    expect(entries[0]).toMatchObject({ status: "failed", outcome: "missed-deadline" });
+  });
+});
