@@ -275,8 +275,12 @@ function stageRunner(options: DevnetOptions) {
       return result;
     } catch (error) {
       options.onProgress?.({ stage, status: "failed", ms: Date.now() - t0, error: describeError(error) });
-      if (error instanceof DevnetStageError || error instanceof DevnetSetupError) throw error;
-      throw new DevnetStageError(stage, describeError(error), { cause: error });
+      if (error instanceof DevnetStageError) throw error;
+      const value = error instanceof DevnetSetupError ? error.value : undefined;
+      throw new DevnetStageError(stage, error instanceof Error ? error.message : String(error), {
+        cause: error,
+        value,
+      });
     }
   };
 }

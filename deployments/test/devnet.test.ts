@@ -1,0 +1,202 @@
+// The local devnet against the real tools: anvil, forge scripts, LayerZero's contracts, the prover's
+// compiler. What it writes must be usable as it is: deployments/local.json valid, contracts deployed and
+// wired both ways, the model registered with the layout of its artifact, the node active.
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { readManifest } from "@zk-vin/prover";
+import { pad, parseAbi } from "viem";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  type Devnet,
+  DevnetSetupError,
+  DevnetStageError,
+  layoutFromManifest,
+  loadDeployment,
+  portInUse,
+  startDevnet,
+} from "../src/index.js";
+
+const oappAbi = parseAbi(["function peers(uint32 eid) view returns (bytes32)"]);
+const registryAbi = parseAbi([
+  "struct IOLayout { uint16 batchSize; uint16 instanceCount; uint16 inputOffset; uint16 inputCount; uint16 outputOffset; uint16 outputCount; uint8 inputScale; uint8 outputScale; uint8 inputMode; int128 inputMin; int128 inputMax; }",
+  "struct Model { address owner; uint32 computeUnits; bool deprecated; address verifier; uint96 royalty; bytes32 verifierKey; bytes32 settingsHash; IOLayout layout; string artifactURI; string metadataURI; }",
+  "function model(uint256 modelId) view returns (Model)",
+]);
+const poolAbi = parseAbi([
+  "struct NodeInfo { uint112 stake; uint112 slashed; uint32 withdrawableEpoch; uint64 capacity; uint64 used; uint32 usedEpoch; uint32 activeFrom; uint32 exitEpoch; uint32 pending; }",
+  "function node(address operator) view returns (NodeInfo)",
+  "function currentEpoch() view returns (uint32)",
+]);
+
+const fixtureManifest = path.resolve(import.meta.dirname, "../../prover/fixtures/linear_regression");
+
+describe("the hub's layout of a compiled model", () => {
+  it("takes offsets, counts and scales from the manifest and the tightest input bound of all features", async () => {
+    const manifest = await readManifest(fixtureManifest);
+    const layout = layoutFromManifest(manifest);
+    expect(layout).toMatchObject({
+      batchSize: 1,
+      instanceCount: 5,
+      inputOffset: 0,
+      inputCount: 4,
+      outputOffset: 4,
+      outputCount: 1,
+      inputScale: 13,
+      outputScale: 26,
+      inputMode: 0,
+    });
+    const one = 2 ** 13;
+    // Every fixed-point value within the bound is inside every feature's proven range.
+    const { min, max } = manifest.inputs[0]!.range;
+    for (let j = 0; j < min.length; j++) {
+      expect(Number(layout.inputMin) / one).toBeGreaterThanOrEqual(min[j]!);
+      expect(Number(layout.inputMax) / one).toBeLessThanOrEqual(max[j]!);
+    }
+    expect(layout.inputMin).toBe(BigInt(Math.ceil(Math.max(...min) * one)));
+    expect(layout.inputMax).toBe(BigInt(Math.floor(Math.min(...max) * one)));
+  });
+});
+
+describe("local devnet", () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "zkvin-devnet-"));
+  const file = path.join(dir, "local.json");
+  let devnet: Devnet;
+  const stages: string[] = [];
+
+  beforeAll(async () => {
+    devnet = await startDevnet({
+      chainIdBase: 42_400,
+      spokes: 2,
+      deploymentFile: file,
+      onProgress: (e) => {
+        if (e.status === "done") stages.push(e.stage);
+      },
+    });
+  });
+
+  afterAll(async () => {
+    await devnet?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("writes a deployments file the loader accepts, naming every chain and contract", async () => {
+    expect(stages).toEqual(
+      expect.arrayContaining([
+        "start chains",
+        "deploy chains",
+        "connect chains",
+        "register models",
+        "stake node",
+        "write deployments file",
+      ]),
+    );
+    const d = loadDeployment(file);
+    expect(d).toEqual(JSON.parse(readFileSync(file, "utf8")));
+    expect(d.network).toBe("local");
+    expect(d.hub).toMatchObject({ name: "zkvin-hub", chainId: 42_400, eid: 50_001 });
+    expect(d.spokes.map((s) => [s.name, s.chainId, s.eid])).toEqual([
+      ["zkvin-spoke-1", 42_401, 50_002],
+      ["zkvin-spoke-2", 42_402, 50_003],
+    ]);
+    expect(Object.keys(d.hub.contracts)).toEqual(
+      expect.arrayContaining([
+        "ModelRegistry",
+        "NodePool",
+        "InferenceMarket",
+        "Halo2VerifierReusable",
+        "EzklVkaVerifierAdapter",
+        "ZkVinHubGateway",
+        "RegressionOracleConsumer.linear_regression",
+      ]),
+    );
+    for (const chain of devnet.chains) {
+      for (const [name, address] of Object.entries({ ...chain.contracts, ...chain.layerZero })) {
+        const code = await chain.anvil.publicClient.getCode({ address });
+        expect(code?.length ?? 0, `${chain.name} ${name}`).toBeGreaterThan(2);
+      }
+    }
+    expect(d.models).toEqual([
+      expect.objectContaining({
+        modelId: 1,
+        name: "linear_regression",
+        batchSize: 1,
+        artifactId: devnet.models[0]!.artifactId,
+      }),
+    ]);
+  });
+
+  it("wires the gateway and every spoke as each other's only peers", async () => {
+    const { hub } = devnet;
+    for (const spoke of devnet.spokes) {
+      const fromHub = await hub.anvil.publicClient.readContract({
+        address: hub.contracts.ZkVinHubGateway!,
+        abi: oappAbi,
+        functionName: "peers",
+        args: [spoke.eid],
+      });
+      expect(fromHub).toBe(pad(spoke.contracts.ZkVinSpoke!.toLowerCase() as `0x${string}`));
+      const fromSpoke = await spoke.anvil.publicClient.readContract({
+        address: spoke.contracts.ZkVinSpoke!,
+        abi: oappAbi,
+        functionName: "peers",
+        args: [hub.eid],
+      });
+      expect(fromSpoke).toBe(pad(hub.contracts.ZkVinHubGateway!.toLowerCase() as `0x${string}`));
+    }
+  });
+
+  it("registers the model with its artifact's key and layout and activates the node", async () => {
+    const { hub } = devnet;
+    const model = devnet.model("linear_regression");
+    const m = await hub.anvil.publicClient.readContract({
+      address: hub.contracts.ModelRegistry!,
+      abi: registryAbi,
+      functionName: "model",
+      args: [model.modelId],
+    });
+    expect(m.verifierKey).toBe(model.manifest.evm!.vkaDigest);
+    expect(m.artifactURI).toBe(`zkvin-artifact:sha256:${model.artifactId}`);
+    expect(m.layout).toEqual(layoutFromManifest(model.manifest));
+    const [info, epoch] = await Promise.all([
+      hub.anvil.publicClient.readContract({
+        address: hub.contracts.NodePool!,
+        abi: poolAbi,
+        functionName: "node",
+        args: [devnet.accounts.operator.address],
+      }),
+      hub.anvil.publicClient.readContract({
+        address: hub.contracts.NodePool!,
+        abi: poolAbi,
+        functionName: "currentEpoch",
+      }),
+    ]);
+    expect(info.capacity).toBe(10_000n);
+    expect(epoch).toBeGreaterThanOrEqual(info.activeFrom);
+    expect(() => devnet.model("nope")).toThrow(DevnetSetupError);
+  });
+});
+
+describe("a devnet that fails to come up", () => {
+  it("names the failed stage and stops every chain it had started", async () => {
+    const portBase = 20_000 + Math.floor(Math.random() * 20_000);
+    const error = await startDevnet({
+      chainIdBase: 42_500,
+      portBase,
+      spokes: 1,
+      deploymentFile: null,
+      models: [{ model: "linear_regression", batchSize: 0 }],
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DevnetStageError);
+    expect((error as DevnetStageError).stage).toBe("compile models");
+    expect((error as Error).message).toBe(
+      "compile models: batchSize of linear_regression must be an integer in 1..64, got 0",
+    );
+    expect((error as Error).cause).toBeInstanceOf(DevnetSetupError);
+    expect(await portInUse(portBase)).toBe(false);
+    expect(await portInUse(portBase + 1)).toBe(false);
+    const scratch = path.join(import.meta.dirname, "..", ".devnet");
+    const left = existsSync(scratch) ? readdirSync(scratch).filter((n) => n.endsWith("-42500")) : [];
+    expect(left).toEqual([]);
+  });
+});
