@@ -26,19 +26,27 @@ function positiveInt(name: string, text: string): number {
   return n;
 }
 
+function parseCommandLine(argv: string[]) {
+  try {
+    return parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        root: { type: "string" },
+        out: { type: "string" },
+        jobs: { type: "string" },
+        filter: { type: "string", default: "" },
+        timeout: { type: "string", default: "600" },
+        "allow-warnings": { type: "boolean", default: false },
+      },
+    });
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err), { cause: err });
+  }
+}
+
 function parse(argv: string[]) {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      root: { type: "string" },
-      out: { type: "string" },
-      jobs: { type: "string" },
-      filter: { type: "string", default: "" },
-      timeout: { type: "string", default: "600" },
-      "allow-warnings": { type: "boolean", default: false },
-    },
-  });
+  const { values, positionals } = parseCommandLine(argv);
   const [mode, ...testFiles] = positionals;
   if (mode !== "build" && mode !== "test")
     throw new UsageError(`first argument must be build or test, got "${mode ?? ""}"`);

@@ -28,7 +28,7 @@ pub const KIND_EXPIRED: felt252 = 3;
 pub const MAX_VALUES: u32 = 256;
 
 /// A request as it leaves for L1.
-#[derive(Copy, Drop, Serde, PartialEq, Debug)]
+#[derive(Copy, Drop, PartialEq)]
 pub struct RequestMessage {
     pub request_id: u64,
     pub requester: ContractAddress,
@@ -40,7 +40,7 @@ pub struct RequestMessage {
 
 /// The hub's verified answer and who earned the escrowed fee. What the three amounts leave of the fee
 /// goes back to the requester.
-#[derive(Copy, Drop, Serde, PartialEq, Debug)]
+#[derive(Copy, Drop, PartialEq)]
 pub struct ResultMessage {
     pub request_id: u64,
     pub node: ContractAddress,
@@ -51,7 +51,7 @@ pub struct ResultMessage {
     pub output: Span<i128>,
 }
 
-#[derive(Copy, Drop, Serde, PartialEq, Debug)]
+#[derive(Copy, Drop, PartialEq)]
 pub enum HubMessage {
     Result: ResultMessage,
     /// The hub gave up on the request (deadline passed or request refused): refund it.

@@ -54,7 +54,7 @@ pub mod ZkVinStarknetSpoke {
     }
 
     #[event]
-    #[derive(Drop, PartialEq, Debug, starknet::Event)]
+    #[derive(Drop, PartialEq, starknet::Event)]
     pub enum Event {
         InferenceRequested: InferenceRequested,
         InferenceFulfilled: InferenceFulfilled,
@@ -73,7 +73,7 @@ pub mod ZkVinStarknetSpoke {
 
     /// A request was escrowed and sent to L1 (the message payload is `messages::encode_request` of
     /// these fields).
-    #[derive(Drop, PartialEq, Debug, starknet::Event)]
+    #[derive(Drop, PartialEq, starknet::Event)]
     pub struct InferenceRequested {
         #[key]
         pub request_id: u64,
@@ -88,7 +88,7 @@ pub mod ZkVinStarknetSpoke {
     }
 
     /// The hub's result arrived and the fee was split; `refund` is the part returned to the requester.
-    #[derive(Drop, PartialEq, Debug, starknet::Event)]
+    #[derive(Drop, PartialEq, starknet::Event)]
     pub struct InferenceFulfilled {
         #[key]
         pub request_id: u64,
@@ -102,7 +102,7 @@ pub mod ZkVinStarknetSpoke {
     }
 
     /// The hub reported the request expired; the whole fee was credited back.
-    #[derive(Drop, PartialEq, Debug, starknet::Event)]
+    #[derive(Drop, PartialEq, starknet::Event)]
     pub struct InferenceExpired {
         #[key]
         pub request_id: u64,
@@ -111,7 +111,7 @@ pub mod ZkVinStarknetSpoke {
     }
 
     /// No answer came in time; the whole fee was credited back.
-    #[derive(Drop, PartialEq, Debug, starknet::Event)]
+    #[derive(Drop, PartialEq, starknet::Event)]
     pub struct InferenceReclaimed {
         #[key]
         pub request_id: u64,
@@ -119,7 +119,7 @@ pub mod ZkVinStarknetSpoke {
         pub refund: u256,
     }
 
-    #[derive(Drop, PartialEq, Debug, starknet::Event)]
+    #[derive(Drop, PartialEq, starknet::Event)]
     pub struct ResultDelivered {
         #[key]
         pub request_id: u64,
@@ -128,7 +128,7 @@ pub mod ZkVinStarknetSpoke {
     }
 
     /// `amount` of the fee token became withdrawable by `account` because of `request_id`.
-    #[derive(Drop, PartialEq, Debug, starknet::Event)]
+    #[derive(Drop, PartialEq, starknet::Event)]
     pub struct Credited {
         #[key]
         pub account: ContractAddress,
@@ -137,7 +137,7 @@ pub mod ZkVinStarknetSpoke {
         pub amount: u256,
     }
 
-    #[derive(Drop, PartialEq, Debug, starknet::Event)]
+    #[derive(Drop, PartialEq, starknet::Event)]
     pub struct Withdrawn {
         #[key]
         pub account: ContractAddress,
@@ -145,17 +145,17 @@ pub mod ZkVinStarknetSpoke {
         pub amount: u256,
     }
 
-    #[derive(Drop, PartialEq, Debug, starknet::Event)]
+    #[derive(Drop, PartialEq, starknet::Event)]
     pub struct Paused {
         pub account: ContractAddress,
     }
 
-    #[derive(Drop, PartialEq, Debug, starknet::Event)]
+    #[derive(Drop, PartialEq, starknet::Event)]
     pub struct Unpaused {
         pub account: ContractAddress,
     }
 
-    #[derive(Drop, PartialEq, Debug, starknet::Event)]
+    #[derive(Drop, PartialEq, starknet::Event)]
     pub struct OwnershipTransferred {
         #[key]
         pub previous_owner: ContractAddress,
@@ -163,19 +163,19 @@ pub mod ZkVinStarknetSpoke {
         pub new_owner: ContractAddress,
     }
 
-    #[derive(Drop, PartialEq, Debug, starknet::Event)]
+    #[derive(Drop, PartialEq, starknet::Event)]
     pub struct L1GatewayUpdated {
         pub previous: EthAddress,
         pub current: EthAddress,
     }
 
-    #[derive(Drop, PartialEq, Debug, starknet::Event)]
+    #[derive(Drop, PartialEq, starknet::Event)]
     pub struct TreasuryUpdated {
         pub previous: ContractAddress,
         pub current: ContractAddress,
     }
 
-    #[derive(Drop, PartialEq, Debug, starknet::Event)]
+    #[derive(Drop, PartialEq, starknet::Event)]
     pub struct LimitsUpdated {
         pub limits: SpokeLimits,
     }

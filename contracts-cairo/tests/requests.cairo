@@ -1,13 +1,18 @@
-//! request_inference: the escrow, the stored request, the L2 -> L1 message and the event, the limits,
-//! and every rejection.
-use crate::interfaces::spoke::{InferenceRequest, RequestStatus};
+//! request_inference (the escrow, the stored request, the L2 -> L1 message and the event, the limits,
+//! every rejection) and the owner's controls over it: constructor checks, pause, gateway, treasury,
+//! limits, ownership.
+use crate::interfaces::spoke::{InferenceRequest, RequestStatus, SpokeLimits};
 use crate::messages::input_hash;
 use crate::spoke::ZkVinStarknetSpoke;
 use crate::spoke::ZkVinStarknetSpoke::{AdminImpl, SpokeImpl};
 use crate::support::setup::{
-    FEE, GATEWAY, MODEL_ID, NOW, TTL, alice, assert_books_balance, balance, bob, drain_events, fund,
-    owner, request_as, setup, spoke_as, token_as,
+    FEE, GATEWAY, MODEL_ID, NOW, TTL, alice, assert_books_balance, balance, bob, drain_events, fulfil,
+    fund, gateway, limits, node, owner, receive_from_l1, request_as, result_payload, setup, spoke_as,
+    spoke_calldata, token_as, treasury, zero,
 };
+use starknet::syscalls::deploy_syscall;
+use starknet::testing::set_block_timestamp;
+use starknet::{ContractAddress, EthAddress};
 use crate::support::test_token::TestToken::{ERC20Impl, TestTokenImpl};
 use starknet::testing::{pop_l2_to_l1_message, pop_log};
 
@@ -187,4 +192,159 @@ fn token_that_does_not_pay_is_rejected() {
     TestTokenImpl::set_fail_transfers(ref token, true);
     assert(ERC20Impl::allowance(@token, alice(), env.spoke) == FEE, 'allowance set');
     request_as(env, alice(), array![1].span());
+}
+
+fn deploy_error(fee_token: ContractAddress, limits: SpokeLimits) -> felt252 {
+    let calldata = spoke_calldata(fee_token, limits);
+    let class_hash = ZkVinStarknetSpoke::TEST_CLASS_HASH.try_into().unwrap();
+    match deploy_syscall(class_hash, 9, calldata.span(), false) {
+        Result::Ok(_) => 'deploy succeeded',
+        Result::Err(panic_data) => *panic_data.at(0),
+    }
+}
+
+#[test]
+fn constructor_stores_the_configuration() {
+    let env = setup();
+    let spoke = spoke_as(env, zero());
+    assert(AdminImpl::owner(@spoke) == owner(), 'owner');
+    assert(!AdminImpl::is_paused(@spoke), 'not paused');
+    assert(SpokeImpl::fee_token(@spoke) == env.token, 'fee token');
+    assert(SpokeImpl::l1_gateway(@spoke) == gateway(), 'gateway');
+    assert(SpokeImpl::treasury(@spoke) == treasury(), 'treasury');
+    assert(SpokeImpl::limits(@spoke) == limits(), 'limits');
+    assert(SpokeImpl::next_request_id(@spoke) == 1, 'ids start at 1');
+}
+
+#[test]
+fn constructor_rejects_a_bad_configuration() {
+    let env = setup();
+    assert(deploy_error(zero(), limits()) == 'zero fee token', 'zero fee token');
+    let mut bad = limits();
+    bad.min_ttl = bad.max_ttl + 1;
+    assert(deploy_error(env.token, bad) == 'min ttl above max ttl', 'ttl order');
+    let mut bad = limits();
+    bad.min_fee = 0;
+    assert(deploy_error(env.token, bad) == 'min fee is zero', 'zero min fee');
+}
+
+#[test]
+#[should_panic(expected: ('caller is not the owner',))]
+fn only_the_owner_pauses() {
+    let env = setup();
+    let mut spoke = spoke_as(env, alice());
+    AdminImpl::pause(ref spoke);
+}
+
+#[test]
+#[should_panic(expected: ('spoke is not paused',))]
+fn unpausing_a_running_spoke_is_rejected() {
+    let env = setup();
+    let mut spoke = spoke_as(env, owner());
+    AdminImpl::unpause(ref spoke);
+}
+
+#[test]
+fn pause_leaves_results_refunds_and_withdrawals_working() {
+    let env = setup();
+    let id = request_as(env, alice(), array![1].span());
+    let mut spoke = spoke_as(env, owner());
+    AdminImpl::pause(ref spoke);
+    fulfil(env, id, array![9].span());
+    let mut spoke = spoke_as(env, node());
+    assert(SpokeImpl::withdraw(ref spoke, node()) == 600, 'node paid while paused');
+    assert(balance(env, node()) == 600, 'tokens moved');
+    assert_books_balance(env);
+}
+
+#[test]
+fn a_new_gateway_takes_over_both_directions() {
+    let env = setup();
+    let new_gateway: EthAddress = 0xabcdef.try_into().unwrap();
+    let mut spoke = spoke_as(env, owner());
+    AdminImpl::set_l1_gateway(ref spoke, new_gateway);
+    let updated = ZkVinStarknetSpoke::Event::L1GatewayUpdated(
+        ZkVinStarknetSpoke::L1GatewayUpdated { previous: gateway(), current: new_gateway },
+    );
+    assert(pop_log::<ZkVinStarknetSpoke::Event>(env.spoke).unwrap() == updated, 'L1GatewayUpdated event');
+    let id = request_as(env, alice(), array![1].span());
+    let (to_address, _) = pop_l2_to_l1_message(env.spoke).unwrap();
+    assert(to_address == 0xabcdef, 'requests go to the new gateway');
+    receive_from_l1(env, 0xabcdef, result_payload(id, array![1].span(), 600, 250, 100).span());
+    assert(SpokeImpl::get_request(@spoke_as(env, zero()), id).status == RequestStatus::Fulfilled, 'accepted');
+}
+
+#[test]
+#[should_panic(expected: ('unauthorized L1 sender',))]
+fn the_old_gateway_is_refused_after_a_change() {
+    let env = setup();
+    let id = request_as(env, alice(), array![1].span());
+    let mut spoke = spoke_as(env, owner());
+    AdminImpl::set_l1_gateway(ref spoke, 0xabcdef.try_into().unwrap());
+    fulfil(env, id, array![1].span());
+}
+
+#[test]
+fn the_protocol_share_goes_to_the_current_treasury() {
+    let env = setup();
+    let id = request_as(env, alice(), array![1].span());
+    let mut spoke = spoke_as(env, owner());
+    AdminImpl::set_treasury(ref spoke, bob());
+    fulfil(env, id, array![1].span());
+    let spoke = spoke_as(env, zero());
+    assert(SpokeImpl::claimable(@spoke, bob()) == 100, 'new treasury credited');
+    assert(SpokeImpl::claimable(@spoke, treasury()) == 0, 'old treasury not');
+}
+
+#[test]
+fn new_limits_apply_to_new_requests() {
+    let env = setup();
+    let updated = SpokeLimits { min_fee: 500, min_ttl: 120, max_ttl: 7200, reclaim_delay: 7200 };
+    let mut spoke = spoke_as(env, owner());
+    AdminImpl::set_limits(ref spoke, updated);
+    assert(SpokeImpl::limits(@spoke) == updated, 'limits stored');
+    let event = ZkVinStarknetSpoke::Event::LimitsUpdated(ZkVinStarknetSpoke::LimitsUpdated { limits: updated });
+    assert(pop_log::<ZkVinStarknetSpoke::Event>(env.spoke).unwrap() == event, 'LimitsUpdated event');
+    fund(env, alice(), 500);
+    let mut spoke = spoke_as(env, alice());
+    SpokeImpl::request_inference(ref spoke, MODEL_ID, array![1].span(), 500, NOW + 7200);
+    // The reclaim delay is read when reclaiming: 7200 s after the deadline, not 3600.
+    set_block_timestamp(NOW + 7200 + 7201);
+    assert(SpokeImpl::reclaim(ref spoke, 1) == 500, 'reclaimed under new delay');
+}
+
+#[test]
+#[should_panic(expected: ('reclaim delay too short',))]
+fn limits_outside_their_bounds_are_rejected() {
+    let env = setup();
+    let mut spoke = spoke_as(env, owner());
+    AdminImpl::set_limits(ref spoke, SpokeLimits { min_fee: 1, min_ttl: 1, max_ttl: 2, reclaim_delay: 3599 });
+}
+
+#[test]
+#[should_panic(expected: ('max ttl above cap',))]
+fn a_deadline_window_above_thirty_days_is_rejected() {
+    let env = setup();
+    let mut spoke = spoke_as(env, owner());
+    AdminImpl::set_limits(ref spoke, SpokeLimits { min_fee: 1, min_ttl: 1, max_ttl: 2592001, reclaim_delay: 3600 });
+}
+
+#[test]
+fn ownership_moves_to_the_new_owner() {
+    let env = setup();
+    let mut spoke = spoke_as(env, owner());
+    AdminImpl::transfer_ownership(ref spoke, bob());
+    assert(AdminImpl::owner(@spoke) == bob(), 'new owner');
+    let mut spoke = spoke_as(env, bob());
+    AdminImpl::pause(ref spoke);
+    assert(AdminImpl::is_paused(@spoke), 'new owner paused');
+}
+
+#[test]
+#[should_panic(expected: ('caller is not the owner',))]
+fn the_previous_owner_loses_control() {
+    let env = setup();
+    let mut spoke = spoke_as(env, owner());
+    AdminImpl::transfer_ownership(ref spoke, bob());
+    AdminImpl::set_treasury(ref spoke, alice());
 }

@@ -124,11 +124,9 @@ async function compileContract(
   if (!outcome.ok || outcome.sierra === undefined) return { ...base, ok: false, summary: outcome.problem ?? "failed" };
   const target = path.join(options.outDir, sierraFileName(contract.contractName));
   writeFileSync(target, outcome.sierra);
-  return {
-    ...base,
-    ok: true,
-    summary: `${formatBytes(outcome.sierra.length)} -> ${path.relative(options.root, target)}`,
-  };
+  const shown = path.relative(options.root, target);
+  const where = shown.startsWith("..") ? target : shown;
+  return { ...base, ok: true, summary: `${formatBytes(outcome.sierra.length)} -> ${where}` };
 }
 
 async function runTests(project: CairoProject, testFile: SourceFile, options: RunnerOptions): Promise<JobReport> {

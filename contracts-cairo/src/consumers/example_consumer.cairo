@@ -27,13 +27,13 @@ pub mod ExampleConsumer {
     }
 
     #[event]
-    #[derive(Drop, PartialEq, Debug, starknet::Event)]
+    #[derive(Drop, PartialEq, starknet::Event)]
     pub enum Event {
         InferenceAsked: InferenceAsked,
         InferenceAnswered: InferenceAnswered,
     }
 
-    #[derive(Drop, PartialEq, Debug, starknet::Event)]
+    #[derive(Drop, PartialEq, starknet::Event)]
     pub struct InferenceAsked {
         #[key]
         pub request_id: u64,
@@ -41,7 +41,7 @@ pub mod ExampleConsumer {
         pub fee: u256,
     }
 
-    #[derive(Drop, PartialEq, Debug, starknet::Event)]
+    #[derive(Drop, PartialEq, starknet::Event)]
     pub struct InferenceAnswered {
         #[key]
         pub request_id: u64,

@@ -2,7 +2,7 @@
 use starknet::{ContractAddress, EthAddress};
 
 /// Where a request stands. `None` is the default of an id that was never issued.
-#[derive(Copy, Drop, Serde, PartialEq, Debug, starknet::Store)]
+#[derive(Copy, Drop, Serde, PartialEq, starknet::Store)]
 pub enum RequestStatus {
     #[default]
     None,
@@ -17,7 +17,7 @@ pub enum RequestStatus {
 }
 
 /// A request as the spoke stores it.
-#[derive(Copy, Drop, Serde, PartialEq, Debug, starknet::Store)]
+#[derive(Copy, Drop, Serde, PartialEq, starknet::Store)]
 pub struct InferenceRequest {
     /// The caller of `request_inference`; receives refunds and the `on_inference_result` callback.
     pub requester: ContractAddress,
@@ -35,7 +35,7 @@ pub struct InferenceRequest {
 }
 
 /// Bounds the owner sets on new requests and on local reclaims.
-#[derive(Copy, Drop, Serde, PartialEq, Debug, starknet::Store)]
+#[derive(Copy, Drop, Serde, PartialEq, starknet::Store)]
 pub struct SpokeLimits {
     /// Smallest fee accepted; never below 1.
     pub min_fee: u256,
