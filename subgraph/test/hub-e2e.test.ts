@@ -3,9 +3,11 @@
 // the local GraphQL endpoint return the expected entities: filters, ordering, pagination, relations. Each
 // statistic the mappings compute is compared with what the contracts say.
 
-import { mkdtempSync, rmSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import {
   createGraphQLClient,
   GraphQLRequestError,
@@ -22,11 +24,12 @@ import {
 import pg from "pg";
 import type { Address } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Anvil, startAnvil } from "../../oracle-sdk/test/support/anvil.js";
+import { type Anvil, freePort, startAnvil } from "../../oracle-sdk/test/support/anvil.js";
 import { ensurePostgres, stopPostgres } from "../../scripts/lib/postgres.mjs";
 import { type LocalSubgraph, SubgraphIndexer, startLocalSubgraph } from "../src/index.js";
 import { runHubScenario, type ScenarioResult } from "./support/scenario.js";
 
+const subgraphRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 let anvil: Anvil;
 let run: ScenarioResult;
 let subgraph: LocalSubgraph;
@@ -374,6 +377,54 @@ describe("storage backends", () => {
       }
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("the CLI", () => {
+  it("serves a deployment from a PGlite directory until told to stop", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "zkvin-subgraph-cli-"));
+    const deploymentFile = path.join(dir, "deployment.json");
+    writeFileSync(deploymentFile, JSON.stringify(run.deployment));
+    const port = await freePort();
+    const cli = spawn(
+      path.join(subgraphRoot, "..", "node_modules", ".bin", "tsx"),
+      [
+        "src/cli.ts",
+        "serve",
+        "--deployment",
+        deploymentFile,
+        "--port",
+        String(port),
+        "--data-dir",
+        path.join(dir, "db"),
+      ],
+      { cwd: subgraphRoot, env: { ...process.env }, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = "";
+        cli.stdout.on("data", (d: Buffer) => {
+          out += d.toString();
+          const line = out.split("\n").find((l) => l.startsWith("http://"));
+          if (line) resolve(line.trim());
+        });
+        cli.on("exit", (code) => reject(new Error(`zkvin-subgraph serve exited with ${code}`)));
+      });
+      expect(url).toBe(`http://127.0.0.1:${port}/subgraphs/name/zk-vin`);
+      const client = createGraphQLClient({ url });
+      const deadline = Date.now() + 60_000;
+      let models: Awaited<ReturnType<typeof listModels>> = [];
+      while (models.length < 2 && Date.now() < deadline) {
+        models = await listModels(client);
+        if (models.length < 2) await new Promise((r) => setTimeout(r, 200));
+      }
+      expect(models.map((m) => m.modelId)).toEqual([run.lrModel, run.b4Model]);
+    } finally {
+      const exited = new Promise((resolve) => cli.once("exit", resolve));
+      cli.kill("SIGTERM");
+      expect(await exited).toBe(0);
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

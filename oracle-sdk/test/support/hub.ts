@@ -1,7 +1,7 @@
 // The hub on a real anvil, deployed with contracts-evm's own forge script (script/DeployHub.s.sol), and
 // the prover's committed EZKL fixtures (real proofs, VKAs on the development SRS) to register and fulfil.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import type { Deployment } from "@zk-vin/deployments";
 import type { Address, Hex } from "viem";
@@ -50,6 +50,7 @@ export function deployHub(anvil: Anvil, settings: HubSettings = DEFAULT_SETTINGS
   );
   if (res.status !== 0) throw new Error(`forge script DeployHub failed:\n${res.stdout}${res.stderr}`);
   const d = JSON.parse(readFileSync(out, "utf8")) as Record<string, unknown>;
+  rmSync(out, { force: true });
   const address = (key: string) => d[key] as Address;
   return {
     network: "test",
