@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import {
   type ArtifactStore,
   InferenceBatcher,
@@ -228,6 +229,8 @@ export class NodePipeline {
     await this.reportServedModels(pool);
     this.watcher.start();
     this.controller = new AbortController();
+    // Every assignment in flight listens for the stop signal.
+    setMaxListeners(this.options.maxInFlight + 16, this.controller.signal);
     this.loop = this.workLoop(this.controller.signal);
   }
 
