@@ -58,9 +58,7 @@ function formatNode(node: RelayerStatus["node"]): string[] {
       `  assignments pending on the hub ${n.pendingOnChain}; claimable earnings ${node.claimable} wei`,
     );
   }
-  lines.push(
-    `  in flight here ${node.inFlight}` + (node.lastRoundError ? ` (last error: ${node.lastRoundError})` : ""),
-  );
+  lines.push(`  in flight here ${node.inFlight}${node.lastRoundError ? ` (last error: ${node.lastRoundError})` : ""}`);
   if (node.pending.length === 0) lines.push("  pending assignments: none");
   else {
     lines.push("  pending assignments:");
