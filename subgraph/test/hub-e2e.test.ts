@@ -22,7 +22,7 @@ import {
   nodePoolAbi,
 } from "@zk-vin/oracle-sdk";
 import pg from "pg";
-import type { Address } from "viem";
+import { type Address, toFunctionSelector } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Anvil, freePort, startAnvil } from "../../oracle-sdk/test/support/anvil.js";
 import { ensurePostgres, stopPostgres } from "../../scripts/lib/postgres.mjs";
@@ -75,7 +75,7 @@ describe("models", () => {
       expect(m.usage).toEqual({ ...usage });
     }
     const lr = models[0];
-    expect(lr?.usage).toEqual({ requests: 3n, fulfilled: 2n, expired: 3n, distinctRequesters: 1, repeatRequesters: 1 });
+    expect(lr?.usage).toEqual({ requests: 4n, fulfilled: 3n, expired: 3n, distinctRequesters: 2, repeatRequesters: 1 });
     expect(lr?.royalty).toBe(2n * 10n ** 14n);
     expect(lr?.metadataURI).toBe("ipfs://linear_regression-v2");
     expect(lr?.layout).toMatchObject({
@@ -105,7 +105,12 @@ describe("requests", () => {
       where: { status: "FULFILLED" },
       orderBy: "requestId",
     });
-    expect(fulfilled.map((r) => BigInt(r.requestId))).toEqual([run.fulfilled, run.reassigned, ...run.batch]);
+    expect(fulfilled.map((r) => BigInt(r.requestId))).toEqual([
+      run.fulfilled,
+      run.reassigned,
+      ...run.batch,
+      run.callback,
+    ]);
     const refunded = await listEntities(gql, "InferenceRequest", { where: { status_in: ["REFUNDED"] } });
     expect(refunded.map((r) => r.id)).toEqual([String(run.refunded)]);
     const notFulfilled = await listEntities(gql, "InferenceRequest", { where: { status_not: "FULFILLED" } });
@@ -141,7 +146,7 @@ describe("requests", () => {
   it("orders and paginates like graph-node (first/skip pages add up to the full list)", async () => {
     const all = await listEntities(gql, "InferenceRequest", { orderBy: "requestId", orderDirection: "desc" });
     expect(all.map((r) => BigInt(r.requestId))).toEqual(
-      [run.fulfilled, run.reassigned, run.refunded, ...run.batch].sort((a, b) => (a < b ? 1 : -1)),
+      [run.fulfilled, run.reassigned, run.refunded, ...run.batch, run.callback].sort((a, b) => (a < b ? 1 : -1)),
     );
     const pages = [];
     for (let skip = 0; skip < all.length; skip += 3) {
@@ -175,6 +180,15 @@ describe("requests", () => {
     expect(refunded?.status).toBe("REFUNDED");
     expect(refunded?.assignments.map((a) => a.outcome)).toEqual(["EXPIRED", "EXPIRED"]);
     expect(BigInt(refunded?.refundAmount ?? 0)).toBe(BigInt(refunded?.fee ?? -1));
+    const callback = await getRequestDetails(gql, run.callback);
+    expect(callback).toMatchObject({
+      requester: run.consumer.toLowerCase(),
+      delivery: "DELIVERED",
+      callbackFailures: 1,
+      callbackGasLimit: "200000",
+    });
+    // ConsumerRefused(requestId): the consumer's revert data, kept from CallbackFailed.
+    expect(callback?.lastCallbackError?.slice(0, 10)).toBe(toFunctionSelector("ConsumerRefused(uint256)"));
     const slots = await Promise.all(run.batch.map((id) => getRequestDetails(gql, id)));
     expect(slots.map((s) => s?.batchSlot)).toEqual([0, 1, 2, 3]);
     expect(new Set(slots.map((s) => s?.batch?.id)).size).toBe(1);

@@ -1,11 +1,10 @@
 // The hub on a real anvil, deployed with contracts-evm's own forge script (script/DeployHub.s.sol), and
 // the prover's committed EZKL fixtures (real proofs, VKAs on the development SRS) to register and fulfil.
-import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import type { Deployment } from "@zk-vin/deployments";
 import type { Address, Hex } from "viem";
-import { contractsDir, FORGE_CACHE, FORGE_OUT, repoRoot } from "../../../subgraph/scripts/lib/forge.js";
+import { contractsDir, FORGE_OUT, repoRoot, runForge } from "../../../subgraph/scripts/lib/forge.js";
 import { fromFieldElement, type ModelLayout } from "../../src/encoding.js";
 import { ANVIL_KEYS, type Anvil } from "./anvil.js";
 
@@ -29,26 +28,17 @@ export function deployHub(anvil: Anvil, settings: HubSettings = DEFAULT_SETTINGS
   const outDir = path.join(contractsDir, FORGE_OUT, "deployments");
   mkdirSync(outDir, { recursive: true });
   const out = path.join(outDir, `hub.${anvil.chainId}.${process.pid}.json`);
-  const res = spawnSync(
-    path.join(contractsDir, "node_modules", ".bin", "forge"),
+  runForge(
     ["script", "script/DeployHub.s.sol", "--rpc-url", anvil.rpcUrl, "--private-key", ANVIL_KEYS[0], "--broadcast"],
     {
-      cwd: contractsDir,
-      encoding: "utf8",
-      env: {
-        ...process.env,
-        FOUNDRY_OUT: FORGE_OUT,
-        FOUNDRY_CACHE_PATH: FORGE_CACHE,
-        HUB_DEPLOYMENT_OUT: out,
-        HUB_TREASURY: anvil.account(5).address,
-        HUB_VKA_APPROVAL_REQUIRED: "false",
-        HUB_EPOCH_BLOCKS: String(settings.epochBlocks),
-        HUB_FULFILMENT_WINDOW_BLOCKS: String(settings.fulfilmentWindowBlocks),
-        HUB_MAX_REASSIGNMENTS: String(settings.maxReassignments),
-      },
+      HUB_DEPLOYMENT_OUT: out,
+      HUB_TREASURY: anvil.account(5).address,
+      HUB_VKA_APPROVAL_REQUIRED: "false",
+      HUB_EPOCH_BLOCKS: String(settings.epochBlocks),
+      HUB_FULFILMENT_WINDOW_BLOCKS: String(settings.fulfilmentWindowBlocks),
+      HUB_MAX_REASSIGNMENTS: String(settings.maxReassignments),
     },
   );
-  if (res.status !== 0) throw new Error(`forge script DeployHub failed:\n${res.stdout}${res.stderr}`);
   const d = JSON.parse(readFileSync(out, "utf8")) as Record<string, unknown>;
   rmSync(out, { force: true });
   const address = (key: string) => d[key] as Address;

@@ -2,7 +2,9 @@
 // component's own output folders (other components run forge at the same time with theirs), and reads
 // their artifacts. Used by scripts/sync-abis.ts and by the tests that deploy the hub on anvil.
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Abi, Hex } from "viem";
@@ -38,11 +40,11 @@ export const DEPLOY_ONLY_CONTRACTS: readonly ContractSource[] = [
 export class ForgeBuildError extends Error {
   override readonly name = "ForgeBuildError";
   constructor(
-    readonly files: readonly string[],
+    readonly args: readonly string[],
     readonly output: string,
     options?: { cause?: unknown },
   ) {
-    super(`forge build of ${files.join(", ")} failed:\n${output.slice(-4000)}`, options);
+    super(`forge ${args.join(" ")} failed:\n${output.slice(-4000)}`, options);
   }
 }
 
@@ -59,17 +61,67 @@ function forgeBinary(): string {
   return bin;
 }
 
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Runs `fn` holding the lock on this component's forge output folder, so that test files running at the
+ * same time never build into one cache together. The lock file is the one the devnet's forge runner
+ * (deployments/src/devnet/forge.ts) takes for an output folder, so the devnet's builds into out-sg wait
+ * for these and these for them. A lock left by a dead process is taken over.
+ */
+export function withForgeLock<T>(fn: () => T): T {
+  const key = createHash("sha256").update(`${contractsDir}\0${FORGE_OUT}`).digest("hex").slice(0, 12);
+  const file = path.join(os.tmpdir(), `zkvin-devnet-forge-${key}.lock`);
+  const sleeper = new Int32Array(new SharedArrayBuffer(4));
+  for (let waited = 0; ; waited += 100) {
+    try {
+      writeFileSync(file, String(process.pid), { flag: "wx" });
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      let holder = 0;
+      try {
+        holder = Number(readFileSync(file, "utf8"));
+      } catch {
+        continue;
+      }
+      if (!holder || !isAlive(holder)) rmSync(file, { force: true });
+      else if (waited > 900_000) throw new Error(`${file} held by pid ${holder} for 15 minutes`);
+      else Atomics.wait(sleeper, 0, 0, 100);
+    }
+  }
+  try {
+    return fn();
+  } finally {
+    rmSync(file, { force: true });
+  }
+}
+
+/** Runs forge in contracts-evm with this component's output folders; throws ForgeBuildError on failure. */
+export function runForge(args: readonly string[], env: Record<string, string> = {}): string {
+  const res = withForgeLock(() =>
+    spawnSync(forgeBinary(), args, {
+      cwd: contractsDir,
+      encoding: "utf8",
+      env: { ...process.env, ...env, FOUNDRY_OUT: FORGE_OUT, FOUNDRY_CACHE_PATH: FORGE_CACHE },
+    }),
+  );
+  if (res.error || res.status !== 0) {
+    throw new ForgeBuildError(args, `${res.stdout ?? ""}${res.stderr ?? ""}`, { cause: res.error });
+  }
+  return res.stdout;
+}
+
 /** Compiles `contracts` (and what they import) into contracts-evm/out-sg; incremental through cache-sg. */
 export function forgeBuild(contracts: readonly ContractSource[]): void {
-  const files = [...new Set(contracts.map((c) => c.file))];
-  const res = spawnSync(forgeBinary(), ["build", ...files], {
-    cwd: contractsDir,
-    encoding: "utf8",
-    env: { ...process.env, FOUNDRY_OUT: FORGE_OUT, FOUNDRY_CACHE_PATH: FORGE_CACHE },
-  });
-  if (res.error || res.status !== 0) {
-    throw new ForgeBuildError(files, `${res.stdout ?? ""}${res.stderr ?? ""}`, { cause: res.error });
-  }
+  runForge(["build", ...new Set(contracts.map((c) => c.file))]);
 }
 
 export interface Artifact {

@@ -10,9 +10,10 @@ import {
   nodePoolAbi,
   type ZkVinClient,
 } from "@zk-vin/oracle-sdk";
-import type { Address, Hex } from "viem";
+import { type Address, type Hex, parseEventLogs } from "viem";
 import type { Anvil } from "../../../oracle-sdk/test/support/anvil.js";
 import { deployHub, type Fixture, fixtureLayout, loadFixture } from "../../../oracle-sdk/test/support/hub.js";
+import { forgeBuild, readArtifact } from "../../scripts/lib/forge.js";
 
 export const KEYS = { admin: 0, modelOwner: 1, nodeA: 2, nodeB: 3, requester: 4, treasury: 5 } as const;
 
@@ -33,6 +34,9 @@ export interface ScenarioResult {
   refunded: bigint;
   /** Fulfilled together with one proof (slots 0..3). */
   batch: bigint[];
+  /** Made by a consumer contract whose callback failed once and was retried. */
+  callback: bigint;
+  consumer: Address;
 }
 
 export function client(deployment: Deployment, anvil: Anvil, key: number, graphqlUrl?: string): ZkVinClient {
@@ -171,6 +175,38 @@ export async function runHubScenario(anvil: Anvil): Promise<ScenarioResult> {
     args: [batch, b4.proof, b4.instances],
   });
 
+  // A consumer contract (contracts-evm's test consumer) whose callback first reverts, then is retried.
+  const consumerSource = { name: "RecordingConsumer", file: "test/mocks/TestConsumers.sol" };
+  forgeBuild([consumerSource]);
+  const consumerArtifact = readArtifact(consumerSource);
+  const deployHash = await anvil.wallet(KEYS.requester).deployContract({
+    abi: consumerArtifact.abi,
+    bytecode: consumerArtifact.bytecode,
+  });
+  const consumer = (await anvil.publicClient.waitForTransactionReceipt({ hash: deployHash }))
+    .contractAddress as Address;
+  const consumerCall = (functionName: string, args: unknown[], value?: bigint) =>
+    anvil
+      .wallet(KEYS.requester)
+      .writeContract({ address: consumer, abi: consumerArtifact.abi, functionName, args, value } as Parameters<
+        ReturnType<Anvil["wallet"]>["writeContract"]
+      >[0])
+      .then((hash) => anvil.publicClient.waitForTransactionReceipt({ hash }));
+  await consumerCall("setRevert", [true]);
+  const price = (await requester.quote({ modelId: lrModel })).total;
+  const asked = await consumerCall("request", [d.hub.contracts.InferenceMarket, lrModel, lr.inputs[0], 200_000], price);
+  const [requested] = parseEventLogs({ abi: inferenceMarketAbi, eventName: "InferenceRequested", logs: asked.logs });
+  if (!requested) throw new Error("the consumer's request logged no InferenceRequested");
+  const callback = requested.args.requestId;
+  await fulfil(anvil, d, nodes, callback, lr);
+  await consumerCall("setRevert", [false]);
+  await send(anvil, KEYS.admin, {
+    address: d.hub.contracts.InferenceMarket as Address,
+    abi: inferenceMarketAbi,
+    functionName: "retryDelivery",
+    args: [callback, lr.outputs[0], 200_000],
+  });
+
   const registry = d.hub.contracts.ModelRegistry as Address;
   await send(anvil, KEYS.modelOwner, {
     address: registry,
@@ -225,5 +261,7 @@ export async function runHubScenario(anvil: Anvil): Promise<ScenarioResult> {
     reassigned,
     refunded,
     batch,
+    callback,
+    consumer,
   };
 }
