@@ -1,8 +1,12 @@
 #!/usr/bin/env node
-// `zkvin-devnet up`: the local multi-chain zk-VIN left running for development. Brings up Redis, the
-// devnet (anvil chains, contracts, a registered model, a staked node; deployments/local.json), the
-// prover's EZKL workers and the relayer (node pipeline + LayerZero carrier), prints where everything is,
-// and stops all of it on Ctrl-C (or when a stage fails, naming it).
+// zkvin-deployments:
+//   devnet   the local multi-chain zk-VIN left running for development: Redis, the devnet (anvil chains,
+//            contracts, a registered model, a staked node; deployments/local.json), the prover's EZKL
+//            workers and the relayer (node pipeline + LayerZero carrier); prints where everything is and
+//            stops all of it on Ctrl-C (or when a stage fails, naming it).
+//   deploy   the hub on one public network and spokes on others, over LayerZero's published endpoints
+//            (deployments/layerzero-testnets.json), with only RPC URLs and a key; writes
+//            deployments/<network>.json.
 import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -13,6 +17,13 @@ import { type Devnet, type DevnetProgress, startDevnet } from "./devnet/devnet.j
 import { DevnetStageError, describeError } from "./devnet/errors.js";
 import { BENCHMARK_MODELS, type BenchmarkModelName, type DevnetModelOptions } from "./devnet/models.js";
 import { repoRoot } from "./devnet/paths.js";
+import {
+  type DeployProgress,
+  deployNetwork,
+  type PublicChainTarget,
+  readLayerZeroNetworks,
+  rpcEnvName,
+} from "./public/deploy.js";
 
 interface RedisLib {
   ensureRedis(): Promise<{ started: boolean; url: string }>;
@@ -224,12 +235,12 @@ async function up(opts: UpOptions): Promise<void> {
 }
 
 const program = new Command()
-  .name("zkvin-devnet")
-  .description("the local multi-chain zk-VIN devnet")
+  .name("zkvin-deployments")
+  .description("zk-VIN deployments: the local devnet, and deploys to public networks")
   .showHelpAfterError();
 
 program
-  .command("up")
+  .command("devnet")
   .description("start chains, contracts, a model, a node, prover workers and the relayer; Ctrl-C stops everything")
   .option("--spokes <n>", "spoke chains besides the hub", parseInteger(0, 8), 1)
   .option(
@@ -246,7 +257,67 @@ program
     await up({ ...opts, model: opts.model ?? [{ model: "linear_regression" }], out: path.resolve(opts.out) });
   });
 
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+async function deploy(opts: {
+  network: string;
+  hub: string;
+  spoke: string[];
+  rpc: string[];
+  keyEnv: string;
+  out?: string;
+}) {
+  const networks = readLayerZeroNetworks();
+  const rpcs = new Map<string, string>();
+  for (const entry of opts.rpc) {
+    const eq = entry.indexOf("=");
+    if (eq <= 0) throw new InvalidArgumentError(`--rpc takes name=url, got "${entry}"`);
+    rpcs.set(entry.slice(0, eq), entry.slice(eq + 1));
+  }
+  const target = (name: string): PublicChainTarget => {
+    const lz = networks[name];
+    if (!lz)
+      throw new InvalidArgumentError(
+        `unknown network "${name}" (deployments/layerzero-testnets.json has ${Object.keys(networks).join(", ")})`,
+      );
+    const rpcUrl = rpcs.get(name) ?? process.env[rpcEnvName(name)];
+    if (!rpcUrl)
+      throw new InvalidArgumentError(`no RPC URL for ${name}: give --rpc ${name}=<url> or set ${rpcEnvName(name)}`);
+    return { name, rpcUrl, ...lz };
+  };
+  const hub = target(opts.hub);
+  const spokes = opts.spoke.map(target);
+  const key = process.env[opts.keyEnv];
+  if (!key || !/^0x[0-9a-fA-F]{64}$/.test(key)) {
+    throw new InvalidArgumentError(`set ${opts.keyEnv} to the deployer's private key (0x + 64 hex digits)`);
+  }
+  const show = (e: DeployProgress) => progress(e);
+  const result = await deployNetwork({
+    network: opts.network,
+    hub,
+    spokes,
+    privateKey: key as `0x${string}`,
+    ...(opts.out ? { deploymentFile: path.resolve(opts.out) } : {}),
+    onProgress: show,
+  });
+  process.stdout.write(`\nwrote ${path.relative(process.cwd(), result.file)}\n`);
+  for (const p of result.pending) process.stdout.write(`still to do by governance: ${p}\n`);
+}
+
+program
+  .command("deploy")
+  .description("deploy the hub on one public network and a spoke on each other, connected over LayerZero")
+  .requiredOption("--network <name>", "deployment name: writes deployments/<name>.json (e.g. testnet)")
+  .requiredOption("--hub <network>", "the hub's network (a name in deployments/layerzero-testnets.json)")
+  .option("--spoke <network>", "a spoke network, repeatable", collect, [])
+  .option("--rpc <name=url>", "RPC URL of a network, repeatable (default: $RPC_URL_<NAME>)", collect, [])
+  .option("--key-env <variable>", "environment variable holding the deployer's private key", "DEPLOYER_KEY")
+  .option("--out <file>", "where to write the deployments file (default deployments/<network>.json)")
+  .action(deploy);
+
 program.parseAsync(process.argv).catch((error: unknown) => {
-  process.stderr.write(`zkvin-devnet: ${describeError(error)}\n`);
+  process.stderr.write(`zkvin-deployments: ${describeError(error)}\n`);
   process.exit(1);
 });

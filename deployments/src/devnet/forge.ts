@@ -12,9 +12,14 @@ import type { Hex } from "viem";
 import { DevnetStageError } from "./errors.js";
 import { contractsDir, foundryBinary } from "./paths.js";
 
-/** What the local scripts need compiled: the scripts (and everything they import) and EZKL's verifier,
- * which DeployLocalHubChain deploys by artifact name. */
-const BUILD_TARGETS = ["script/local", "src/verifiers/ezkl/generated/Halo2VerifierReusable.sol"];
+/** What the deploy scripts need compiled: the local scripts (which import DeployHub, DeployHubGateway and
+ * DeploySpoke), ConnectSpoke, and EZKL's verifier, which the hub scripts deploy by artifact name. */
+const BUILD_TARGETS = [
+  "script/local",
+  "script/layerzero",
+  "script/crosschain/ConnectSpoke.s.sol",
+  "src/verifiers/ezkl/generated/Halo2VerifierReusable.sol",
+];
 
 function lockFile(): string {
   const out = process.env.FOUNDRY_OUT ?? "out";
@@ -124,6 +129,8 @@ export async function runScript(params: {
   rpcUrl: string;
   privateKey: Hex;
   env: Record<string, string>;
+  /** Default 3 minutes (local chains mine at once; public ones take a block per transaction). */
+  timeoutMs?: number;
 }): Promise<void> {
   await buildContracts();
   await withLock(() =>
@@ -142,7 +149,7 @@ export async function runScript(params: {
         "--slow",
       ],
       params.env,
-      180_000,
+      params.timeoutMs ?? 180_000,
     ),
   );
 }

@@ -13,7 +13,7 @@ export {
   startDevnet,
 } from "./devnet.js";
 export { DevnetError, DevnetSetupError, DevnetStageError } from "./errors.js";
-export { buildContracts } from "./forge.js";
+export { buildContracts, runScript } from "./forge.js";
 export {
   artifactUri,
   BENCHMARK_MODELS,
