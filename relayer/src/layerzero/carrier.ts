@@ -70,6 +70,9 @@ export class LayerZeroCarrier {
   private wake: (() => void) | null = null;
   private lastRoundAt: number | null = null;
   private lastRoundError: string | null = null;
+  private laneError: string | null = null;
+  /** Running lane tasks by destination EID. */
+  private readonly lanes = new Map<number, Promise<void>>();
 
   constructor(private readonly options: LayerZeroCarrierOptions) {
     this.log = (options.logger ?? silentLogger).child({ component: "layerzero-carrier" });
@@ -266,25 +269,63 @@ export class LayerZeroCarrier {
     };
   }
 
+  /**
+   * Each destination chain is a lane: its packets go one after another (the endpoint executes a pathway's
+   * nonces in order), while lanes run side by side, each at its own pace, so a long queue towards one chain
+   * never holds back packets towards another. The loop starts a lane task for every destination with due
+   * packets and no task yet (at most `concurrency`), and wakes when a lane finishes or a watcher finds packets.
+   */
   private async deliveryLoop(signal: AbortSignal): Promise<void> {
     let failures = 0;
     while (!signal.aborted) {
-      let busy = false;
       try {
-        const round = await this.deliverDue();
-        busy = round.final > 0;
+        await this.startLanes(signal);
         this.lastRoundAt = Date.now();
-        this.lastRoundError = null;
+        this.lastRoundError = this.laneError;
         failures = 0;
       } catch (error) {
-        if (error instanceof AbortedError) return;
         failures++;
         this.lastRoundError = describeError(error);
         this.log.error({ err: this.lastRoundError, failures }, "delivery round failed");
         await this.idle(backoffDelay(failures, this.options.backoff ?? defaultBackoff), signal);
         continue;
       }
-      if (!busy) await this.idle(this.options.pollIntervalMs, signal);
+      await this.idle(this.options.pollIntervalMs, signal);
+    }
+    await Promise.allSettled(this.lanes.values());
+  }
+
+  private async startLanes(signal: AbortSignal): Promise<void> {
+    const due = await this.options.store.due<PacketEntryPayload>(PACKET_KIND, { now: Date.now(), limit: 500 });
+    const byLane = new Map<number, OutboxEntry<PacketEntryPayload>[]>();
+    for (const e of due) {
+      if (this.lanes.has(e.payload.dstEid)) continue;
+      const lane = byLane.get(e.payload.dstEid) ?? [];
+      lane.push(e);
+      byLane.set(e.payload.dstEid, lane);
+    }
+    for (const [dstEid, entries] of byLane) {
+      if (this.lanes.size >= this.options.concurrency) break;
+      const task = this.runLane(entries, signal).finally(() => {
+        this.lanes.delete(dstEid);
+        this.wake?.();
+      });
+      this.lanes.set(dstEid, task);
+    }
+  }
+
+  private async runLane(entries: OutboxEntry<PacketEntryPayload>[], signal: AbortSignal): Promise<void> {
+    try {
+      for (const entry of entries) {
+        if (signal.aborted) return;
+        await this.work(entry);
+      }
+      this.laneError = null;
+    } catch (error) {
+      if (error instanceof AbortedError) return;
+      // The store failed under the lane: its remaining packets are picked up again by a later round.
+      this.laneError = describeError(error);
+      this.log.error({ err: this.laneError }, "delivery lane failed");
     }
   }
 
