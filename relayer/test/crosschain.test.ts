@@ -80,11 +80,13 @@ describe("requests from the hub chain and from a spoke chain", () => {
     });
     expect(fulfilled).toHaveLength(1);
     expect((fulfilled[0]!.args as { output: readonly bigint[] }).output).toEqual([value]);
-    const entries = await relayer.store.list({ kind: INFERENCE_KIND, limit: 100 });
-    expect(entries.find((e) => e.key.startsWith(`${sent.requestId}@`))).toMatchObject({
-      status: "done",
-      outcome: "fulfilled",
+    // The outbox records the fulfilment right after it is mined.
+    const entry = await waitFor("the assignment's final state", async () => {
+      const entries = await relayer.store.list({ kind: INFERENCE_KIND, limit: 100 });
+      const e = entries.find((x) => x.key.startsWith(`${sent.requestId}@`));
+      return e && e.status !== "pending" ? e : undefined;
     });
+    expect(entry).toMatchObject({ status: "done", outcome: "fulfilled" });
   });
 
   it("delivers the proven output to a consumer on a spoke chain over LayerZero", async () => {

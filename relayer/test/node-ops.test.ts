@@ -6,8 +6,10 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { DEV_KEYS } from "@zk-vin/deployments";
 import { LocalArtifactStore } from "@zk-vin/prover";
-import { parseAbi } from "viem";
+import { createWalletClient, http, parseAbi } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { marketAbi, nodePoolAbi } from "../src/node/abi.js";
 import { ModelCatalog, UnservedModelError } from "../src/node/models.js";
@@ -19,9 +21,11 @@ import {
   benchmarkSamples,
   fixedInput,
   parseStackConfig,
+  requesterWallet,
   requestValue,
   type Stack,
   startStack,
+  valueUpdates,
   waitFor,
 } from "./support/stack.js";
 
@@ -87,7 +91,18 @@ describe("node operations", () => {
     expect(dry.code, dry.stderr).toBe(0);
     expect(dry.stdout).toContain("ok:");
 
-    const ok = cli(["register-node", "--config", configFile, "--models", String(model), "--capacity", "1000"]);
+    // Twice the minimum stake: a later test gets the node slashed once and it must stay assignable.
+    const ok = cli([
+      "register-node",
+      "--config",
+      configFile,
+      "--models",
+      String(model),
+      "--capacity",
+      "1000",
+      "--stake",
+      "2",
+    ]);
     expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stdout).toMatch(/registered node 0x[0-9a-fA-F]{40}/);
     const epoch = /active from epoch (\d+) \(block (\d+)\)/.exec(ok.stdout);
@@ -107,7 +122,7 @@ describe("node operations", () => {
       args: [stack.devnet.accounts.operator.address],
     });
     expect(info.capacity).toBe(1000n);
-    expect(info.stake).toBe(10n ** 18n);
+    expect(info.stake).toBe(2n * 10n ** 18n);
 
     const status = cli(["status", "--config", configFile]);
     expect(status.code, status.stderr).toBe(0);
@@ -222,5 +237,97 @@ describe("node operations", () => {
     const entries = await relayer.store.list({ kind: INFERENCE_KIND, limit: 10 });
     expect(entries).toHaveLength(1);
     expect(entries[0]).toMatchObject({ status: "failed", outcome: "missed-deadline" });
+  });
+
+  it("proves a request handed to it after another node missed its deadline", async () => {
+    // Runs after the previous test: the relayer with the node is still running.
+    const { hub } = stack.devnet;
+    const model = stack.devnet.model("linear_regression");
+    const market = hub.contracts.InferenceMarket!;
+    const read = hub.anvil.publicClient;
+    // A second node that never proves anything.
+    const idle = createWalletClient({
+      chain: hub.anvil.chain,
+      account: privateKeyToAccount(DEV_KEYS[3]),
+      transport: http(hub.rpcUrl),
+    });
+    const stake = 10n ** 18n;
+    const registered = await idle.writeContract({
+      address: hub.contracts.NodePool!,
+      abi: nodePoolAbi,
+      functionName: "registerNode",
+      args: [[model.modelId], 1000n, stake],
+      value: stake,
+    });
+    await read.waitForTransactionReceipt({ hash: registered });
+    const info = await read.readContract({
+      address: hub.contracts.NodePool!,
+      abi: nodePoolAbi,
+      functionName: "node",
+      args: [idle.account.address],
+    });
+    const from = await read.readContract({
+      address: hub.contracts.NodePool!,
+      abi: nodePoolAbi,
+      functionName: "epochStartBlock",
+      args: [info.activeFrom],
+    });
+    const head = await read.getBlockNumber();
+    if (from > head) await hub.anvil.testClient.mine({ blocks: Number(from - head) });
+
+    // Ask until the market assigns a request to the idle node (the scan start is pseudo-random).
+    const input = fixedInput(benchmarkSamples("linear_regression").inputs[2]!, model.manifest.inputs[0]!.scale);
+    let stranded: bigint | null = null;
+    for (let i = 0; i < 16 && stranded === null; i++) {
+      const sent = await requestValue({
+        chain: hub,
+        modelId: model.modelId,
+        consumer: model.consumers[hub.name]!,
+        input,
+        label: `stranded-${i}`,
+      });
+      const r = await read.readContract({
+        address: market,
+        abi: marketAbi,
+        functionName: "request",
+        args: [sent.requestId],
+      });
+      if (r.node === idle.account.address) stranded = sent.requestId;
+    }
+    expect(stranded, "no request was assigned to the second node in 16 tries").not.toBeNull();
+    const before = await read.readContract({
+      address: market,
+      abi: marketAbi,
+      functionName: "request",
+      args: [stranded!],
+    });
+    const now = await read.getBlockNumber();
+    await hub.anvil.testClient.mine({ blocks: Number(BigInt(before.deadline) - now) + 1 });
+    const expiry = await requesterWallet(hub).writeContract({
+      address: market,
+      abi: marketAbi,
+      functionName: "expire",
+      args: [stranded!],
+    });
+    await read.waitForTransactionReceipt({ hash: expiry });
+    const reassigned = await read.readContract({
+      address: market,
+      abi: marketAbi,
+      functionName: "request",
+      args: [stranded!],
+    });
+    expect(reassigned.node).toBe(stack.devnet.accounts.operator.address);
+
+    const updates = await waitFor("the reassigned request's callback", async () =>
+      (await valueUpdates(hub, model.consumers[hub.name]!)).get(stranded!),
+    );
+    expect(updates).toHaveLength(1);
+    // The callback is on chain as soon as the fulfilment is mined; the outbox records it right after.
+    const entry = await waitFor("the assignment's final state", async () => {
+      const e = await relayer!.store.get(INFERENCE_KIND, `${stranded}@${reassigned.deadline}`);
+      return e?.status === "pending" ? undefined : (e ?? undefined);
+    });
+    expect(entry).toMatchObject({ status: "done", outcome: "fulfilled" });
+    expect(await relayer!.store.get(INFERENCE_KIND, `${stranded}@${before.deadline}`)).toBeNull();
   });
 });

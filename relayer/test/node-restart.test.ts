@@ -171,6 +171,15 @@ describe("relayer killed and restarted while proving and carrying", () => {
       }
       await new Promise((r) => setTimeout(r, 250));
     }
+    // Callbacks are on chain as soon as they are mined; the outbox records the last outcomes right after.
+    const settleBy = Date.now() + 60_000;
+    for (;;) {
+      const res = await fetch(`http://127.0.0.1:${opsPort}/status`, { signal: AbortSignal.timeout(2000) });
+      const status = (await res.json()) as { outbox: Array<{ status: string; count: number }> };
+      if (status.outbox.every((o) => o.status !== "pending")) break;
+      if (Date.now() > settleBy) throw new Error(`outbox still pending: ${JSON.stringify(status.outbox)}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
     await kill(child, "SIGTERM");
     child = null;
 
