@@ -10,6 +10,7 @@ import {
   loadProject,
   remapLocations,
   type SourceFile,
+  testCrate,
 } from "./project";
 import { interpretCompile } from "./results";
 import { runTestFile, type TestVerdict } from "./test-file";
@@ -83,11 +84,19 @@ function selectTests(project: CairoProject, wanted: string[]): SourceFile[] {
   });
 }
 
+/** Test files first, biggest crate first (the longest jobs), so that the lanes finish together. */
 function plan(project: CairoProject, options: RunnerOptions): PlannedJob[] {
-  const compiles = options.mode === "build" || options.testFiles.length === 0;
-  const jobs: PlannedJob[] = compiles ? project.contracts.map((contract) => ({ kind: "compile", contract })) : [];
+  const jobs: PlannedJob[] = [];
   if (options.mode === "test") {
-    jobs.push(...selectTests(project, options.testFiles).map((testFile): PlannedJob => ({ kind: "test", testFile })));
+    const sized = selectTests(project, options.testFiles).map((testFile) => ({
+      testFile,
+      size: testCrate(project, testFile).text.length,
+    }));
+    sized.sort((a, b) => b.size - a.size);
+    jobs.push(...sized.map(({ testFile }): PlannedJob => ({ kind: "test", testFile })));
+  }
+  if (options.mode === "build" || options.testFiles.length === 0) {
+    jobs.push(...project.contracts.map((contract): PlannedJob => ({ kind: "compile", contract })));
   }
   if (jobs.length === 0) throw new CairoRunnerError("nothing to do", options.root);
   return jobs;

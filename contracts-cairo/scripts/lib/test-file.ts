@@ -8,7 +8,8 @@
 // - if it reported verdicts first, those tests keep them, are marked #[ignore] in the source, and the
 //   file runs again in a fresh instance (fresh allocator), so the remaining tests run too;
 // - if it died before any verdict, the program is the problem: the file runs again with a padding test
-//   (an ignored test of a few statements) that changes the program's size, up to PADDINGS.length times;
+//   (an ignored test) that changes the program's size, up to PADDINGS.length times; the sizes that fail
+//   come in windows of about 2 KiB of program (64 words), so the padding adds tens of statements;
 //   after that the first pending test gets the verdict "crash", which fails the file.
 // Tests that failed in a run that died lose the runner's failure report, so each is run once more on
 // its own to get its panic reason.
@@ -18,8 +19,8 @@ import { runCairoJob } from "./wasm-cairo";
 
 /** wasm-cairo names the crate of every source string "astro"; test names start with it. */
 export const CRATE_NAME = "astro";
-/** Statements in the padding test, tried in turn when a program cannot be loaded. */
-const PADDINGS = [1, 2, 4];
+/** Statements in the padding test, tried in turn when a program cannot be loaded (a few are not enough). */
+const PADDINGS = [16, 48, 128];
 const PADDING_MODULE = "zkvin_runner_padding";
 
 export type VerdictStatus = "ok" | "fail" | "crash" | "ignored";
