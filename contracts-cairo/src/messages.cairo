@@ -98,7 +98,8 @@ pub fn encode_request(message: @RequestMessage) -> Array<felt252> {
     out
 }
 
-/// The inverse of the hub side's encoding, used by the spoke and by tests to build hub messages.
+/// The gateway's side of the hub messages, written in Cairo: what `decode_hub_message` reads. The tests
+/// build the gateway's messages with it.
 pub fn encode_hub_message(message: @HubMessage) -> Array<felt252> {
     match message {
         HubMessage::Result(r) => {

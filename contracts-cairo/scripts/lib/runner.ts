@@ -13,7 +13,7 @@ import {
   testCrate,
 } from "./project";
 import { interpretCompile } from "./results";
-import { runTestFile, type TestVerdict } from "./test-file";
+import { runTestFile, selectedTests, type TestVerdict } from "./test-file";
 import { runCairoJob } from "./wasm-cairo";
 
 export type RunMode = "build" | "test";
@@ -88,10 +88,10 @@ function selectTests(project: CairoProject, wanted: string[]): SourceFile[] {
 function plan(project: CairoProject, options: RunnerOptions): PlannedJob[] {
   const jobs: PlannedJob[] = [];
   if (options.mode === "test") {
-    const sized = selectTests(project, options.testFiles).map((testFile) => ({
-      testFile,
-      size: testCrate(project, testFile).text.length,
-    }));
+    // A filter leaves out the files in which it selects nothing; selecting nothing at all is an error.
+    const files = selectTests(project, options.testFiles).filter((f) => selectedTests(f, options.filter).length > 0);
+    if (files.length === 0) throw new CairoRunnerError("no test matches the filter", options.filter);
+    const sized = files.map((testFile) => ({ testFile, size: testCrate(project, testFile).text.length }));
     sized.sort((a, b) => b.size - a.size);
     jobs.push(...sized.map(({ testFile }): PlannedJob => ({ kind: "test", testFile })));
   }

@@ -91,6 +91,13 @@ function fullName(file: SourceFile, fn: string): string {
   return `${CRATE_NAME}::${file.modulePath[0]}::${fn}`;
 }
 
+/** Full names of the file's tests that a `--filter` (substring of the full name) selects. */
+export function selectedTests(file: SourceFile, filter: string): string[] {
+  return declaredTests(file.text)
+    .map((t) => fullName(file, t.fn))
+    .filter((name) => name.includes(filter));
+}
+
 function firstLine(text: string): string {
   return text.trim().split("\n")[0] ?? "";
 }
