@@ -17,6 +17,9 @@ import {
   startDevnet,
 } from "../src/index.js";
 
+/** A cold start compiles the contracts with the wasm solc: minutes on a busy 2-core machine. */
+const COLD_START_MS = 20 * 60_000;
+
 const oappAbi = parseAbi(["function peers(uint32 eid) view returns (bytes32)"]);
 const registryAbi = parseAbi([
   "struct IOLayout { uint16 batchSize; uint16 instanceCount; uint16 inputOffset; uint16 inputCount; uint16 outputOffset; uint16 outputCount; uint8 inputScale; uint8 outputScale; uint8 inputMode; int128 inputMin; int128 inputMax; }",
@@ -73,7 +76,7 @@ describe("local devnet", () => {
         if (e.status === "done") stages.push(e.stage);
       },
     });
-  });
+  }, COLD_START_MS);
 
   afterAll(async () => {
     await devnet?.stop();

@@ -22,6 +22,9 @@ import {
   startAnvil,
 } from "../src/index.js";
 
+/** A cold start compiles the contracts with the wasm solc: minutes on a busy 2-core machine. */
+const COLD_START_MS = 20 * 60_000;
+
 const oappAbi = parseAbi(["function peers(uint32 eid) view returns (bytes32)"]);
 const roleAbi = parseAbi(["function hasRole(bytes32 role, address account) view returns (bool)"]);
 
@@ -75,7 +78,7 @@ describe("deploying to public networks", () => {
         endpoint: stack.endpoint,
       });
     }
-  });
+  }, COLD_START_MS);
 
   afterAll(async () => {
     await Promise.all(chains.map((c) => c.stop()));

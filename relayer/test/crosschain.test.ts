@@ -22,6 +22,9 @@ import {
   waitFor,
 } from "./support/stack.js";
 
+/** A cold start compiles the contracts with the wasm solc: minutes on a busy 2-core machine. */
+const COLD_START_MS = 20 * 60_000;
+
 const samples = benchmarkSamples("linear_regression");
 /** Fixed-point rounding of inputs (scale 13) and weights bounds the error; the prover's tests use the same. */
 const TOLERANCE = 5e-3;
@@ -42,7 +45,7 @@ describe("requests from the hub chain and from a spoke chain", () => {
     });
     relayer = await startRelayer({ config: await parseStackConfig(stack.relayerConfig()), logger: silentLogger });
     await stack.devnet.waitForModelSync({ timeoutMs: 60_000 });
-  });
+  }, COLD_START_MS);
 
   afterAll(async () => {
     await relayer?.stop();

@@ -29,6 +29,9 @@ import {
   waitFor,
 } from "./support/stack.js";
 
+/** A cold start compiles the contracts with the wasm solc: minutes on a busy 2-core machine. */
+const COLD_START_MS = 20 * 60_000;
+
 const BIN = path.join(repoRoot, "relayer", "bin", "zkvin-relayer.mjs");
 const failureAbi = parseAbi([
   "event ValueRequestFailed(bytes32 indexed key, uint256 indexed requestId, uint8 reason)",
@@ -49,7 +52,7 @@ describe("node operations", () => {
   beforeAll(async () => {
     stack = await startStack({ chainIdBase: 42_300, spokes: 1, node: false });
     writeFileSync(configFile, JSON.stringify(stack.relayerConfig({ store: { kind: "pglite", dataDir: "db" } })));
-  });
+  }, COLD_START_MS);
 
   afterAll(async () => {
     await relayer?.stop();

@@ -27,6 +27,9 @@ import {
   valueUpdates,
 } from "./support/stack.js";
 
+/** A cold start compiles the contracts with the wasm solc: minutes on a busy 2-core machine. */
+const COLD_START_MS = 20 * 60_000;
+
 const BIN = path.join(repoRoot, "relayer", "bin", "zkvin-relayer.mjs");
 const samples = benchmarkSamples("linear_regression");
 const TOLERANCE = 5e-3;
@@ -102,7 +105,7 @@ describe("relayer killed and restarted while proving and carrying", () => {
       configFile,
       JSON.stringify(stack.relayerConfig({ store: { kind: "pglite", dataDir: "db" }, httpPort: opsPort })),
     );
-  });
+  }, COLD_START_MS);
 
   afterAll(async () => {
     if (child) await kill(child, "SIGKILL");

@@ -1,0 +1,280 @@
+// The demo as a newcomer runs it: the root package.json's `demo` script without its set-up step, as a
+// child process, against everything real (anvil chains with LayerZero's contracts, forge deployments,
+// EZKL proofs by the prover workers, Redis, the relayer, the local GraphQL endpoint). What it claims is
+// checked from the outside: the consumer contracts on chain hold the model's output for each input, the
+// GraphQL endpoint (asked directly with the SDK) shows the requests fulfilled, and once it exits no
+// process it started is left and its ports are free, also when it is interrupted mid-run.
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { createGraphQLClient, getEntity, getRequestDetails, listEntities } from "@zk-vin/oracle-sdk";
+import { createPublicClient, type Hex, http, parseAbi } from "viem";
+import { afterAll, describe, expect, it } from "vitest";
+import { commandOf, descendants, isAlive } from "../src/demo/processes.js";
+import { chainByName, loadDeployment, portInUse } from "../src/index.js";
+
+const repoRoot = path.resolve(import.meta.dirname, "../..");
+const SETUP = "node scripts/setup.mjs && ";
+const work = mkdtempSync(path.join(os.tmpdir(), "zkvin-demo-test-"));
+
+const consumerAbi = parseAbi([
+  "struct Value { int256 value; uint64 updatedAt; uint64 sequence; uint256 requestId; }",
+  "function latest(bytes32 key) view returns (Value)",
+  "event ValueRequested(uint256 indexed requestId, bytes32 indexed key, uint64 sequence, address indexed payer)",
+]);
+const oracleAbi = parseAbi([
+  "function resultOf(uint256 requestId) view returns (int256[])",
+  "event InferenceFulfilled(uint256 indexed requestId, int256[] output)",
+]);
+
+interface DemoRun {
+  child: ChildProcess;
+  stdout: string;
+  stderr: string;
+  exited: boolean;
+  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Every process seen descending from the demo while it ran, with its command line. */
+  seen: Map<number, string>;
+}
+
+/** `npm run demo` minus the set-up: the rest of the script, with `args` appended. */
+function startDemo(args: string[]): DemoRun {
+  const pkg = JSON.parse(readFileSync(path.join(repoRoot, "package.json"), "utf8")) as {
+    scripts: Record<string, string>;
+  };
+  const script = pkg.scripts.demo ?? "";
+  expect(script.startsWith(SETUP)).toBe(true);
+  const [cmd, ...rest] = script.slice(SETUP.length).trim().split(/\s+/);
+  const child = spawn(cmd === "node" ? process.execPath : cmd!, [...rest, ...args], {
+    cwd: repoRoot,
+    env: { ...process.env, FORCE_COLOR: "0" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const run: DemoRun = {
+    child,
+    stdout: "",
+    stderr: "",
+    exited: false,
+    seen: new Map(),
+    exit: new Promise((resolve) => child.once("exit", (code, signal) => resolve({ code, signal }))),
+  };
+  child.stdout?.on("data", (d: Buffer) => {
+    run.stdout += d.toString();
+  });
+  child.stderr?.on("data", (d: Buffer) => {
+    run.stderr += d.toString();
+  });
+  const watch = setInterval(() => {
+    if (!child.pid) return;
+    for (const pid of descendants(child.pid)) if (!run.seen.has(pid)) run.seen.set(pid, commandOf(pid));
+  }, 200);
+  void run.exit.then(() => {
+    run.exited = true;
+    clearInterval(watch);
+  });
+  return run;
+}
+
+async function until<T>(what: string, fn: () => T | null | undefined | false, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** The demo's processes and ports are all gone (a moment's grace for exits to be reaped). */
+async function expectNothingLeft(run: DemoRun, ports: number[]): Promise<void> {
+  const commands = [...run.seen.values()].join("\n");
+  expect(commands).toMatch(/anvil/);
+  expect(commands).toMatch(/zkvin-relayer/);
+  expect(commands).toMatch(/zkvin_prover worker/);
+  await until("the demo's processes to end", () => [...run.seen.keys()].every((pid) => !isAlive(pid)), 5000).catch(
+    () => {},
+  );
+  const alive = [...run.seen].filter(([pid]) => isAlive(pid)).map(([pid, cmd]) => `${pid} ${cmd}`);
+  expect(alive).toEqual([]);
+  for (const port of ports) expect(await portInUse(port), `port ${port}`).toBe(false);
+}
+
+function port(url: string): number {
+  return Number(new URL(url).port);
+}
+
+afterAll(() => {
+  rmSync(work, { recursive: true, force: true });
+});
+
+interface Summary {
+  ok: boolean;
+  model: { name: string; modelId: string; outputScale: number; tolerance: number };
+  chains: Array<{ name: string; role: string; chainId: number; eid: number; rpcUrl: string }>;
+  graphqlUrl: string;
+  relayer: { pid: number; opsUrl: string };
+  requests: Array<{
+    index: number;
+    chain: string;
+    consumer: Hex;
+    key: Hex;
+    requestId: string;
+    hubRequestId: string;
+    input: number[];
+    output: number[];
+  }>;
+}
+
+describe("npm run demo", () => {
+  it("ends with each consumer holding the model's output for its input and GraphQL showing the requests fulfilled", async () => {
+    const json = path.join(work, "summary.json");
+    const out = path.join(work, "local.json");
+    const run = startDemo(["--json", json, "--out", out, "--chain-id-base", "43100", "--keep"]);
+    try {
+      await until("the demo's summary", () => existsSync(json) || run.exited, 330_000);
+      expect(run.stderr).toBe("");
+      const summary = JSON.parse(readFileSync(json, "utf8")) as Summary;
+      expect(summary.ok).toBe(true);
+      expect(summary.model.name).toBe("linear_regression");
+      // Defaults: one spoke, three requests from its consumer and one from the hub's.
+      expect(summary.requests.map((r) => r.chain)).toEqual([
+        "zkvin-spoke-1",
+        "zkvin-spoke-1",
+        "zkvin-spoke-1",
+        "zkvin-hub",
+      ]);
+
+      // What the deployments file says, and what the chains hold, independently of the demo's own checks.
+      const deployment = loadDeployment(out);
+      expect(deployment.hub.chainId).toBe(43_100);
+      expect(deployment.spokes.map((s) => s.chainId)).toEqual([43_101]);
+      const model = deployment.models?.find((m) => m.name === "linear_regression");
+      expect(model?.modelId).toBe(Number(summary.model.modelId));
+      const outputScale = Number((model as { outputScale?: number } | undefined)?.outputScale);
+      expect(outputScale).toBe(26);
+      const samples = JSON.parse(
+        readFileSync(path.join(repoRoot, "prover", "models", "linear_regression", "samples.json"), "utf8"),
+      ) as { inputs: number[][]; onnxOutputs: number[][] };
+      const gql = createGraphQLClient({ url: summary.graphqlUrl });
+      const rows = new Set<number>();
+      for (const r of summary.requests) {
+        const chain = chainByName(deployment, r.chain);
+        const client = createPublicClient({ transport: http(chain.rpcUrl) });
+        const consumers = (model as { consumers?: Record<string, string> } | undefined)?.consumers ?? {};
+        expect(r.consumer).toBe(consumers[r.chain]);
+        const requestId = BigInt(r.requestId);
+
+        // The consumer asked for it and its callback stored the answer to this very request.
+        const asked = await client.getContractEvents({
+          address: r.consumer,
+          abi: consumerAbi,
+          eventName: "ValueRequested",
+          args: { requestId, key: r.key },
+          fromBlock: 0n,
+        });
+        expect(asked).toHaveLength(1);
+        const stored = await client.readContract({
+          address: r.consumer,
+          abi: consumerAbi,
+          functionName: "latest",
+          args: [r.key],
+        });
+        expect(stored.requestId).toBe(requestId);
+        const row = samples.inputs.findIndex((input) => input.every((x, i) => x === r.input[i]));
+        expect(row).toBeGreaterThanOrEqual(0);
+        rows.add(row);
+        const value = Number(stored.value) / 2 ** outputScale;
+        expect(Math.abs(value - samples.onnxOutputs[row]![0]!)).toBeLessThanOrEqual(5e-3);
+        expect(r.output).toEqual([value]);
+
+        // The oracle delivered exactly what the hub verified, and GraphQL says the same.
+        const hubChain = deployment.hub;
+        const hubClient = createPublicClient({ transport: http(hubChain.rpcUrl) });
+        const verified = await hubClient.getContractEvents({
+          address: hubChain.contracts.InferenceMarket!,
+          abi: oracleAbi,
+          eventName: "InferenceFulfilled",
+          args: { requestId: BigInt(r.hubRequestId) },
+          fromBlock: 0n,
+        });
+        expect(verified.map((e) => e.args.output)).toEqual([[stored.value]]);
+        const hubEntity = await getRequestDetails(gql, r.hubRequestId);
+        expect(hubEntity?.status).toBe("FULFILLED");
+        expect(hubEntity?.delivery).toBe("DELIVERED");
+        expect(hubEntity?.output).toEqual([String(stored.value)]);
+        expect(hubEntity?.batch?.transactionHash).toBe(verified[0]?.transactionHash);
+        if (r.chain === "zkvin-hub") {
+          expect(r.hubRequestId).toBe(r.requestId);
+          expect(hubEntity?.remote).toBe(false);
+        } else {
+          const result = await client.readContract({
+            address: chain.contracts.ZkVinSpoke!,
+            abi: oracleAbi,
+            functionName: "resultOf",
+            args: [requestId],
+          });
+          expect(result).toEqual([stored.value]);
+          const spokeEntity = await getEntity(gql, "SpokeRequest", `${chain.eid}-${r.requestId}`);
+          expect(spokeEntity?.status).toBe("FULFILLED");
+          expect(spokeEntity?.callback).toBe("DELIVERED");
+          expect(spokeEntity?.output).toEqual([String(stored.value)]);
+          expect(spokeEntity?.hubRequest?.id).toBe(r.hubRequestId);
+          expect(hubEntity?.remote).toBe(true);
+        }
+      }
+      expect(rows.size).toBe(4); // four different sample inputs
+      const fulfilled = await listEntities(gql, "InferenceRequest", { where: { status: "FULFILLED" } });
+      expect(fulfilled).toHaveLength(4);
+
+      // Ctrl-C after the summary is the normal way out of --keep.
+      const ports = [
+        ...summary.chains.map((c) => port(c.rpcUrl)),
+        port(summary.graphqlUrl),
+        port(summary.relayer.opsUrl),
+      ];
+      for (const p of ports) expect(await portInUse(p)).toBe(true);
+      run.child.kill("SIGINT");
+      const exit = await run.exit;
+      expect(exit).toEqual({ code: 0, signal: null });
+      expect(run.stdout).toMatch(/✓ prove, verify, call back .* 4\/4 consumer callbacks/);
+      expect(run.stdout).toMatch(/✓ query GraphQL .* 4 requests fulfilled and delivered/);
+      expect(run.stdout).toMatch(/zk-VIN demo done in .*; everything it started is stopped/);
+      await expectNothingLeft(run, ports);
+    } finally {
+      if (!run.exited) run.child.kill("SIGKILL");
+    }
+  }, 360_000);
+
+  it("stops everything and names the stage when interrupted mid-run", async () => {
+    const json = path.join(work, "interrupted.json");
+    const run = startDemo([
+      "--json",
+      json,
+      "--out",
+      path.join(work, "interrupted-local.json"),
+      "--chain-id-base",
+      "43200",
+    ]);
+    try {
+      await until("the relayer to start", () => /✓ start relayer/.test(run.stdout) || run.exited, 300_000);
+      expect(run.exited).toBe(false);
+      run.child.kill("SIGINT");
+      const exit = await run.exit;
+      expect(exit).toEqual({ code: 130, signal: null });
+      const named = /zk-VIN demo interrupted by SIGINT during stage "([^"]+)"/.exec(run.stderr);
+      expect(named, run.stderr).not.toBeNull();
+      const stage = named![1]!;
+      expect(run.stdout).toContain(`■ ${stage}`);
+      const report = JSON.parse(readFileSync(json, "utf8")) as { ok: boolean; interrupted: string; stage: string[] };
+      expect(report).toMatchObject({ ok: false, interrupted: "SIGINT" });
+      expect(report.stage).toContain(stage);
+      expect(run.stdout).toMatch(/✓ stop everything/);
+      const ports = [...run.stdout.matchAll(/http:\/\/127\.0\.0\.1:(\d+)/g)].map((m) => Number(m[1]));
+      expect(ports.length).toBeGreaterThanOrEqual(3); // both chains and the relayer
+      await expectNothingLeft(run, [...new Set(ports)]);
+    } finally {
+      if (!run.exited) run.child.kill("SIGKILL");
+    }
+  }, 360_000);
+});
