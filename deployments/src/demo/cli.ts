@@ -1,0 +1,219 @@
+// `npm run demo`: the local multi-chain zk-VIN end to end, on embedded defaults. Shows progress stage by
+// stage, ends with a summary, and stops everything it started, also on Ctrl-C (SIGINT), SIGTERM or a
+// failed stage (named, with the log file). Exit codes: 0 done, 1 failed, 2 bad option, 130/143 interrupted.
+//   node --import tsx deployments/src/demo/cli.ts [--model linear_regression] [--requests 3] [--spokes 1]
+//        [--json summary.json] [--keep] [--out deployments/local.json] [--chain-id-base 33000]
+import { renameSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { Command, InvalidArgumentError, Option } from "commander";
+import { describeError } from "../devnet/errors.js";
+import { repoRoot } from "../devnet/paths.js";
+import { DemoInterruptedError, DemoOptionError, DemoStageError } from "./errors.js";
+import { RunLog } from "./log.js";
+import { descendants, endProcesses } from "./processes.js";
+import { formatSeconds, Progress } from "./progress.js";
+import { type DemoOptions, runDemo } from "./run.js";
+import { DEMO_MODELS, demoModel } from "./samples.js";
+import { Stoppers } from "./services.js";
+import { type DemoSummary, renderSummary } from "./summary.js";
+
+interface CliOptions {
+  model: string;
+  requests: number;
+  spokes: number;
+  chainIdBase: number;
+  out: string;
+  json?: string;
+  keep: boolean;
+  workers: number;
+  timeout: number;
+}
+
+function integer(min: number, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      throw new InvalidArgumentError(`expected an integer in ${min}..${max}, got "${value}"`);
+    }
+    return n;
+  };
+}
+
+/** Writes `value` as JSON to `file` at once (a reader never sees half a file). */
+function writeJson(file: string, value: unknown): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify(value, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 2)}\n`);
+  renameSync(tmp, file);
+}
+
+const relative = (file: string) => path.relative(process.cwd(), file) || file;
+
+async function main(cli: CliOptions): Promise<number> {
+  const options: DemoOptions = {
+    model: demoModel(cli.model),
+    requests: cli.requests,
+    spokes: cli.spokes,
+    chainIdBase: cli.chainIdBase,
+    deploymentFile: path.resolve(cli.out),
+    workers: cli.workers,
+    timeoutMs: cli.timeout * 1000,
+  };
+  const jsonFile = cli.json ? path.resolve(cli.json) : null;
+  const started = Date.now();
+  const helpers = new Set(descendants());
+  const log = RunLog.create();
+  const progress = new Progress({ out: process.stdout, tty: process.stdout.isTTY === true });
+  const stoppers = new Stoppers();
+  const controller = new AbortController();
+  let stopping = false;
+  let releaseKeep: (() => void) | null = null;
+  let devnetPending: Promise<unknown> | null = null;
+  let signals = 0;
+
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals++;
+    if (releaseKeep) {
+      releaseKeep(); // --keep: a signal ends the wait, which is the normal way out
+      return;
+    }
+    if (stopping) {
+      if (signals >= 3) process.exit(signal === "SIGINT" ? 130 : 143);
+      progress.line(`  (${signal}: already stopping; once more to exit at once)`);
+      return;
+    }
+    controller.abort(new DemoInterruptedError(signal, progress.active()));
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+
+  progress.line(
+    `zk-VIN demo: a hub chain and ${options.spokes} spoke chain(s), model ${options.model}, ` +
+      `${options.requests} request(s) from the spoke consumer${options.spokes > 1 ? "s" : ""} and 1 from the hub's`,
+  );
+  progress.line(`  services log to ${relative(log.file)}`);
+  progress.line();
+
+  let summary: DemoSummary | null = null;
+  let failure: unknown = null;
+  try {
+    summary = await runDemo(options, {
+      progress,
+      log,
+      signal: controller.signal,
+      fail: (error) => controller.abort(error),
+      stoppers,
+      onDevnetPending: (p) => {
+        devnetPending = p;
+      },
+      isStopping: () => stopping,
+    });
+    for (const line of renderSummary(summary)) progress.line(line);
+    if (jsonFile) {
+      writeJson(jsonFile, { ok: true, ...summary });
+      progress.line(`summary written to ${relative(jsonFile)}`);
+    }
+    if (cli.keep && !controller.signal.aborted) {
+      progress.line(
+        `everything is left running (deployments file ${relative(options.deploymentFile)}, GraphQL ${summary.graphqlUrl}); Ctrl-C stops it`,
+      );
+      await new Promise<void>((resolve) => {
+        releaseKeep = resolve;
+        controller.signal.addEventListener("abort", () => resolve(), { once: true });
+      });
+      releaseKeep = null;
+      if (controller.signal.aborted) throw controller.signal.reason;
+    }
+  } catch (error) {
+    failure = error;
+    if (error instanceof DemoInterruptedError) progress.interrupt();
+  }
+
+  // Stop everything, whatever happened: services in reverse order, then any process still descending from
+  // this one (the forge or Python process of a stage cut short), then wait for a devnet still coming up.
+  stopping = true;
+  progress.start("stop everything");
+  const known = descendants().filter((pid) => !helpers.has(pid));
+  const stopFailures = await stoppers.stopAll({ onStop: (name) => progress.detail("stop everything", name) });
+  const leftovers = await endProcesses({ known, spare: helpers });
+  for (const p of leftovers) log.write("demo", `ended leftover process ${p.pid}: ${p.command}`);
+  if (devnetPending) await Promise.race([devnetPending, new Promise((r) => setTimeout(r, 5000))]);
+  for (const f of stopFailures) log.write("demo", `stopping ${f}`);
+  progress.done(
+    "stop everything",
+    [
+      stopFailures.length ? `${stopFailures.length} did not stop cleanly (${stopFailures.join("; ")})` : "",
+      leftovers.length ? `${leftovers.length} leftover process(es) ended` : "",
+    ]
+      .filter(Boolean)
+      .join(", "),
+  );
+  progress.close();
+
+  const total = formatSeconds(Date.now() - started);
+  if (failure === null && summary) {
+    process.stdout.write(
+      `\nzk-VIN demo done in ${total}; everything it started is stopped. Log: ${relative(log.file)}\n`,
+    );
+    log.close();
+    return 0;
+  }
+  let code = 1;
+  if (failure instanceof DemoInterruptedError) {
+    code = failure.signal === "SIGINT" ? 130 : 143;
+    const where = failure.stages.length ? ` during stage ${failure.stages.map((s) => `"${s}"`).join(", ")}` : "";
+    process.stderr.write(
+      `\nzk-VIN demo interrupted by ${failure.signal}${where} after ${total}; everything it started is stopped. Log: ${relative(log.file)}\n`,
+    );
+  } else {
+    const stage = failure instanceof DemoStageError ? failure.stage : "demo";
+    process.stderr.write(
+      `\nzk-VIN demo failed at stage "${stage}": ${describeError(failure instanceof DemoStageError && failure.cause ? failure.cause : failure)}\n` +
+        `Everything it started is stopped. Log: ${relative(log.file)}\n`,
+    );
+  }
+  if (jsonFile) {
+    writeJson(jsonFile, {
+      ok: false,
+      stage:
+        failure instanceof DemoStageError
+          ? failure.stage
+          : failure instanceof DemoInterruptedError
+            ? failure.stages
+            : null,
+      interrupted: failure instanceof DemoInterruptedError ? failure.signal : null,
+      error: describeError(failure),
+      logFile: log.file,
+    });
+  }
+  log.close();
+  return code;
+}
+
+const program = new Command()
+  .name("zkvin-demo")
+  .description(
+    "the local multi-chain zk-VIN end to end: chains, contracts, a model, a node, the prover and relayer, requests from example consumers, results and GraphQL",
+  )
+  .addOption(
+    new Option("--model <name>", "benchmark model to compile, register and ask")
+      .choices([...DEMO_MODELS])
+      .default("linear_regression"),
+  )
+  .option("--requests <n>", "requests from the spoke consumer (one more comes from the hub's)", integer(1, 32), 3)
+  .option("--spokes <n>", "spoke chains besides the hub", integer(1, 4), 1)
+  .option("--json <file>", "also write the summary as JSON")
+  .option("--keep", "leave everything running after the summary, until Ctrl-C", false)
+  .option("--out <file>", "the deployments file to write", path.join(repoRoot, "deployments", "local.json"))
+  .option("--chain-id-base <id>", "chain id of the hub; spoke n gets base + n", integer(1, 2 ** 31), 33_000)
+  .option("--workers <n>", "proving processes", integer(1, 16), 1)
+  .option("--timeout <seconds>", "how long to wait for the callbacks, and for the index", integer(10, 3600), 300)
+  .showHelpAfterError();
+
+program.parse(process.argv);
+main(program.opts<CliOptions>()).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`zkvin-demo: ${describeError(error)}\n`);
+    process.exit(error instanceof DemoOptionError ? 2 : 1);
+  },
+);
