@@ -39,7 +39,7 @@ interface DemoRun {
 }
 
 /** `npm run demo` minus the set-up: the rest of the script, with `args` appended. */
-function startDemo(args: string[]): DemoRun {
+function startDemo(args: string[], env: Record<string, string> = {}): DemoRun {
   const pkg = JSON.parse(readFileSync(path.join(repoRoot, "package.json"), "utf8")) as {
     scripts: Record<string, string>;
   };
@@ -48,7 +48,7 @@ function startDemo(args: string[]): DemoRun {
   const [cmd, ...rest] = script.slice(SETUP.length).trim().split(/\s+/);
   const child = spawn(cmd === "node" ? process.execPath : cmd!, [...rest, ...args], {
     cwd: repoRoot,
-    env: { ...process.env, FORCE_COLOR: "0" },
+    env: { ...process.env, FORCE_COLOR: "0", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const run: DemoRun = {
@@ -262,7 +262,7 @@ describe("npm run demo", () => {
       run.child.kill("SIGINT");
       const exit = await run.exit;
       expect(exit).toEqual({ code: 130, signal: null });
-      const named = /zk-VIN demo interrupted by SIGINT during stage "([^"]+)"/.exec(run.stderr);
+      const named = /zk-VIN demo interrupted by SIGINT during stages? "([^"]+)"/.exec(run.stderr);
       expect(named, run.stderr).not.toBeNull();
       const stage = named![1]!;
       expect(run.stdout).toContain(`■ ${stage}`);
@@ -277,4 +277,85 @@ describe("npm run demo", () => {
       if (!run.exited) run.child.kill("SIGKILL");
     }
   }, 360_000);
+
+  it("exits 0 by itself once the requests are answered, and leaves nothing running", async () => {
+    const json = path.join(work, "plain.json");
+    const run = startDemo(["--json", json, "--out", path.join(work, "plain-local.json"), "--chain-id-base", "43300"]);
+    try {
+      const exit = await run.exit;
+      expect(exit, run.stderr).toEqual({ code: 0, signal: null });
+      expect(run.stderr).toBe("");
+      const summary = JSON.parse(readFileSync(json, "utf8")) as Summary;
+      expect(summary.ok).toBe(true);
+      expect(summary.requests).toHaveLength(4);
+      // The summary table: every request with its output, and the GraphQL answer for it.
+      for (const r of summary.requests) {
+        expect(run.stdout).toMatch(
+          new RegExp(`\\n\\s+${r.index}\\s+${r.chain}\\s+#${r.requestId}\\s+#${r.hubRequestId}\\s`),
+        );
+      }
+      expect(run.stdout.match(/FULFILLED {2}DELIVERED/g)).toHaveLength(4);
+      const ports = [
+        ...summary.chains.map((c) => port(c.rpcUrl)),
+        port(summary.graphqlUrl),
+        port(summary.relayer.opsUrl),
+      ];
+      await expectNothingLeft(run, ports);
+    } finally {
+      if (!run.exited) run.child.kill("SIGKILL");
+    }
+  }, 360_000);
+
+  it("fails naming the stage when the relayer dies under it, and stops the rest", async () => {
+    const json = path.join(work, "relayer-died.json");
+    const run = startDemo(["--json", json, "--out", path.join(work, "died-local.json"), "--chain-id-base", "43400"]);
+    try {
+      const started = await until(
+        "the relayer to start",
+        () => /✓ start relayer\s+\S+ s\s+pid (\d+)/.exec(run.stdout) ?? (run.exited && "exited"),
+        300_000,
+      );
+      expect(started).not.toBe("exited");
+      const pid = Number((started as RegExpExecArray)[1]);
+      expect(run.seen.get(pid)).toMatch(/zkvin-relayer/);
+      process.kill(pid, "SIGKILL");
+      const exit = await run.exit;
+      expect(exit).toEqual({ code: 1, signal: null });
+      const failed = /zk-VIN demo failed at stage "([^"]+)": .*the relayer exited \(SIGKILL\)/.exec(run.stderr);
+      expect(failed, run.stderr).not.toBeNull();
+      expect(run.stdout).toContain(`✗ ${failed![1]}`);
+      const report = JSON.parse(readFileSync(json, "utf8")) as { ok: boolean; stage: string; logFile: string };
+      expect(report).toMatchObject({ ok: false, stage: failed![1] });
+      expect(run.stderr).toContain(path.relative(repoRoot, report.logFile));
+      const ports = [...run.stdout.matchAll(/http:\/\/127\.0\.0\.1:(\d+)/g)].map((m) => Number(m[1]));
+      await expectNothingLeft(run, [...new Set(ports)]);
+    } finally {
+      if (!run.exited) run.child.kill("SIGKILL");
+    }
+  }, 360_000);
+
+  it("refuses bad options before starting anything", async () => {
+    for (const [args, message] of [
+      [["--model", "mlp"], /model "mlp" has no example consumer/],
+      [["--model", "resnet"], /unknown model "resnet"/],
+      [["--requests", "0"], /expected an integer in 1\.\.32, got "0"/],
+    ] as const) {
+      const run = startDemo([...args]);
+      const exit = await run.exit;
+      expect(exit.code).toBe(2);
+      expect(run.stderr).toMatch(message);
+      expect(run.stdout).toBe("");
+      expect(run.seen.size).toBe(0);
+    }
+  }, 60_000);
+
+  it("names the first stage when Redis cannot be had", async () => {
+    const json = path.join(work, "no-redis.json");
+    // A non-local Redis URL that does not answer: the project's Redis helper refuses to start one.
+    const run = startDemo(["--json", json], { ZKVIN_REDIS_URL: "redis://192.0.2.1:6379" });
+    const exit = await run.exit;
+    expect(exit.code).toBe(1);
+    expect(run.stderr).toMatch(/zk-VIN demo failed at stage "start redis": .*192\.0\.2\.1/);
+    expect(JSON.parse(readFileSync(json, "utf8"))).toMatchObject({ ok: false, stage: "start redis" });
+  }, 60_000);
 });

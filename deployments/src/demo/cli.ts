@@ -13,12 +13,12 @@ import { RunLog } from "./log.js";
 import { descendants, endProcesses } from "./processes.js";
 import { formatSeconds, Progress } from "./progress.js";
 import { type DemoOptions, runDemo } from "./run.js";
-import { DEMO_MODELS, demoModel } from "./samples.js";
+import { DEMO_MODELS, type DemoModelName, demoModel } from "./samples.js";
 import { Stoppers } from "./services.js";
 import { type DemoSummary, renderSummary } from "./summary.js";
 
 interface CliOptions {
-  model: string;
+  model: DemoModelName;
   requests: number;
   spokes: number;
   chainIdBase: number;
@@ -50,7 +50,7 @@ const relative = (file: string) => path.relative(process.cwd(), file) || file;
 
 async function main(cli: CliOptions): Promise<number> {
   const options: DemoOptions = {
-    model: demoModel(cli.model),
+    model: cli.model,
     requests: cli.requests,
     spokes: cli.spokes,
     chainIdBase: cli.chainIdBase,
@@ -160,7 +160,8 @@ async function main(cli: CliOptions): Promise<number> {
   let code = 1;
   if (failure instanceof DemoInterruptedError) {
     code = failure.signal === "SIGINT" ? 130 : 143;
-    const where = failure.stages.length ? ` during stage ${failure.stages.map((s) => `"${s}"`).join(", ")}` : "";
+    const names = failure.stages.map((s) => `"${s}"`).join(", ");
+    const where = failure.stages.length ? ` during stage${failure.stages.length > 1 ? "s" : ""} ${names}` : "";
     process.stderr.write(
       `\nzk-VIN demo interrupted by ${failure.signal}${where} after ${total}; everything it started is stopped. Log: ${relative(log.file)}\n`,
     );
@@ -194,20 +195,36 @@ const program = new Command()
   .description(
     "the local multi-chain zk-VIN end to end: chains, contracts, a model, a node, the prover and relayer, requests from example consumers, results and GraphQL",
   )
-  .addOption(
-    new Option("--model <name>", "benchmark model to compile, register and ask")
-      .choices([...DEMO_MODELS])
-      .default("linear_regression"),
+  .option(
+    "--model <name>",
+    `benchmark model to compile, register and ask (${DEMO_MODELS.join(", ")})`,
+    (value: string) => {
+      try {
+        return demoModel(value);
+      } catch (error) {
+        throw new InvalidArgumentError(error instanceof Error ? error.message : String(error));
+      }
+    },
+    "linear_regression",
   )
   .option("--requests <n>", "requests from the spoke consumer (one more comes from the hub's)", integer(1, 32), 3)
   .option("--spokes <n>", "spoke chains besides the hub", integer(1, 4), 1)
   .option("--json <file>", "also write the summary as JSON")
   .option("--keep", "leave everything running after the summary, until Ctrl-C", false)
-  .option("--out <file>", "the deployments file to write", path.join(repoRoot, "deployments", "local.json"))
+  .addOption(
+    new Option("--out <file>", "the deployments file to write").default(
+      path.join(repoRoot, "deployments", "local.json"),
+      "deployments/local.json",
+    ),
+  )
   .option("--chain-id-base <id>", "chain id of the hub; spoke n gets base + n", integer(1, 2 ** 31), 33_000)
   .option("--workers <n>", "proving processes", integer(1, 16), 1)
   .option("--timeout <seconds>", "how long to wait for the callbacks, and for the index", integer(10, 3600), 300)
-  .showHelpAfterError();
+  .showHelpAfterError("(zkvin-demo --help lists the options)")
+  .exitOverride((error) => {
+    // --help and --version end here with 0; a bad option or argument with 2.
+    process.exit(error.exitCode === 0 ? 0 : 2);
+  });
 
 program.parse(process.argv);
 main(program.opts<CliOptions>()).then(

@@ -166,8 +166,9 @@ export async function runDemo(options: DemoOptions, ctx: DemoContext): Promise<D
   stoppers.add("prover workers", () => workers?.close());
   stoppers.add("relayer", () => relayer?.stop());
   stoppers.add("GraphQL endpoint", () => subgraph?.close());
-  // The three are independent (the relayer's jobs wait in Redis for the workers): they start together.
-  await Promise.all([
+  // The three are independent (the relayer's jobs wait in Redis for the workers): they start together,
+  // and all three settle before a failure of one is reported, so that each started one can be stopped.
+  const starts = await Promise.allSettled([
     stage(
       "start prover workers",
       async () => {
@@ -210,6 +211,8 @@ export async function runDemo(options: DemoOptions, ctx: DemoContext): Promise<D
       (s) => s.endpoint.url,
     ),
   ]);
+  const failed = starts.find((r) => r.status === "rejected");
+  if (failed) throw failed.reason;
   const endpoint = (subgraph as LocalSubgraph | null)?.endpoint;
   const relayerInfo = relayer as RelayerProcess | null;
   if (!endpoint || !relayerInfo) throw new DemoError("a service reported started without its handle");
