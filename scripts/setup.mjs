@@ -43,8 +43,13 @@ const steps = [
   {
     name: "contracts-evm npm",
     run: () =>
-      stamped(path.join(root, "contracts-evm", "node_modules", ".zkvin-setup"), digest("contracts-evm/package-lock.json"), () =>
-        run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline"], { cwd: path.join(root, "contracts-evm") }),
+      stamped(
+        path.join(root, "contracts-evm", "node_modules", ".zkvin-setup"),
+        digest("contracts-evm/package-lock.json"),
+        () =>
+          run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline"], {
+            cwd: path.join(root, "contracts-evm"),
+          }),
       ),
   },
   {
@@ -53,7 +58,12 @@ const steps = [
       const venv = path.join(root, "prover", "python", ".venv");
       return stamped(path.join(venv, ".zkvin-setup"), digest("prover/python/requirements.txt"), () => {
         if (!existsSync(path.join(venv, "bin", "python"))) run("python3", ["-m", "venv", venv]);
-        run(path.join(venv, "bin", "pip"), ["install", "--quiet", "-r", path.join(root, "prover", "python", "requirements.txt")]);
+        run(path.join(venv, "bin", "pip"), [
+          "install",
+          "--quiet",
+          "-r",
+          path.join(root, "prover", "python", "requirements.txt"),
+        ]);
       });
     },
   },
@@ -75,14 +85,17 @@ const steps = [
   },
   { name: "redis-server (apt)", run: () => installRedisIfMissing() },
   // The relayer and the local indexer store state in PGlite by default and in Postgres by URL; tests cover both.
-  { name: "postgresql (apt)", // Imported late: lib/postgres.mjs needs the `pg` package that the first step installs.
-    run: async () => (await import("./lib/postgres.mjs")).installPostgresIfMissing() },
+  {
+    name: "postgresql (apt)", // Imported late: lib/postgres.mjs needs the `pg` package that the first step installs.
+    run: async () => (await import("./lib/postgres.mjs")).installPostgresIfMissing(),
+  },
 ];
 
 const started = Date.now();
 for (const step of steps) {
   const t0 = Date.now();
   const did = await step.run();
-  if (!quiet || did) console.log(`setup: ${step.name}: ${did ? "done" : "up to date"} (${formatSeconds(Date.now() - t0)})`);
+  if (!quiet || did)
+    console.log(`setup: ${step.name}: ${did ? "done" : "up to date"} (${formatSeconds(Date.now() - t0)})`);
 }
 if (!quiet) console.log(`setup: finished in ${formatSeconds(Date.now() - started)}`);

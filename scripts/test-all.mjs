@@ -12,7 +12,12 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const venvPython = path.join(root, "prover", "python", ".venv", "bin", "python");
 
 const parts = [
-  { name: "lint+types", cmd: "npx", args: ["--no", "biome", "check", "."], then: ["npx", ["--no", "tsc", "-p", "tsconfig.json"]] },
+  {
+    name: "lint+types",
+    cmd: "npx",
+    args: ["--no", "biome", "check", "."],
+    andThen: ["npx", ["--no", "tsc", "-p", "tsconfig.json"]],
+  },
   { name: "forge", cmd: "npx", args: ["--no", "forge", "test"], cwd: "contracts-evm", env: { FOUNDRY_PROFILE: "ci" } },
   { name: "cairo", cmd: "npm", args: ["test", "-w", "@zk-vin/contracts-cairo"] },
   { name: "python", cmd: venvPython, args: ["-m", "pytest", "-q", "prover/python/tests"] },
@@ -45,7 +50,7 @@ try {
     console.log(`\n=== ${part.name} ===`);
     const t0 = Date.now();
     let ok = exec(part.cmd, part.args, part);
-    if (ok && part.then) ok = exec(part.then[0], part.then[1], part);
+    if (ok && part.andThen) ok = exec(part.andThen[0], part.andThen[1], part);
     results.push({ name: part.name, ok, ms: Date.now() - t0 });
   }
 } finally {
@@ -53,7 +58,8 @@ try {
 }
 
 console.log("\npart          result  time");
-for (const r of results) console.log(`${r.name.padEnd(13)} ${(r.ok ? "pass" : "FAIL").padEnd(7)} ${formatSeconds(r.ms)}`);
+for (const r of results)
+  console.log(`${r.name.padEnd(13)} ${(r.ok ? "pass" : "FAIL").padEnd(7)} ${formatSeconds(r.ms)}`);
 const total = results.reduce((s, r) => s + r.ms, 0);
 console.log(`${"total".padEnd(13)} ${"".padEnd(7)} ${formatSeconds(total)}`);
 process.exit(results.every((r) => r.ok) ? 0 : 1);

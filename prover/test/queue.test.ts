@@ -10,7 +10,7 @@ import { EzklProofSystem } from "../src/ezkl/ezkl-proof-system.js";
 import type { CompiledModel } from "../src/proof-system.js";
 import { ProverClient } from "../src/queue/client.js";
 import { makeRedis, type ProveProgress } from "../src/queue/jobs.js";
-import { type ProverWorkers, startProverWorkers } from "../src/queue/workers.js";
+import { startProverWorkers } from "../src/queue/workers.js";
 import { compileBenchmark, redisUrl, samples, store, uniqueQueue } from "./helpers.js";
 
 let url: string;

@@ -38,7 +38,9 @@ export function installRedisIfMissing() {
   if (onPath("redis-server")) return false;
   console.log("redis-server not found: installing it from apt");
   asRoot("apt-get", ["update", "-qq"]);
-  asRoot("apt-get", ["install", "-y", "-qq", "redis-server"], { env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
+  asRoot("apt-get", ["install", "-y", "-qq", "redis-server"], {
+    env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
+  });
   return true;
 }
 
@@ -53,8 +55,22 @@ export async function ensureRedis() {
   mkdirSync(stateDir, { recursive: true });
   const pidFile = path.join(stateDir, `redis-${port}.pid`);
   run("redis-server", [
-    "--bind", "127.0.0.1", "--port", String(port), "--daemonize", "yes", "--pidfile", pidFile,
-    "--dir", stateDir, "--save", "", "--appendonly", "no", "--logfile", path.join(stateDir, `redis-${port}.log`),
+    "--bind",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    "--daemonize",
+    "yes",
+    "--pidfile",
+    pidFile,
+    "--dir",
+    stateDir,
+    "--save",
+    "",
+    "--appendonly",
+    "no",
+    "--logfile",
+    path.join(stateDir, `redis-${port}.log`),
   ]);
   for (let i = 0; i < 100; i++) {
     if (await pingRedis()) return { started: true, url: redisUrl() };
