@@ -15,6 +15,7 @@ function processTable(): Array<{ pid: number; ppid: number }> {
         // /proc/<pid>/stat: "pid (comm) state ppid ..."; comm may hold spaces and parentheses.
         const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
         const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+        if (fields[0] === "Z") continue; // exited, waiting to be reaped: nothing left to stop
         rows.push({ pid: Number(entry), ppid: Number(fields[1]) });
       } catch {
         // the process ended while we read
@@ -22,12 +23,13 @@ function processTable(): Array<{ pid: number; ppid: number }> {
     }
     return rows;
   }
-  const text = execFileSync("ps", ["-A", "-o", "pid=", "-o", "ppid="], { encoding: "utf8" });
+  const text = execFileSync("ps", ["-A", "-o", "pid=", "-o", "ppid=", "-o", "stat="], { encoding: "utf8" });
   return text
     .trim()
     .split("\n")
-    .map((line) => line.trim().split(/\s+/).map(Number))
-    .map(([pid, ppid]) => ({ pid: pid ?? 0, ppid: ppid ?? 0 }));
+    .map((line) => line.trim().split(/\s+/))
+    .filter(([, , stat]) => !stat?.startsWith("Z"))
+    .map(([pid, ppid]) => ({ pid: Number(pid), ppid: Number(ppid) }));
 }
 
 /** Pids of every living descendant of `root` (default: this process). */
@@ -66,20 +68,21 @@ export function isAlive(pid: number): boolean {
 }
 
 /**
- * Ends every descendant of this process, and the processes in `known` (descendants recorded earlier: a
+ * Ends every descendant of `root` (default: this process), and the processes in `known` (descendants recorded earlier: a
  * process whose parent has ended is no longer anyone's descendant), except those in `spare` (helpers this
  * process had before the demo started, such as tsx's esbuild service, which end with it): SIGTERM, then
  * SIGKILL for those still alive after `graceMs`. Returns what it had to end.
  */
 export async function endProcesses(
-  params: { known?: number[]; spare?: ReadonlySet<number>; graceMs?: number } = {},
+  params: { root?: number; known?: number[]; spare?: ReadonlySet<number>; graceMs?: number } = {},
 ): Promise<Array<{ pid: number; command: string }>> {
+  const root = params.root ?? process.pid;
   const graceMs = params.graceMs ?? 3000;
   const spare = params.spare ?? new Set<number>();
   const ended = new Map<number, string>();
   for (let pass = 0; pass < 3; pass++) {
-    const extra = pass === 0 ? (params.known ?? []).filter((pid) => pid !== process.pid && isAlive(pid)) : [];
-    const pids = [...new Set([...descendants(), ...extra])].filter((pid) => !spare.has(pid));
+    const extra = pass === 0 ? (params.known ?? []).filter((pid) => pid !== root && isAlive(pid)) : [];
+    const pids = [...new Set([...descendants(root), ...extra])].filter((pid) => !spare.has(pid));
     if (pids.length === 0) break;
     for (const pid of pids) {
       ended.set(pid, commandOf(pid));

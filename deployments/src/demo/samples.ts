@@ -42,9 +42,14 @@ export function demoModel(name: string): DemoModelName {
   throw new DemoOptionError(`unknown model "${name}" (the demo runs ${DEMO_MODELS.join(", ")})`, { value: name });
 }
 
-/** The benchmark data of `model`, checked for shape. */
+/** The committed benchmark data of `model` (prover/models/<model>/samples.json), checked for shape. */
 export function readSamples(model: DemoModelName): ModelSamples {
-  const file = path.join(benchmarkModelsDir, model, "samples.json");
+  return parseSamples({ model, file: path.join(benchmarkModelsDir, model, "samples.json") });
+}
+
+/** Benchmark data of `model` from `file`, checked for shape. */
+export function parseSamples(params: { model: DemoModelName; file: string }): ModelSamples {
+  const { model, file } = params;
   let raw: { description?: unknown; inputs?: unknown; onnxOutputs?: unknown };
   try {
     raw = JSON.parse(readFileSync(file, "utf8")) as typeof raw;
