@@ -67,7 +67,8 @@ function startDemo(args: string[], env: Record<string, string> = {}): DemoRun {
   });
   const watch = setInterval(() => {
     if (!child.pid) return;
-    for (const pid of descendants(child.pid)) if (!run.seen.has(pid)) run.seen.set(pid, commandOf(pid));
+    // Re-read while alive: a process seen between fork and exec still shows its parent's command line.
+    for (const pid of descendants(child.pid)) run.seen.set(pid, commandOf(pid) || run.seen.get(pid) || "");
   }, 200);
   void run.exit.then(() => {
     run.exited = true;
