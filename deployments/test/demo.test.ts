@@ -267,9 +267,9 @@ describe("npm run demo", () => {
       expect(named, run.stderr).not.toBeNull();
       const stage = named![1]!;
       expect(run.stdout).toContain(`■ ${stage}`);
-      const report = JSON.parse(readFileSync(json, "utf8")) as { ok: boolean; interrupted: string; stage: string[] };
-      expect(report).toMatchObject({ ok: false, interrupted: "SIGINT" });
-      expect(report.stage).toContain(stage);
+      const report = JSON.parse(readFileSync(json, "utf8")) as { ok: boolean; interrupted: string; stages: string[] };
+      expect(report).toMatchObject({ ok: false, interrupted: "SIGINT", stage, stopFailures: [] });
+      expect(report.stages).toContain(stage);
       expect(run.stdout).toMatch(/✓ stop everything/);
       const ports = [...run.stdout.matchAll(/http:\/\/127\.0\.0\.1:(\d+)/g)].map((m) => Number(m[1]));
       expect(ports.length).toBeGreaterThanOrEqual(3); // both chains and the relayer
@@ -326,7 +326,7 @@ describe("npm run demo", () => {
       expect(failed, run.stderr).not.toBeNull();
       expect(run.stdout).toContain(`✗ ${failed![1]}`);
       const report = JSON.parse(readFileSync(json, "utf8")) as { ok: boolean; stage: string; logFile: string };
-      expect(report).toMatchObject({ ok: false, stage: failed![1] });
+      expect(report).toMatchObject({ ok: false, stage: failed![1], stages: [failed![1]], stopFailures: [] });
       expect(run.stderr).toContain(path.relative(repoRoot, report.logFile));
       const ports = [...run.stdout.matchAll(/http:\/\/127\.0\.0\.1:(\d+)/g)].map((m) => Number(m[1]));
       await expectNothingLeft(run, [...new Set(ports)]);

@@ -1,9 +1,11 @@
 // `npm run demo`: the local multi-chain zk-VIN end to end, on embedded defaults. Shows progress stage by
-// stage, ends with a summary, and stops everything it started, also on Ctrl-C (SIGINT), SIGTERM or a
-// failed stage (named, with the log file). Exit codes: 0 done, 1 failed, 2 bad option, 130/143 interrupted.
+// stage, ends with a summary, and stops everything it started, also on Ctrl-C (SIGINT), SIGTERM, SIGHUP or
+// a failed stage (named, with the log file). Exit codes: 0 done, 1 failed, 2 bad option, 128 + signal number
+// when interrupted (130 for Ctrl-C).
 //   node --import tsx deployments/src/demo/cli.ts [--model linear_regression] [--requests 3] [--spokes 1]
 //        [--json summary.json] [--keep] [--out deployments/local.json] [--chain-id-base 33000]
 import { renameSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { describeError } from "../devnet/errors.js";
@@ -77,7 +79,7 @@ async function main(cli: CliOptions): Promise<number> {
       return;
     }
     if (stopping) {
-      if (signals >= 3) process.exit(signal === "SIGINT" ? 130 : 143);
+      if (signals >= 3) process.exit(signalExitCode(signal));
       progress.line(`  (${signal}: already stopping; once more to exit at once)`);
       return;
     }
@@ -85,6 +87,7 @@ async function main(cli: CliOptions): Promise<number> {
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
+  process.on("SIGHUP", onSignal); // the terminal went away
 
   progress.line(
     `zk-VIN demo: a hub chain and ${options.spokes} spoke chain(s), model ${options.model}, ` +
@@ -150,44 +153,50 @@ async function main(cli: CliOptions): Promise<number> {
   progress.close();
 
   const total = formatSeconds(Date.now() - started);
+  const stopped = stopFailures.length
+    ? `${stopFailures.length} service(s) did not stop cleanly (${stopFailures.join("; ")})`
+    : "everything it started is stopped";
   if (failure === null && summary) {
-    process.stdout.write(
-      `\nzk-VIN demo done in ${total}; everything it started is stopped. Log: ${relative(log.file)}\n`,
-    );
+    process.stdout.write(`\nzk-VIN demo done in ${total}; ${stopped}. Log: ${relative(log.file)}\n`);
     log.close();
-    return 0;
+    return stopFailures.length ? 1 : 0;
   }
   let code = 1;
+  let stages: string[] = [];
   if (failure instanceof DemoInterruptedError) {
-    code = failure.signal === "SIGINT" ? 130 : 143;
-    const names = failure.stages.map((s) => `"${s}"`).join(", ");
-    const where = failure.stages.length ? ` during stage${failure.stages.length > 1 ? "s" : ""} ${names}` : "";
+    code = signalExitCode(failure.signal);
+    stages = failure.stages;
+    const names = stages.map((s) => `"${s}"`).join(", ");
+    const where = stages.length ? ` during stage${stages.length > 1 ? "s" : ""} ${names}` : "";
     process.stderr.write(
-      `\nzk-VIN demo interrupted by ${failure.signal}${where} after ${total}; everything it started is stopped. Log: ${relative(log.file)}\n`,
+      `\nzk-VIN demo interrupted by ${failure.signal}${where} after ${total}; ${stopped}. Log: ${relative(log.file)}\n`,
     );
   } else {
-    const stage = failure instanceof DemoStageError ? failure.stage : "demo";
+    stages = [failure instanceof DemoStageError ? failure.stage : "demo"];
+    const cause = failure instanceof DemoStageError && failure.cause ? failure.cause : failure;
     process.stderr.write(
-      `\nzk-VIN demo failed at stage "${stage}": ${describeError(failure instanceof DemoStageError && failure.cause ? failure.cause : failure)}\n` +
-        `Everything it started is stopped. Log: ${relative(log.file)}\n`,
+      `\nzk-VIN demo failed at stage "${stages[0]}": ${describeError(cause)}\n` +
+        `${stopped[0]!.toUpperCase()}${stopped.slice(1)}. Log: ${relative(log.file)}\n`,
     );
   }
   if (jsonFile) {
     writeJson(jsonFile, {
       ok: false,
-      stage:
-        failure instanceof DemoStageError
-          ? failure.stage
-          : failure instanceof DemoInterruptedError
-            ? failure.stages
-            : null,
+      stage: stages[0] ?? null,
+      stages,
       interrupted: failure instanceof DemoInterruptedError ? failure.signal : null,
       error: describeError(failure),
+      stopFailures,
       logFile: log.file,
     });
   }
   log.close();
   return code;
+}
+
+/** 128 + the signal's number, as shells report a process ended by it. */
+function signalExitCode(signal: NodeJS.Signals): number {
+  return 128 + (os.constants.signals[signal] ?? 15);
 }
 
 const program = new Command()

@@ -213,9 +213,11 @@ export async function runDemo(options: DemoOptions, ctx: DemoContext): Promise<D
   ]);
   const failed = starts.find((r) => r.status === "rejected");
   if (failed) throw failed.reason;
-  const endpoint = (subgraph as LocalSubgraph | null)?.endpoint;
-  const relayerInfo = relayer as RelayerProcess | null;
-  if (!endpoint || !relayerInfo) throw new DemoError("a service reported started without its handle");
+  const [, relayerStart, subgraphStart] = starts;
+  if (relayerStart.status !== "fulfilled" || subgraphStart.status !== "fulfilled")
+    throw new DemoError("a start settled without its result");
+  const relayerInfo = relayerStart.value;
+  const { endpoint } = subgraphStart.value;
 
   await stage("sync model to spokes", () => devnet.waitForModelSync({ timeoutMs: 60_000 }));
 
