@@ -93,7 +93,9 @@ class StageRunner {
 
   /** The devnet's own stages, shown as they happen (they overlap: models compile while forge builds). */
   devnetProgress = (event: DevnetProgress): void => {
-    const { progress } = this.ctx;
+    const { progress, signal } = this.ctx;
+    // Once the run is cut short, the devnet's stages end because their processes were stopped: not news.
+    if (signal.aborted) return;
     if (event.status === "started") progress.start(event.stage);
     else if (event.status === "done") {
       this.timings.push({ stage: event.stage, ms: event.ms ?? 0 });
