@@ -16,7 +16,7 @@ const parts = [
     name: "lint+types",
     cmd: "npx",
     args: ["--no", "biome", "check", "."],
-    andThen: ["npx", ["--no", "tsc", "-p", "tsconfig.json"]],
+    andThen: ["npx", ["--no", "--", "tsc", "-p", "tsconfig.json"]],
   },
   { name: "forge", cmd: "npx", args: ["--no", "forge", "test"], cwd: "contracts-evm", env: { FOUNDRY_PROFILE: "ci" } },
   { name: "cairo", cmd: "npm", args: ["test", "-w", "@zk-vin/contracts-cairo"] },
