@@ -72,7 +72,7 @@ export class ProverClient {
     }
     if (new Set(ids).size !== ids.length)
       throw new InvalidInputError("requestIds must be distinct", { field: "requestIds", value: ids });
-    const jobId = request.jobId ?? defaultJobId(request.artifactId, ids);
+    const jobId = request.jobId ?? defaultJobId(request.artifactId, ids, inputsFixed);
     const data: ProveJobData = {
       artifactId: request.artifactId,
       inputsFixed,

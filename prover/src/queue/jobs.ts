@@ -56,7 +56,14 @@ export function makeRedis(connection: RedisConnection): Redis {
 
 export type { BullConnection };
 
-/** Deterministic job id: the same model and requests enqueue once, however often they are sent. */
-export function defaultJobId(artifactId: string, requestIds: string[]): string {
-  return createHash("sha256").update(artifactId).update("\0").update(requestIds.join("\0")).digest("hex");
+/**
+ * Deterministic job id over everything a proof depends on: the artifact, the requests and their
+ * fixed-point inputs. The same work enqueues once however often it is sent, and a job found by id is
+ * always a proof of these inputs, even when request ids repeat (a fresh devnet, another hub on the
+ * same Redis).
+ */
+export function defaultJobId(artifactId: string, requestIds: string[], inputsFixed: string[][]): string {
+  const h = createHash("sha256").update(artifactId).update("\0").update(requestIds.join("\0"));
+  for (const row of inputsFixed) h.update("\n").update(row.join(","));
+  return h.digest("hex");
 }
