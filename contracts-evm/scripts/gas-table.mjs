@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Measures the gas of fulfilling real EZKL proofs through the hub (test/gas/FulfilmentGas.t.sol, run with
-// `forge test --isolate` so every call is its own transaction), prints a table, writes the results to
-// gas/fulfilment-gas.json and replaces the table between the gas-table markers in README.md.
+// Measures the gas of fulfilling real EZKL proofs through the hub (test/gas/FulfilmentGas.t.sol) and of
+// requests (test/gas/RequestGas.t.sol), run with `forge test --isolate` so every call is its own
+// transaction; prints both tables, writes the results to gas/fulfilment-gas.json and gas/request-gas.json
+// and replaces the tables between the gas-table and request-gas-table markers in README.md.
 //
 //   node scripts/gas-table.mjs            (from contracts-evm/)
 //
@@ -14,15 +15,15 @@ import { fileURLToPath } from "node:url";
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const rawDir = path.join(root, "cache-gas");
 const resultsFile = path.join(root, "gas", "fulfilment-gas.json");
+const requestResultsFile = path.join(root, "gas", "request-gas.json");
 const readme = path.join(root, "README.md");
-const START = "<!-- gas-table:start -->";
-const END = "<!-- gas-table:end -->";
+const MEASURED_WITH = "forge test --isolate (solc 0.8.30, optimizer 200 runs, cancun)";
 
 function measure() {
   rmSync(rawDir, { recursive: true, force: true });
   mkdirSync(rawDir, { recursive: true });
   const forge = path.join(root, "node_modules", ".bin", "forge");
-  const args = ["test", "--match-path", "test/gas/FulfilmentGas.t.sol", "--isolate", ...process.argv.slice(2)];
+  const args = ["test", "--match-path", "test/gas/*Gas.t.sol", "--isolate", ...process.argv.slice(2)];
   const res = spawnSync(forge, args, {
     cwd: root,
     stdio: ["ignore", "inherit", "inherit"],
@@ -39,12 +40,19 @@ function measure() {
     console.error("the gas test wrote no results");
     process.exit(1);
   }
+  const fulfilments = rows.filter((r) => r.kind === "fulfilment");
+  const requests = rows.filter((r) => r.kind === "request");
   const order = (r) => [r.verifier.startsWith("generated") ? 0 : 1, r.callback ? 1 : 0, r.batch];
-  rows.sort((a, b) => {
+  fulfilments.sort((a, b) => {
     const [x, y] = [order(a), order(b)];
     return x[0] - y[0] || x[1] - y[1] || x[2] - y[2];
   });
-  return rows;
+  requests.sort((a, b) => a.inputs - b.inputs);
+  if (fulfilments.length === 0 || requests.length === 0) {
+    console.error("the gas tests wrote no fulfilment or no request results");
+    process.exit(1);
+  }
+  return { fulfilments, requests };
 }
 
 const fmt = (n) => n.toLocaleString("en-US");
@@ -60,22 +68,42 @@ function table(rows) {
   return [head, sep, ...body].join("\n");
 }
 
-const rows = measure();
-const md = table(rows);
-console.log(`\n${md}\n`);
+function requestTable(rows) {
+  const head = "| model | inputs | request (exec) | request (tx) | calldata |";
+  const sep = "| --- | ---: | ---: | ---: | ---: |";
+  const body = rows.map(
+    (r) =>
+      `| ${r.name.replace(/^request_/, "").replaceAll("_", " ")} | ${r.inputs} | ${fmt(r.executionGas)} | ${fmt(r.transactionGas)} | ${fmt(r.calldataBytes)} B |`,
+  );
+  return [head, sep, ...body].join("\n");
+}
+
+/** `text` with the lines between `<!-- name:start -->` and `<!-- name:end -->` replaced by `md`. */
+function replaceSection(text, name, md) {
+  const start = `<!-- ${name}:start -->`;
+  const end = `<!-- ${name}:end -->`;
+  const from = text.indexOf(start);
+  const to = text.indexOf(end);
+  if (from < 0 || to < from) {
+    console.error(`README.md has no ${start} ... ${end} section`);
+    process.exit(1);
+  }
+  return `${text.slice(0, from + start.length)}\n${md}\n${text.slice(to)}`;
+}
+
+const { fulfilments, requests } = measure();
+const md = table(fulfilments);
+const requestMd = requestTable(requests);
+console.log(`\n${md}\n\n${requestMd}\n`);
 
 mkdirSync(path.dirname(resultsFile), { recursive: true });
-writeFileSync(
-  resultsFile,
-  `${JSON.stringify({ measuredWith: "forge test --isolate (solc 0.8.30, optimizer 200 runs, cancun)", rows }, null, 2)}\n`,
-);
+writeFileSync(resultsFile, `${JSON.stringify({ measuredWith: MEASURED_WITH, rows: fulfilments }, null, 2)}\n`);
+writeFileSync(requestResultsFile, `${JSON.stringify({ measuredWith: MEASURED_WITH, rows: requests }, null, 2)}\n`);
 
-const text = readFileSync(readme, "utf8");
-const from = text.indexOf(START);
-const to = text.indexOf(END);
-if (from < 0 || to < from) {
-  console.error(`README.md has no ${START} ... ${END} section`);
-  process.exit(1);
-}
-writeFileSync(readme, `${text.slice(0, from + START.length)}\n${md}\n${text.slice(to)}`);
-console.log(`wrote ${path.relative(root, resultsFile)} and the table in README.md`);
+let text = readFileSync(readme, "utf8");
+text = replaceSection(text, "gas-table", md);
+text = replaceSection(text, "request-gas-table", requestMd);
+writeFileSync(readme, text);
+console.log(
+  `wrote ${path.relative(root, resultsFile)}, ${path.relative(root, requestResultsFile)} and the tables in README.md`,
+);

@@ -146,6 +146,7 @@ contract FulfilmentGasTest is HubTestBase {
     function _report(Scenario memory sc, Measurement memory m) internal {
         string memory key = sc.name;
         vm.serializeString(key, "name", sc.name);
+        vm.serializeString(key, "kind", "fulfilment");
         vm.serializeString(key, "verifier", sc.generated ? "generated per-model" : "reusable + VKA");
         vm.serializeUint(key, "batch", m.batch);
         vm.serializeBool(key, "callback", sc.callback);
