@@ -182,7 +182,8 @@ describe("local devnet", () => {
 
 describe("a devnet that fails to come up", () => {
   it("names the failed stage and stops every chain it had started", async () => {
-    const portBase = 20_000 + Math.floor(Math.random() * 20_000);
+    // Below the kernel's ephemeral range (32768..60999), where outgoing connections take their ports.
+    const portBase = 20_000 + Math.floor(Math.random() * 12_000);
     const error = await startDevnet({
       chainIdBase: 42_500,
       portBase,

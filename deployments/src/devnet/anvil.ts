@@ -124,9 +124,9 @@ export async function startAnvil(params: { chainId: number; port?: number; block
       break;
     } catch (error) {
       if (error instanceof DevnetSetupError) throw error;
-      if (i > 200) {
+      if (i > 600) {
         await stop();
-        throw new DevnetSetupError(`anvil on port ${port} did not answer within 10 s`, { value: port, cause: error });
+        throw new DevnetSetupError(`anvil on port ${port} did not answer within 30 s`, { value: port, cause: error });
       }
       await new Promise((r) => setTimeout(r, 50));
     }

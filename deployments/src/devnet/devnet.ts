@@ -146,8 +146,10 @@ export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> 
   };
   const stage = stageRunner(options);
   try {
-    const started = await stage("start chains", () =>
-      Promise.all(
+    const started = await stage("start chains", async () => {
+      // Every start is awaited before a failure is reported, so that cleanup sees each anvil that did come
+      // up (with Promise.all a slower one would start after cleanup and be left running).
+      const results = await Promise.allSettled(
         Array.from({ length: settings.spokes + 1 }, (_, i) =>
           startAnvil({
             chainId: settings.chainIdBase + i,
@@ -157,8 +159,11 @@ export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> 
             return a;
           }),
         ),
-      ),
-    );
+      );
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+      if (failed) throw failed.reason;
+      return anvils.slice();
+    });
     const ordered = [...started].sort((x, y) => x.chainId - y.chainId);
     // Compiling models (Python) and contracts (forge) are the long stages; they overlap.
     const compiling = stage("compile models", () =>
