@@ -31,7 +31,8 @@ struct GatewayConfig {
 ///   HUB_MARKET             the InferenceMarket proxy                                   (required)
 ///   GATEWAY_OWNER          default: the broadcaster
 ///   GATEWAY_TREASURY       default: the market's treasury
-///   GATEWAY_SINK_GAS, GATEWAY_REJECTION_RESERVE, GATEWAY_MODEL_SYNC_GAS   override CrossChainDefaults
+///   GATEWAY_SINK_GAS, GATEWAY_REJECTION_RESERVE, GATEWAY_MODEL_SYNC_GAS, GATEWAY_MODEL_SYNC_GAS_PER_INPUT
+///                          override CrossChainDefaults
 /// Usage: forge script script/DeployHubGateway.s.sol --rpc-url $RPC --private-key $KEY --broadcast
 contract DeployHubGateway is Script {
     /// @notice The market would refuse every request: it gives result hooks at most `max` gas.
@@ -93,5 +94,6 @@ contract DeployHubGateway is Script {
         p.sinkGasLimit = uint32(vm.envOr("GATEWAY_SINK_GAS", uint256(p.sinkGasLimit)));
         p.rejectionReserveGas = uint32(vm.envOr("GATEWAY_REJECTION_RESERVE", uint256(p.rejectionReserveGas)));
         p.modelSyncGasLimit = uint32(vm.envOr("GATEWAY_MODEL_SYNC_GAS", uint256(p.modelSyncGasLimit)));
+        p.modelSyncGasPerInput = uint32(vm.envOr("GATEWAY_MODEL_SYNC_GAS_PER_INPUT", uint256(p.modelSyncGasPerInput)));
     }
 }

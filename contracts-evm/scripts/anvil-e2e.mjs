@@ -130,9 +130,9 @@ async function main() {
         inputScale: manifest.inputs[0].scale,
         outputScale: manifest.outputs[0].scale,
         inputMode: 0,
-        inputMin: -8192n,
-        inputMax: 8192n,
       },
+      // One bound per feature: the manifest's proven ranges in fixed point, as the fixture carries them.
+      inputBounds: proof.inputBounds.min.map((min, j) => ({ min: BigInt(min), max: BigInt(proof.inputBounds.max[j]) })),
       computeUnits: manifest.computeUnits.perInference,
       royalty: 10n ** 15n,
       artifactURI: `zkvin-artifact:sha256:${manifest.artifactId}`,

@@ -20,8 +20,10 @@ library CrossChainDefaults {
             sinkGasLimit: 450_000,
             // Kept back from the market call to send a REJECTED reply.
             rejectionReserveGas: 400_000,
-            // A MODEL message on the spoke.
-            modelSyncGasLimit: 120_000
+            // A MODEL message on the spoke: its first sync of a model stores the bounds as code (a CREATE) ...
+            modelSyncGasLimit: 180_000,
+            // ... of 64 bytes per input feature.
+            modelSyncGasPerInput: 20_000
         });
     }
 

@@ -26,7 +26,8 @@ struct Ticket {
 struct GatewayParams {
     uint32 sinkGasLimit; // gas the market gives onRemoteResult / onRemoteExpiry (quote + send of the reply)
     uint32 rejectionReserveGas; // gas kept back from the market call to send a REJECTED reply if it refuses
-    uint32 modelSyncGasLimit; // lzReceive gas a MODEL message buys on the spoke
+    uint32 modelSyncGasLimit; // lzReceive gas a MODEL message buys on the spoke, fixed part
+    uint32 modelSyncGasPerInput; // ... plus this much per input feature (the spoke stores each feature's bound)
 }
 
 /// @title IZkVinHubGateway

@@ -10,6 +10,7 @@ import {OptionsBuilder} from "@layerzerolabs/oapp-evm/contracts/oapp/libs/Option
 import {IInferenceMarket, RemoteRequest} from "../interfaces/IInferenceMarket.sol";
 import {IModelRegistry, ModelTerms} from "../interfaces/IModelRegistry.sol";
 import {Settlement} from "../interfaces/IRemoteResultSink.sol";
+import {InputBound} from "../libraries/InputBounds.sol";
 import {
     ExpiryMessage,
     ModelInfo,
@@ -38,6 +39,8 @@ contract ZkVinHubGateway is IZkVinHubGateway, OApp, Ownable2Step, ReentrancyGuar
 
     uint32 public constant MIN_GAS = 50_000;
     uint32 public constant MAX_GAS = 5_000_000;
+    /// @notice Upper bound of `modelSyncGasPerInput`.
+    uint32 public constant MAX_GAS_PER_INPUT = 100_000;
 
     /// @notice The market requests are enqueued in.
     IInferenceMarket public immutable MARKET;
@@ -348,6 +351,7 @@ contract ZkVinHubGateway is IZkVinHubGateway, OApp, Ownable2Step, ReentrancyGuar
         returns (ModelInfo memory info, bytes memory message, bytes memory options)
     {
         ModelTerms memory t = REGISTRY.modelTerms(modelId);
+        InputBound[] memory bounds = REGISTRY.inputBounds(modelId);
         info = ModelInfo({
             hubPrice: SafeCast.toUint128(MARKET.quote(modelId).total),
             syncNonce: nonce,
@@ -356,12 +360,12 @@ contract ZkVinHubGateway is IZkVinHubGateway, OApp, Ownable2Step, ReentrancyGuar
             inputScale: t.layout.inputScale,
             outputScale: t.layout.outputScale,
             inputMode: t.layout.inputMode,
-            deprecated: t.deprecated,
-            inputMin: t.layout.inputMin,
-            inputMax: t.layout.inputMax
+            deprecated: t.deprecated
         });
-        message = ZkVinCodec.encodeModel(ModelMessage({modelId: modelId, info: info}));
-        options = OptionsBuilder.newOptions().addExecutorLzReceiveOption(_params.modelSyncGasLimit, 0);
+        message = ZkVinCodec.encodeModel(ModelMessage({modelId: modelId, info: info, inputBounds: bounds}));
+        GatewayParams memory p = _params;
+        uint256 gas = uint256(p.modelSyncGasLimit) + uint256(p.modelSyncGasPerInput) * bounds.length;
+        options = OptionsBuilder.newOptions().addExecutorLzReceiveOption(SafeCast.toUint128(gas), 0);
     }
 
     /// @dev Replies are paid from the gateway's balance (a ticket's budget, checked by `_sendReply`); a model
@@ -374,6 +378,9 @@ contract ZkVinHubGateway is IZkVinHubGateway, OApp, Ownable2Step, ReentrancyGuar
         _checkGas("sinkGasLimit", p.sinkGasLimit);
         _checkGas("rejectionReserveGas", p.rejectionReserveGas);
         _checkGas("modelSyncGasLimit", p.modelSyncGasLimit);
+        if (p.modelSyncGasPerInput > MAX_GAS_PER_INPUT) {
+            revert ParameterOutOfBounds("modelSyncGasPerInput", p.modelSyncGasPerInput);
+        }
         _params = p;
         emit ParamsUpdated(p);
     }

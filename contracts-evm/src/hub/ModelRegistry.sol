@@ -11,6 +11,7 @@ import {
     ModelTerms
 } from "../interfaces/IModelRegistry.sol";
 import {FieldEncoding} from "../libraries/FieldEncoding.sol";
+import {InputBound, InputBounds} from "../libraries/InputBounds.sol";
 import {IOLayout, InputMode, InstanceLayout} from "../libraries/InstanceLayout.sol";
 import {IProofVerifier} from "../verifiers/IProofVerifier.sol";
 import {HubAccess} from "./HubAccess.sol";
@@ -20,7 +21,9 @@ import {HubAccess} from "./HubAccess.sol";
 /// to the treasury, and binds the model for good to a verifier adapter approved by governance and a key
 /// inside it, plus the circuit's settings hash, instance layout, compute units and artifact URI. The owner
 /// may change the royalty and metadata, hand the model over, deprecate it, and record verified backtests.
+/// Each input feature has its own registered bound; every request's input is checked against them.
 /// @dev One (verifier, key) pair names at most one model, so a verifying key always maps to one model id.
+/// The bounds live as contract code (InputBounds/CodeStore), so a request reads them with one EXTCODECOPY.
 contract ModelRegistry is IModelRegistry, HubAccess {
     using InstanceLayout for IOLayout;
 
@@ -31,6 +34,21 @@ contract ModelRegistry is IModelRegistry, HubAccess {
     /// @notice Upper bound for a model's compute units per inference.
     uint32 public constant MAX_COMPUTE_UNITS = 1_000_000;
 
+    /// @dev A model as stored: `Model` with its input bounds behind a CodeStore pointer.
+    struct ModelRecord {
+        address owner;
+        uint32 computeUnits;
+        bool deprecated;
+        IProofVerifier verifier;
+        uint96 royalty;
+        bytes32 verifierKey;
+        bytes32 settingsHash;
+        IOLayout layout; // one slot
+        address inputBounds; // InputBounds pointer: layout.inputCount bounds
+        string artifactURI;
+        string metadataURI;
+    }
+
     /// @custom:storage-location erc7201:zkvin.storage.ModelRegistry
     struct RegistryStorage {
         uint256 modelCount;
@@ -38,7 +56,7 @@ contract ModelRegistry is IModelRegistry, HubAccess {
         uint256 accruedFees;
         address treasury;
         uint96 maxRoyalty;
-        mapping(uint256 modelId => Model) models;
+        mapping(uint256 modelId => ModelRecord) models;
         mapping(bytes32 verifierAndKey => uint256 modelId) modelIdByKey;
         mapping(IProofVerifier verifier => bool approved) approvedVerifiers;
         mapping(uint256 modelId => Backtest[]) backtests;
@@ -84,6 +102,8 @@ contract ModelRegistry is IModelRegistry, HubAccess {
 
         IOLayout memory layout = spec.layout;
         layout.validate();
+        InputBound[] memory bounds = spec.inputBounds;
+        InputBounds.validate(bounds, layout.inputCount);
         uint256 verifierInstances = spec.verifier.instanceCount(spec.verifierKey);
         if (verifierInstances != 0 && verifierInstances != layout.instanceCount) {
             revert LayoutInstanceCountMismatch(layout.instanceCount, verifierInstances);
@@ -97,7 +117,7 @@ contract ModelRegistry is IModelRegistry, HubAccess {
         modelId = ++s.modelCount;
         s.modelIdByKey[keyId] = modelId;
         s.accruedFees += msg.value;
-        Model storage m = s.models[modelId];
+        ModelRecord storage m = s.models[modelId];
         m.owner = msg.sender;
         m.computeUnits = spec.computeUnits;
         m.verifier = spec.verifier;
@@ -105,6 +125,8 @@ contract ModelRegistry is IModelRegistry, HubAccess {
         m.verifierKey = spec.verifierKey;
         m.settingsHash = spec.settingsHash;
         m.layout = layout;
+        // A data contract of our own creation code: nothing runs that could call back.
+        m.inputBounds = InputBounds.store(bounds);
         m.artifactURI = spec.artifactURI;
         m.metadataURI = spec.metadataURI;
 
@@ -113,7 +135,7 @@ contract ModelRegistry is IModelRegistry, HubAccess {
 
     /// @inheritdoc IModelRegistry
     function setRoyalty(uint256 modelId, uint96 royalty) external {
-        Model storage m = _ownedModel(modelId);
+        ModelRecord storage m = _ownedModel(modelId);
         uint96 max = _s().maxRoyalty;
         if (royalty > max) revert RoyaltyTooHigh(royalty, max);
         m.royalty = royalty;
@@ -128,7 +150,7 @@ contract ModelRegistry is IModelRegistry, HubAccess {
 
     /// @inheritdoc IModelRegistry
     function transferModelOwnership(uint256 modelId, address newOwner) external {
-        Model storage m = _ownedModel(modelId);
+        ModelRecord storage m = _ownedModel(modelId);
         if (newOwner == address(0)) revert ZeroAddress();
         m.owner = newOwner;
         emit ModelOwnershipTransferred(modelId, msg.sender, newOwner);
@@ -136,7 +158,7 @@ contract ModelRegistry is IModelRegistry, HubAccess {
 
     /// @inheritdoc IModelRegistry
     function deprecateModel(uint256 modelId) external {
-        Model storage m = _ownedModel(modelId);
+        ModelRecord storage m = _ownedModel(modelId);
         if (m.deprecated) revert ModelIsDeprecated(modelId);
         m.deprecated = true;
         emit ModelDeprecated(modelId);
@@ -149,7 +171,7 @@ contract ModelRegistry is IModelRegistry, HubAccess {
         external
         returns (uint256 index)
     {
-        Model storage m = _ownedModel(modelId);
+        ModelRecord storage m = _ownedModel(modelId);
         IOLayout memory l = m.layout;
         uint256 slots = proofs.length * l.batchSize;
         // Every proof but the last must be full of real samples; the last holds at least one.
@@ -216,12 +238,31 @@ contract ModelRegistry is IModelRegistry, HubAccess {
 
     /// @inheritdoc IModelRegistry
     function model(uint256 modelId) external view returns (Model memory) {
-        return _model(modelId);
+        ModelRecord storage m = _model(modelId);
+        return Model({
+            owner: m.owner,
+            computeUnits: m.computeUnits,
+            deprecated: m.deprecated,
+            verifier: m.verifier,
+            royalty: m.royalty,
+            verifierKey: m.verifierKey,
+            settingsHash: m.settingsHash,
+            layout: m.layout,
+            inputBounds: InputBounds.load(m.inputBounds, m.layout.inputCount),
+            artifactURI: m.artifactURI,
+            metadataURI: m.metadataURI
+        });
+    }
+
+    /// @inheritdoc IModelRegistry
+    function inputBounds(uint256 modelId) external view returns (InputBound[] memory) {
+        ModelRecord storage m = _model(modelId);
+        return InputBounds.load(m.inputBounds, m.layout.inputCount);
     }
 
     /// @inheritdoc IModelRegistry
     function modelTerms(uint256 modelId) external view returns (ModelTerms memory t) {
-        Model storage m = _model(modelId);
+        ModelRecord storage m = _model(modelId);
         t = ModelTerms({
             owner: m.owner, computeUnits: m.computeUnits, royalty: m.royalty, deprecated: m.deprecated, layout: m.layout
         });
@@ -233,13 +274,14 @@ contract ModelRegistry is IModelRegistry, HubAccess {
         view
         returns (ModelTerms memory t, bytes32 inputDigest)
     {
-        Model storage m = _model(modelId);
+        ModelRecord storage m = _model(modelId);
         if (m.deprecated) revert ModelIsDeprecated(modelId);
         t = ModelTerms({
             owner: m.owner, computeUnits: m.computeUnits, royalty: m.royalty, deprecated: false, layout: m.layout
         });
         if ((t.layout.inputMode == InputMode.Hashed) != hashed) revert WrongInputMode(modelId);
-        t.layout.checkInput(input);
+        t.layout.checkInputLength(input);
+        InputBounds.check(m.inputBounds, input);
         if (!hashed) return (t, FieldEncoding.feltDigest(input));
         if (commitment >= FieldEncoding.P) revert CommitmentOutOfField(commitment);
         return (t, keccak256(abi.encode(commitment)));
@@ -251,7 +293,7 @@ contract ModelRegistry is IModelRegistry, HubAccess {
         view
         returns (address owner, IProofVerifier verifier, bytes32 verifierKey, IOLayout memory layout)
     {
-        Model storage m = _model(modelId);
+        ModelRecord storage m = _model(modelId);
         return (m.owner, m.verifier, m.verifierKey, m.layout);
     }
 
@@ -307,7 +349,7 @@ contract ModelRegistry is IModelRegistry, HubAccess {
 
     // ---------------------------------------------------------------- internals
 
-    function _verifyBacktest(Model storage m, IOLayout memory l, uint256 samples, BacktestProof[] calldata proofs)
+    function _verifyBacktest(ModelRecord storage m, IOLayout memory l, uint256 samples, BacktestProof[] calldata proofs)
         private
         view
         returns (bytes32 inputsDigest, int256[] memory outputs)
@@ -346,12 +388,12 @@ contract ModelRegistry is IModelRegistry, HubAccess {
         }
     }
 
-    function _model(uint256 modelId) private view returns (Model storage m) {
+    function _model(uint256 modelId) private view returns (ModelRecord storage m) {
         m = _s().models[modelId];
         if (m.owner == address(0)) revert ModelNotFound(modelId);
     }
 
-    function _ownedModel(uint256 modelId) private view returns (Model storage m) {
+    function _ownedModel(uint256 modelId) private view returns (ModelRecord storage m) {
         m = _model(modelId);
         if (m.owner != msg.sender) revert NotModelOwner(modelId, msg.sender);
     }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import {InputBound} from "../libraries/InputBounds.sol";
 import {IOLayout} from "../libraries/InstanceLayout.sol";
 import {IProofVerifier} from "../verifiers/IProofVerifier.sol";
 
@@ -11,13 +12,17 @@ struct ModelSpec {
     bytes32 verifierKey; // key inside the adapter (EZKL VKA digest, verifier address, ...)
     bytes32 settingsHash; // keccak256 of the circuit settings (EZKL settings.json) the key was built from
     IOLayout layout;
+    // One per input feature, in order, fixed point at layout.inputScale: the range the circuit can prove for
+    // that feature. Hashed-input models too: the bounds then apply to the input values the requester sends
+    // with its commitment (the hub cannot check that the commitment opens to them).
+    InputBound[] inputBounds;
     uint32 computeUnits; // work one inference costs a node, in compute units
     uint96 royalty; // paid to the model owner per inference, in wei
     string artifactURI; // content-addressed location of compiled circuit, keys, settings, manifest
     string metadataURI; // description, licence, dataset notes; the owner may change it
 }
 
-/// @notice A registered model as stored.
+/// @notice A registered model.
 struct Model {
     address owner;
     uint32 computeUnits;
@@ -27,6 +32,7 @@ struct Model {
     bytes32 verifierKey;
     bytes32 settingsHash;
     IOLayout layout;
+    InputBound[] inputBounds;
     string artifactURI;
     string metadataURI;
 }
@@ -137,13 +143,16 @@ interface IModelRegistry {
     function modelTerms(uint256 modelId) external view returns (ModelTerms memory);
 
     /// @notice Checks a new request against the model: it must take requests (not deprecated), `hashed` must
-    /// match its input mode, `input` must fit its layout and bounds, and `commitment` (hashed-input models)
-    /// must be a field element. Returns the model's terms and the digest the proof's input slot must match:
+    /// match its input mode, `input` must have one value per feature, each within that feature's bound
+    /// (InputBounds.InputOutOfBounds names the first that is not), and `commitment` (hashed-input models) must
+    /// be a field element. Returns the model's terms and the digest the proof's input slot must match:
     /// keccak256 of the input's felts, or of the commitment.
     function requestTerms(uint256 modelId, int256[] calldata input, uint256 commitment, bool hashed)
         external
         view
         returns (ModelTerms memory terms, bytes32 inputDigest);
+    /// @notice The model's per-feature input bounds (one per input feature, fixed point at its input scale).
+    function inputBounds(uint256 modelId) external view returns (InputBound[] memory);
     function fulfilmentTerms(uint256 modelId)
         external
         view

@@ -16,9 +16,8 @@ enum InputMode {
 /// scaled. A batched circuit proves `batchSize` inferences at once: slot s reads its input felts at
 /// `inputOffset + s * feltsPerInput` and its output felts at `outputOffset + s * outputCount`.
 /// @dev Values are fixed point at the registered scale: value = round(x * 2^scale), negative values as
-/// p - |v|. `inputMin`/`inputMax` bound every input value (at `inputScale`) so that requesters cannot ask
-/// for inputs outside the range the circuit was calibrated for (such inputs cannot be proven, and a node
-/// would be slashed for them).
+/// p - |v|. The range each input feature may take is registered beside the layout, per feature
+/// (`InputBound`, library InputBounds). One storage slot.
 struct IOLayout {
     uint16 batchSize;
     uint16 instanceCount;
@@ -29,8 +28,6 @@ struct IOLayout {
     uint8 inputScale;
     uint8 outputScale;
     InputMode inputMode;
-    int128 inputMin;
-    int128 inputMax;
 }
 
 /// @title InstanceLayout
@@ -42,8 +39,6 @@ library InstanceLayout {
 
     /// @notice The layout is inconsistent; `reason` names the rule it breaks.
     error InvalidLayout(string reason);
-    /// @notice An input value lies outside the model's registered bounds.
-    error InputOutOfBounds(uint256 index, int256 value, int128 min, int128 max);
     /// @notice The input has the wrong number of values for the model.
     error InputLengthMismatch(uint256 expected, uint256 actual);
     /// @notice The proof carries a different number of instances than the model's circuit exposes.
@@ -54,7 +49,6 @@ library InstanceLayout {
         if (l.inputCount == 0 || l.inputCount > MAX_VALUES) revert InvalidLayout("inputCount");
         if (l.outputCount == 0 || l.outputCount > MAX_VALUES) revert InvalidLayout("outputCount");
         if (l.instanceCount == 0 || l.instanceCount > MAX_INSTANCES) revert InvalidLayout("instanceCount");
-        if (l.inputMin > l.inputMax) revert InvalidLayout("inputBounds");
         uint256 inputEnd = uint256(l.inputOffset) + uint256(l.batchSize) * feltsPerInput(l);
         uint256 outputEnd = uint256(l.outputOffset) + uint256(l.batchSize) * l.outputCount;
         if (inputEnd > l.instanceCount) revert InvalidLayout("inputRange");
@@ -67,15 +61,9 @@ library InstanceLayout {
         return l.inputMode == InputMode.Hashed ? 1 : l.inputCount;
     }
 
-    /// @notice Checks a requester's input against the layout: its length and the registered bounds.
-    function checkInput(IOLayout memory l, int256[] calldata input) internal pure {
+    /// @notice Checks that a requester's input has one value per input feature (InputBounds checks the values).
+    function checkInputLength(IOLayout memory l, int256[] calldata input) internal pure {
         if (input.length != l.inputCount) revert InputLengthMismatch(l.inputCount, input.length);
-        int256 lo = l.inputMin;
-        int256 hi = l.inputMax;
-        for (uint256 i; i < input.length; ++i) {
-            int256 v = input[i];
-            if (v < lo || v > hi) revert InputOutOfBounds(i, v, l.inputMin, l.inputMax);
-        }
     }
 
     /// @notice keccak256 of the input instances of batch slot `slot` (each instance as a 32-byte word).

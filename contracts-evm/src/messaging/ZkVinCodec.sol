@@ -2,11 +2,13 @@
 pragma solidity ^0.8.24;
 
 import {Settlement} from "../interfaces/IRemoteResultSink.sol";
+import {InputBound} from "../libraries/InputBounds.sol";
 import {InputMode} from "../libraries/InstanceLayout.sol";
 
-/// @notice What a spoke knows about a hub model: its price and the shape of its input and output.
-/// @dev One storage slot plus the input bounds. `syncNonce` orders syncs (LayerZero may deliver them out of
-/// order); a spoke keeps the info with the highest nonce. Zero means "never synced".
+/// @notice What a spoke knows about a hub model: its price and the shape of its input and output (its
+/// per-feature input bounds travel beside it in the MODEL message).
+/// @dev One storage slot. `syncNonce` orders syncs (LayerZero may deliver them out of order); a spoke keeps
+/// the info with the highest nonce. Zero means "never synced".
 struct ModelInfo {
     uint128 hubPrice; // market.quote(modelId).total on the hub, in hub wei
     uint64 syncNonce; // the gateway's sync counter when this was sent (starts at 1)
@@ -16,8 +18,6 @@ struct ModelInfo {
     uint8 outputScale;
     InputMode inputMode;
     bool deprecated;
-    int128 inputMin; // every input value must lie in [inputMin, inputMax] (fixed point, inputScale)
-    int128 inputMax;
 }
 
 /// @notice REQUEST (spoke -> hub): a request escrowed on the spoke, to enqueue in the hub's market.
@@ -58,15 +58,17 @@ struct RejectionMessage {
 struct ModelMessage {
     uint256 modelId;
     ModelInfo info;
+    InputBound[] inputBounds; // one per input feature (fixed point, inputScale); fixed for the model's life
 }
 
 /// @title ZkVinCodec
 /// @notice The one wire format between zk-VIN's hub gateway and its EVM spokes. A message is
 /// `version (1 byte) || type (1 byte) || abi.encode(payload struct)`. Both sides import this library, so a
 /// format change is one edit and one version bump; a peer running another version is refused with
-/// UnsupportedVersion instead of being misread.
+/// UnsupportedVersion instead of being misread. Version 2: MODEL carries one input bound per feature
+/// (version 1 had one [inputMin, inputMax] for all features inside ModelInfo).
 library ZkVinCodec {
-    uint8 internal constant VERSION = 1;
+    uint8 internal constant VERSION = 2;
 
     uint8 internal constant REQUEST = 1;
     uint8 internal constant RESULT = 2;

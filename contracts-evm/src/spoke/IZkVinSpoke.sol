@@ -2,6 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {Settlement} from "../interfaces/IRemoteResultSink.sol";
+import {InputBound} from "../libraries/InputBounds.sol";
 import {ModelInfo} from "../messaging/ZkVinCodec.sol";
 import {FailureReason} from "./IInferenceFailureHandler.sol";
 import {IInferenceOracle} from "./IInferenceOracle.sol";
@@ -88,8 +89,8 @@ interface IZkVinSpoke is IInferenceOracle {
     /// @notice `amount` was added to `account`'s pull balance.
     event Credited(address indexed account, uint256 amount);
     event Withdrawn(address indexed account, address indexed to, uint256 amount);
-    /// @notice The hub sent the current terms of `modelId`.
-    event ModelSynced(uint256 indexed modelId, ModelInfo info);
+    /// @notice The hub sent the current terms of `modelId`, with its per-feature input bounds.
+    event ModelSynced(uint256 indexed modelId, ModelInfo info, InputBound[] inputBounds);
     /// @notice A model sync older than the one already applied arrived late and was dropped.
     event StaleModelSyncIgnored(uint256 indexed modelId, uint64 syncNonce, uint64 currentNonce);
     event ParamsUpdated(SpokeParams params);
@@ -99,7 +100,6 @@ interface IZkVinSpoke is IInferenceOracle {
     error ModelDeprecated(uint256 modelId);
     error WrongInputMode(uint256 modelId);
     error InputLengthMismatch(uint256 expected, uint256 actual);
-    error InputOutOfBounds(uint256 index, int256 value, int128 min, int128 max);
     error CommitmentOutOfField(uint256 commitment);
     error CallbackGasLimitTooHigh(uint32 requested, uint32 max);
     error InsufficientFee(uint256 required, uint256 paid);
@@ -147,6 +147,8 @@ interface IZkVinSpoke is IInferenceOracle {
     /// @notice The verified output of a fulfilled request (empty before).
     function resultOf(uint256 requestId) external view returns (int256[] memory);
     function model(uint256 modelId) external view returns (ModelInfo memory);
+    /// @notice The synced model's per-feature input bounds (empty before its first sync).
+    function inputBounds(uint256 modelId) external view returns (InputBound[] memory);
     function claimable(address account) external view returns (uint256);
     function params() external view returns (SpokeParams memory);
     function treasury() external view returns (address);

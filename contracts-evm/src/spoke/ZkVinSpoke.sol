@@ -13,6 +13,7 @@ import {OptionsBuilder} from "@layerzerolabs/oapp-evm/contracts/oapp/libs/Option
 import {IInferenceConsumer} from "../consumer/IInferenceConsumer.sol";
 import {Settlement} from "../interfaces/IRemoteResultSink.sol";
 import {FieldEncoding} from "../libraries/FieldEncoding.sol";
+import {InputBound, InputBounds} from "../libraries/InputBounds.sol";
 import {InputMode} from "../libraries/InstanceLayout.sol";
 import {
     ExpiryMessage,
@@ -35,7 +36,7 @@ import {CallbackStatus, FeeQuote, IZkVinSpoke, SpokeParams, SpokeRequest, SpokeR
 /// balances) and the output is stored and handed to the requester's `onInferenceResult` with the gas it
 /// chose; a failed callback is recorded and anyone may retry it. On EXPIRED or REJECTED the escrow goes
 /// back to the requester. Each request settles once. The hub also sends MODEL messages with each model's
-/// price and input layout, which is how the spoke prices and checks requests.
+/// price, input layout and per-feature input bounds, which is how the spoke prices and checks requests.
 /// @dev Money invariant: address(this).balance == totalEscrowed + totalClaimable. Messages are accepted only
 /// from the hub gateway: HUB_EID is the only EID that can have a peer, and OApp checks the sender is it. Pausing stops new requests and inbound messages; paused
 /// messages stay verified on the endpoint and can be executed after the unpause. Withdrawals never pause.
@@ -63,6 +64,9 @@ contract ZkVinSpoke is IZkVinSpoke, OApp, Ownable2Step, Pausable, ReentrancyGuar
     mapping(uint256 requestId => SpokeRequest) private _requests;
     mapping(uint256 requestId => int256[] output) private _results;
     mapping(uint256 modelId => ModelInfo) private _models;
+    /// @dev InputBounds pointers (contract code): a model's bounds never change on the hub, so they are written
+    /// at its first sync and again only if a sync ever carries different ones.
+    mapping(uint256 modelId => address) private _inputBounds;
     mapping(address account => uint256) private _claimable;
 
     /// @notice The spoke has one peer, the hub gateway.
@@ -211,6 +215,11 @@ contract ZkVinSpoke is IZkVinSpoke, OApp, Ownable2Step, Pausable, ReentrancyGuar
     }
 
     /// @inheritdoc IZkVinSpoke
+    function inputBounds(uint256 modelId) external view returns (InputBound[] memory) {
+        return InputBounds.load(_inputBounds[modelId], _models[modelId].inputCount);
+    }
+
+    /// @inheritdoc IZkVinSpoke
     function claimable(address account) external view returns (uint256) {
         return _claimable[account];
     }
@@ -290,10 +299,7 @@ contract ZkVinSpoke is IZkVinSpoke, OApp, Ownable2Step, Pausable, ReentrancyGuar
             if (commitment >= FieldEncoding.P) revert CommitmentOutOfField(commitment);
         }
         if (input.length != m.inputCount) revert InputLengthMismatch(m.inputCount, input.length);
-        for (uint256 i; i < input.length; ++i) {
-            int256 v = input[i];
-            if (v < m.inputMin || v > m.inputMax) revert InputOutOfBounds(i, v, m.inputMin, m.inputMax);
-        }
+        InputBounds.check(_inputBounds[modelId], input);
         uint32 max = _params.maxCallbackGasLimit;
         if (gasLimit > max) revert CallbackGasLimitTooHigh(gasLimit, max);
     }
@@ -434,7 +440,10 @@ contract ZkVinSpoke is IZkVinSpoke, OApp, Ownable2Step, Pausable, ReentrancyGuar
             return;
         }
         _models[m.modelId] = m.info;
-        emit ModelSynced(m.modelId, m.info);
+        if (!InputBounds.holds(_inputBounds[m.modelId], m.inputBounds)) {
+            _inputBounds[m.modelId] = InputBounds.store(m.inputBounds);
+        }
+        emit ModelSynced(m.modelId, m.info, m.inputBounds);
     }
 
     /// @dev A request that may still settle; anything else (settled, unknown) is refused, so a request

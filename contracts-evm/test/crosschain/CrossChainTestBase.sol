@@ -23,7 +23,8 @@ abstract contract CrossChainTestBase is TestHelperOz5, HubTestBase {
     // sends cost more here than on the real ULN302 (see LocalLayerZeroRoundTrip.t.sol for real figures).
     uint32 internal constant SINK_GAS = 1_000_000;
     uint32 internal constant REJECTION_RESERVE_GAS = 900_000;
-    uint32 internal constant MODEL_SYNC_GAS = 150_000;
+    uint32 internal constant MODEL_SYNC_GAS = 200_000;
+    uint32 internal constant MODEL_SYNC_GAS_PER_INPUT = 20_000;
     uint32 internal constant CALLBACK_GAS = 200_000;
 
     ZkVinHubGateway internal gateway;
@@ -53,7 +54,10 @@ abstract contract CrossChainTestBase is TestHelperOz5, HubTestBase {
 
     function _gatewayParams() internal pure returns (GatewayParams memory) {
         return GatewayParams({
-            sinkGasLimit: SINK_GAS, rejectionReserveGas: REJECTION_RESERVE_GAS, modelSyncGasLimit: MODEL_SYNC_GAS
+            sinkGasLimit: SINK_GAS,
+            rejectionReserveGas: REJECTION_RESERVE_GAS,
+            modelSyncGasLimit: MODEL_SYNC_GAS,
+            modelSyncGasPerInput: MODEL_SYNC_GAS_PER_INPUT
         });
     }
 

@@ -19,8 +19,6 @@ import {CrossChainTestBase} from "./CrossChainTestBase.sol";
 /// proven label through the hub market, and on a spoke; RegressionOracleConsumer keeping the newest answer
 /// per key; refunds owed to payers on both paths.
 contract ExampleConsumersTest is CrossChainTestBase {
-    /// @dev |x| <= 16.0 at scale 13 covers the iris features of the SVM.
-    int128 internal constant SVM_BOUND = 1 << 17;
     uint8 internal constant SCALE = 7; // HubTestBase layouts
     bytes32 internal constant ITEM = keccak256("listing-42");
 
@@ -37,12 +35,13 @@ contract ExampleConsumersTest is CrossChainTestBase {
             IHalo2VerifierReusable(deployCode("Halo2VerifierReusable.sol:Halo2VerifierReusable"));
         EzklVkaVerifierAdapter ezkl = new EzklVkaVerifierAdapter(reusable, EzklFixtures.canonicalSrs());
         registry.setVerifierApproval(ezkl, true);
-        svm = EzklFixtures.load("svm_classification", SVM_BOUND);
+        svm = EzklFixtures.load("svm_classification");
         ModelSpec memory spec;
         spec.verifier = ezkl;
         spec.verifierKey = ezkl.registerVka(svm.vka);
         spec.settingsHash = svm.settingsHash;
         spec.layout = svm.layout;
+        spec.inputBounds = EzklFixtures.inputBounds(svm);
         spec.computeUnits = svm.computeUnits;
         spec.royalty = ROYALTY;
         spec.artifactURI = string.concat("zkvin-artifact:sha256:", svm.artifactId);

@@ -13,7 +13,9 @@ import {LayerZeroStack, LocalLayerZero} from "../../script/layerzero/LocalLayerZ
 import {RegressionOracleConsumer} from "../../src/consumer/examples/RegressionOracleConsumer.sol";
 import {ZkVinHubGateway} from "../../src/gateway/ZkVinHubGateway.sol";
 import {IInferenceMarket, RequestStatus} from "../../src/interfaces/IInferenceMarket.sol";
+import {GatewayParams} from "../../src/gateway/IZkVinHubGateway.sol";
 import {IModelRegistry, ModelSpec} from "../../src/interfaces/IModelRegistry.sol";
+import {InputBound} from "../../src/libraries/InputBounds.sol";
 import {Pricing} from "../../src/libraries/Pricing.sol";
 import {IInferenceOracle} from "../../src/spoke/IInferenceOracle.sol";
 import {FeeQuote, SpokeRequestStatus} from "../../src/spoke/IZkVinSpoke.sol";
@@ -36,7 +38,6 @@ contract LocalLayerZeroRoundTripTest is HubTestBase {
 
     uint32 internal constant HUB_EID = 50_001;
     uint32 internal constant SPOKE_EID = 50_002;
-    int128 internal constant LR_BOUND = 8192;
     uint32 internal constant CALLBACK_GAS = 150_000;
     bytes32 internal constant KEY = keccak256("diabetes-progression:patient-7");
 
@@ -65,12 +66,13 @@ contract LocalLayerZeroRoundTripTest is HubTestBase {
             IHalo2VerifierReusable(deployCode("Halo2VerifierReusable.sol:Halo2VerifierReusable"));
         EzklVkaVerifierAdapter ezkl = new EzklVkaVerifierAdapter(reusable, EzklFixtures.canonicalSrs());
         registry.setVerifierApproval(ezkl, true);
-        lr = EzklFixtures.load("linear_regression", LR_BOUND);
+        lr = EzklFixtures.load("linear_regression");
         ModelSpec memory spec;
         spec.verifier = ezkl;
         spec.verifierKey = ezkl.registerVka(lr.vka);
         spec.settingsHash = lr.settingsHash;
         spec.layout = lr.layout;
+        spec.inputBounds = EzklFixtures.inputBounds(lr);
         spec.computeUnits = lr.computeUnits;
         spec.royalty = ROYALTY;
         spec.artifactURI = string.concat("zkvin-artifact:sha256:", lr.artifactId);
@@ -99,10 +101,19 @@ contract LocalLayerZeroRoundTripTest is HubTestBase {
         );
         vm.deal(address(this), 100 ether);
 
-        vm.recordLogs();
-        gateway.syncModel{value: gateway.quoteSyncModel(SPOKE_EID, lrModel)}(SPOKE_EID, lrModel);
-        _carry(spokeLz, _sent(hubLz), gateway.params().modelSyncGasLimit, 0, "MODEL lzReceive on the spoke");
+        _sync(lrModel, "MODEL lzReceive on the spoke (first sync, 4 features)");
         assertEq(spoke.model(lrModel).hubPrice, market.quote(lrModel).total);
+        assertEq(abi.encode(spoke.inputBounds(lrModel)), abi.encode(EzklFixtures.inputBounds(lr)));
+    }
+
+    /// @dev Syncs `modelId` to the spoke, carried with the gas its MODEL message asks for (fixed part + per
+    /// feature).
+    function _sync(uint256 modelId, string memory what) internal {
+        GatewayParams memory p = gateway.params();
+        uint256 gas = p.modelSyncGasLimit + uint256(p.modelSyncGasPerInput) * registry.inputBounds(modelId).length;
+        vm.recordLogs();
+        gateway.syncModel{value: gateway.quoteSyncModel(SPOKE_EID, modelId)}(SPOKE_EID, modelId);
+        _carry(spokeLz, _sent(hubLz), gas, 0, what);
     }
 
     /// @dev The one packet `src`'s endpoint sent since the logs were last read.
@@ -204,6 +215,37 @@ contract LocalLayerZeroRoundTripTest is HubTestBase {
         ILayerZeroEndpointV2(hubLz.endpoint)
             .lzReceive(Origin(p.srcEid, p.sender, p.nonce), address(gateway), p.guid, p.message, "");
         assertEq(market.nextRequestId(), hubId + 1);
+    }
+
+    /// @dev `n` features, each its own bound.
+    function _wideModel(uint16 n) internal returns (uint256 modelId, InputBound[] memory bounds) {
+        bounds = new InputBound[](n);
+        for (uint256 i; i < n; ++i) {
+            // forge-lint: disable-next-line(unsafe-typecast)
+            bounds[i] = InputBound({min: -int256(i) - 1e9, max: int256(i) * 1e12});
+        }
+        modelId = _registerModel(_layout(1, n, 1), bounds);
+    }
+
+    function test_realLayerZero_modelSync_theDefaultGasCoversEveryFeatureCountThatFits() public {
+        // A resync stores nothing new.
+        _sync(lrModel, "MODEL lzReceive on the spoke (resync, 4 features)");
+        // One feature, and the most a MODEL message carries within the pathway's 10,000-byte limit (LayerZero's
+        // default executor config): 386 + 64 x features bytes, so 150.
+        uint16[2] memory widths = [uint16(1), uint16(150)];
+        for (uint256 w; w < widths.length; ++w) {
+            (uint256 wide, InputBound[] memory bounds) = _wideModel(widths[w]);
+            _sync(
+                wide, string.concat("MODEL lzReceive on the spoke (first sync, ", vm.toString(widths[w]), " features)")
+            );
+            assertGt(spoke.model(wide).syncNonce, 0, "synced");
+            assertEq(abi.encode(spoke.inputBounds(wide)), abi.encode(bounds));
+        }
+        // One feature more and the send library refuses the message: the sync reverts, nothing is sent or paid.
+        (uint256 wider,) = _wideModel(151);
+        uint256 fee = 1 ether;
+        vm.expectRevert(abi.encodeWithSignature("LZ_MessageLib_InvalidMessageSize(uint256,uint256)", 10_050, 10_000));
+        gateway.syncModel{value: fee}(SPOKE_EID, wider);
     }
 
     function test_realLayerZero_packetFromAStranger_cannotReachTheSpoke() public {

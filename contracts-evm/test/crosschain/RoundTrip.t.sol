@@ -26,7 +26,6 @@ import {GasBurningConsumer, RecordingSpokeConsumer, RevertBombConsumer} from "./
 /// consumer on the spoke chain receives exactly the proven output, and the escrow settles as the hub says.
 contract RoundTripTest is CrossChainTestBase {
     /// @dev |x| <= 1.0 at scale 13 covers the diabetes features the linear regression was fitted on.
-    int128 internal constant LR_BOUND = 8192;
     bytes32 internal constant KEY = keccak256("diabetes-progression:patient-7");
 
     EzklVkaVerifierAdapter internal ezkl;
@@ -43,7 +42,7 @@ contract RoundTripTest is CrossChainTestBase {
             IHalo2VerifierReusable(deployCode("Halo2VerifierReusable.sol:Halo2VerifierReusable"));
         ezkl = new EzklVkaVerifierAdapter(reusable, EzklFixtures.canonicalSrs());
         registry.setVerifierApproval(ezkl, true);
-        lr = EzklFixtures.load("linear_regression", LR_BOUND);
+        lr = EzklFixtures.load("linear_regression");
         lrModel = _registerEzkl(lr);
         _registerNode(nodeA, lrModel, 1_000);
         _nextEpoch();
@@ -61,6 +60,7 @@ contract RoundTripTest is CrossChainTestBase {
         spec.verifierKey = ezkl.registerVka(f.vka);
         spec.settingsHash = f.settingsHash;
         spec.layout = f.layout;
+        spec.inputBounds = EzklFixtures.inputBounds(f);
         spec.computeUnits = f.computeUnits;
         spec.royalty = ROYALTY;
         spec.artifactURI = string.concat("zkvin-artifact:sha256:", f.artifactId);

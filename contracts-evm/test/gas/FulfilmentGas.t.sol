@@ -19,7 +19,6 @@ import {HubTestBase} from "../utils/HubTestBase.sol";
 /// per scenario; the script turns them into the README table. Without ZKVIN_GAS_OUT it only checks that
 /// every scenario fulfils.
 contract FulfilmentGasTest is HubTestBase {
-    int128 internal constant LR_BOUND = 8192;
     uint32 internal constant CALLBACK_GAS = 200_000;
 
     EzklVkaVerifierAdapter internal ezkl;
@@ -65,6 +64,7 @@ contract FulfilmentGasTest is HubTestBase {
         }
         spec.settingsHash = f.settingsHash;
         spec.layout = f.layout;
+        spec.inputBounds = EzklFixtures.inputBounds(f);
         spec.computeUnits = f.computeUnits;
         spec.royalty = ROYALTY;
         spec.artifactURI = string.concat("zkvin-artifact:sha256:", f.artifactId);
@@ -104,7 +104,7 @@ contract FulfilmentGasTest is HubTestBase {
     }
 
     function _run(Scenario memory sc) internal {
-        EzklFixture memory f = EzklFixtures.load(sc.fixture, LR_BOUND);
+        EzklFixture memory f = EzklFixtures.load(sc.fixture);
         uint256 modelId = _register(f, sc.generated);
         ExampleInferenceConsumer consumer = new ExampleInferenceConsumer(market, modelId, CALLBACK_GAS);
 

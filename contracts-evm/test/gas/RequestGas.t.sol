@@ -17,8 +17,6 @@ import {HubTestBase} from "../utils/HubTestBase.sol";
 /// scripts/gas-table.mjs runs it with `--isolate` (the request is its own transaction: cold accounts and
 /// storage) and ZKVIN_GAS_OUT set, which writes one JSON file per scenario.
 contract RequestGasTest is HubTestBase {
-    int128 internal constant LR_BOUND = 8192;
-
     struct Measurement {
         uint256 inputs;
         uint256 executionGas; // the request transaction minus its intrinsic gas
@@ -35,7 +33,7 @@ contract RequestGasTest is HubTestBase {
     }
 
     function _registerLinearRegression() internal returns (uint256 modelId, int256[] memory input) {
-        EzklFixture memory f = EzklFixtures.load("linear_regression", LR_BOUND);
+        EzklFixture memory f = EzklFixtures.load("linear_regression");
         IHalo2VerifierReusable reusable =
             IHalo2VerifierReusable(deployCode("Halo2VerifierReusable.sol:Halo2VerifierReusable"));
         EzklVkaVerifierAdapter ezkl = new EzklVkaVerifierAdapter(reusable, EzklFixtures.canonicalSrs());
@@ -45,6 +43,7 @@ contract RequestGasTest is HubTestBase {
         spec.verifierKey = ezkl.registerVka(f.vka);
         spec.settingsHash = f.settingsHash;
         spec.layout = f.layout;
+        spec.inputBounds = EzklFixtures.inputBounds(f);
         spec.computeUnits = f.computeUnits;
         spec.royalty = ROYALTY;
         spec.artifactURI = string.concat("zkvin-artifact:sha256:", f.artifactId);

@@ -13,6 +13,7 @@ import {GatewayParams, IZkVinHubGateway, Ticket, TicketStatus} from "../../src/g
 import {DeliveryStatus, IInferenceMarket, MarketParams, RequestStatus} from "../../src/interfaces/IInferenceMarket.sol";
 import {IModelRegistry} from "../../src/interfaces/IModelRegistry.sol";
 import {Settlement} from "../../src/interfaces/IRemoteResultSink.sol";
+import {InputBound} from "../../src/libraries/InputBounds.sol";
 import {IOLayout} from "../../src/libraries/InstanceLayout.sol";
 import {ExpiryMessage, ModelInfo, RequestMessage, ResultMessage, ZkVinCodec} from "../../src/messaging/ZkVinCodec.sol";
 import {FailureReason} from "../../src/spoke/IInferenceFailureHandler.sol";
@@ -41,7 +42,7 @@ contract ZkVinHubGatewayTest is CrossChainTestBase {
     function setUp() public override {
         super.setUp();
         layout = _layout(1, 4, 1);
-        modelId = _registerModel(layout);
+        modelId = _registerModel(layout, _featureBounds());
         _registerNode(nodeA, modelId, 1_000);
         _nextEpoch();
         _syncModel(modelId);
@@ -49,6 +50,27 @@ contract ZkVinHubGatewayTest is CrossChainTestBase {
         input = _input(4, 3);
         output = new int256[](1);
         output[0] = -1234;
+    }
+
+    /// @dev A different bound per feature, all containing `_input(4, 3)` = [-479, -466, -453, -440] (the last two
+    /// at an end).
+    function _featureBounds() internal pure returns (InputBound[] memory b) {
+        b = new InputBound[](4);
+        b[0] = InputBound({min: -1000, max: 1000});
+        b[1] = InputBound({min: -600, max: 2000});
+        b[2] = InputBound({min: -1e6, max: -453});
+        b[3] = InputBound({min: -440, max: 1e6});
+    }
+
+    /// @dev The lzReceive gas of a type-3 options blob holding one executor lzReceive option without value.
+    function _lzReceiveGas(bytes memory options) internal pure returns (uint256 gas) {
+        assertEq(options.length, 22, "options: type 3, one executor lzReceive option, gas only");
+        assertEq(uint16(bytes2(options[0]) | (bytes2(options[1]) >> 8)), 3, "options type");
+        assertEq(uint8(options[2]), 1, "worker: executor");
+        assertEq(uint8(options[5]), 1, "option: lzReceive");
+        for (uint256 i = 6; i < 22; ++i) {
+            gas = (gas << 8) | uint8(options[i]);
+        }
     }
 
     function _ask() internal returns (uint256 spokeId) {
@@ -123,6 +145,12 @@ contract ZkVinHubGatewayTest is CrossChainTestBase {
         p = _gatewayParams();
         p.modelSyncGasLimit = 0;
         vm.expectRevert(abi.encodeWithSelector(IZkVinHubGateway.ParameterOutOfBounds.selector, "modelSyncGasLimit", 0));
+        gateway.setParams(p);
+        p = _gatewayParams();
+        p.modelSyncGasPerInput = 100_001;
+        vm.expectRevert(
+            abi.encodeWithSelector(IZkVinHubGateway.ParameterOutOfBounds.selector, "modelSyncGasPerInput", 100_001)
+        );
         gateway.setParams(p);
 
         p = _gatewayParams();
@@ -393,11 +421,16 @@ contract ZkVinHubGatewayTest is CrossChainTestBase {
         uint64 nonce = gateway.syncNonce();
         vm.deal(stranger, fee + 1 ether);
         vm.prank(stranger);
-        gateway.syncModel{value: fee + 1 ether}(SPOKE_EID, modelId);
+        bytes32 guid = gateway.syncModel{value: fee + 1 ether}(SPOKE_EID, modelId);
         assertEq(stranger.balance, 1 ether, "the endpoint refunds the excess");
         assertEq(gateway.syncNonce(), nonce + 1);
+        assertEq(
+            _lzReceiveGas(optionsLookup[guid]),
+            MODEL_SYNC_GAS + MODEL_SYNC_GAS_PER_INPUT * layout.inputCount,
+            "MODEL gas: fixed part + per input feature"
+        );
         _assertBooks();
-        _deliverToSpoke();
+        _deliverToSpoke(); // executes with exactly that gas
 
         ModelInfo memory info = spoke.model(modelId);
         assertEq(info.hubPrice, market.quote(modelId).total);
@@ -406,9 +439,15 @@ contract ZkVinHubGatewayTest is CrossChainTestBase {
         assertEq(info.outputCount, layout.outputCount);
         assertEq(info.inputScale, layout.inputScale);
         assertEq(info.outputScale, layout.outputScale);
-        assertEq(info.inputMin, layout.inputMin);
-        assertEq(info.inputMax, layout.inputMax);
         assertFalse(info.deprecated);
+        InputBound[] memory synced = spoke.inputBounds(modelId);
+        InputBound[] memory registered = _featureBounds();
+        assertEq(synced.length, registered.length);
+        for (uint256 i; i < synced.length; ++i) {
+            assertEq(synced[i].min, registered[i].min);
+            assertEq(synced[i].max, registered[i].max);
+        }
+        assertEq(abi.encode(synced), abi.encode(registry.inputBounds(modelId)));
     }
 
     function test_syncModel_refusesUnknownModelsAndPeers() public {

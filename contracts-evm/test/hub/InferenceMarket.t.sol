@@ -20,6 +20,7 @@ import {INodePool} from "../../src/interfaces/INodePool.sol";
 import {Settlement} from "../../src/interfaces/IRemoteResultSink.sol";
 import {FieldEncoding} from "../../src/libraries/FieldEncoding.sol";
 import {GasLimitedCall} from "../../src/libraries/GasLimitedCall.sol";
+import {InputBound, InputBounds} from "../../src/libraries/InputBounds.sol";
 import {IOLayout, InstanceLayout} from "../../src/libraries/InstanceLayout.sol";
 import {Price} from "../../src/libraries/Pricing.sol";
 import {
@@ -171,7 +172,7 @@ contract InferenceMarketTest is HubTestBase {
         market.requestInference{value: price}(modelId, _input(2, 1), 0);
         int256[] memory big = _input(3, 1);
         big[1] = 1e6 + 1;
-        vm.expectRevert(abi.encodeWithSelector(InstanceLayout.InputOutOfBounds.selector, 1, 1e6 + 1, -1e6, 1e6));
+        vm.expectRevert(abi.encodeWithSelector(InputBounds.InputOutOfBounds.selector, 1, 1e6 + 1, -1e6, 1e6));
         market.requestInference{value: price}(modelId, big, 0);
         vm.expectRevert(abi.encodeWithSelector(IInferenceMarket.CallbackGasLimitTooHigh.selector, 1_000_001, 1_000_000));
         market.requestInference{value: price}(modelId, _input(3, 1), 1_000_001);
@@ -593,7 +594,9 @@ contract InferenceMarketTest is HubTestBase {
 
     function test_hashedInput_commitmentIsBound() public {
         IOLayout memory hl = _hashedLayout(1, 3, 1);
-        uint256 hashed = _registerModel(hl);
+        InputBound[] memory bounds = _uniformBounds(3, -1000, 1000);
+        bounds[2] = InputBound({min: -500, max: 0});
+        uint256 hashed = _registerModel(hl, bounds);
         _registerNode(nodeB, hashed, 1000);
         _nextEpoch();
         uint256 commitment = uint256(keccak256("poseidon(x)")) % FieldEncoding.P;
@@ -605,6 +608,11 @@ contract InferenceMarketTest is HubTestBase {
         market.requestInference{value: p}(hashed, input, 0);
         vm.expectRevert(abi.encodeWithSelector(IModelRegistry.CommitmentOutOfField.selector, FieldEncoding.P));
         market.requestInferenceWithCommitment{value: p}(hashed, input, FieldEncoding.P, 0);
+        // The bounds apply to the values sent beside the commitment (what the node will prove).
+        int256[] memory outside = _input(3, 1);
+        outside[2] = 1;
+        vm.expectRevert(abi.encodeWithSelector(InputBounds.InputOutOfBounds.selector, 2, 1, -500, 0));
+        market.requestInferenceWithCommitment{value: p}(hashed, outside, commitment, 0);
         vm.expectEmit(address(market));
         emit IInferenceMarket.InferenceRequested(
             1, hashed, requester, input, commitment, 0, Fees(uint256(COMPUTE_UNITS) * UNIT_PRICE, ROYALTY, PROTOCOL_FEE)

@@ -15,6 +15,7 @@ import {
     ModelTerms
 } from "../../src/interfaces/IModelRegistry.sol";
 import {FieldEncoding} from "../../src/libraries/FieldEncoding.sol";
+import {InputBound, InputBounds} from "../../src/libraries/InputBounds.sol";
 import {IOLayout, InstanceLayout} from "../../src/libraries/InstanceLayout.sol";
 import {IProofVerifier} from "../../src/verifiers/IProofVerifier.sol";
 import {MockProofVerifier} from "../mocks/MockProofVerifier.sol";
@@ -65,8 +66,16 @@ contract ModelRegistryTest is HubTestBase {
 
     // ---------------------------------------------------------------- registration
 
+    /// @dev Three features with different bounds: [-10, 10], [0, 500], [-7, -7].
+    function _threeBounds() internal pure returns (InputBound[] memory b) {
+        b = new InputBound[](3);
+        b[0] = InputBound({min: -10, max: 10});
+        b[1] = InputBound({min: 0, max: 500});
+        b[2] = InputBound({min: -7, max: -7});
+    }
+
     function test_registerModel_storesEverything() public {
-        ModelSpec memory spec = _specFor(_layout(4, 3, 1));
+        ModelSpec memory spec = _spec(_layout(4, 3, 1), _threeBounds());
         vm.deal(modelOwner, REGISTRATION_FEE);
         vm.expectEmit(true, true, true, true, address(registry));
         emit IModelRegistry.ModelRegistered(1, modelOwner, spec.verifier, spec);
@@ -89,6 +98,8 @@ contract ModelRegistryTest is HubTestBase {
         assertEq(m.metadataURI, spec.metadataURI);
         assertEq(m.layout.batchSize, 4);
         assertEq(m.layout.instanceCount, 16);
+        assertEq(abi.encode(m.inputBounds), abi.encode(_threeBounds()));
+        assertEq(abi.encode(registry.inputBounds(id)), abi.encode(_threeBounds()));
         assertFalse(m.deprecated);
         assertEq(registry.modelIdOf(spec.verifier, spec.verifierKey), id);
         assertEq(registry.accruedFees(), REGISTRATION_FEE);
@@ -148,6 +159,58 @@ contract ModelRegistryTest is HubTestBase {
         ModelSpec memory spec = _specFor(_layout(1, 3, 1));
         spec.layout.batchSize = 0;
         _expectRegisterRevert(spec, abi.encodeWithSelector(InstanceLayout.InvalidLayout.selector, "batchSize"));
+    }
+
+    function test_registerModel_revertsOnBadInputBounds() public {
+        // One bound per feature.
+        ModelSpec memory spec = _spec(_layout(1, 3, 1), _uniformBounds(2, -1, 1));
+        _expectRegisterRevert(spec, abi.encodeWithSelector(InputBounds.InputBoundCountMismatch.selector, 3, 2));
+        spec.inputBounds = _uniformBounds(4, -1, 1);
+        _expectRegisterRevert(spec, abi.encodeWithSelector(InputBounds.InputBoundCountMismatch.selector, 3, 4));
+        // A hashed-input model bounds its features too.
+        spec = _spec(_hashedLayout(1, 3, 1), new InputBound[](1));
+        _expectRegisterRevert(spec, abi.encodeWithSelector(InputBounds.InputBoundCountMismatch.selector, 3, 1));
+
+        // Each non-empty, named by feature.
+        spec = _spec(_layout(1, 3, 1), _threeBounds());
+        spec.inputBounds[1] = InputBound({min: 3, max: 2});
+        _expectRegisterRevert(spec, abi.encodeWithSelector(InputBounds.InputBoundInverted.selector, 1, 3, 2));
+
+        // Each end a signed value the field can carry: |v| <= (p - 1) / 2.
+        int256 half = int256(FieldEncoding.HALF);
+        spec.inputBounds = _threeBounds();
+        spec.inputBounds[2] = InputBound({min: -half - 1, max: 0});
+        _expectRegisterRevert(spec, abi.encodeWithSelector(InputBounds.InputBoundOutOfField.selector, 2, -half - 1));
+        spec.inputBounds[2] = InputBound({min: 0, max: half + 1});
+        _expectRegisterRevert(spec, abi.encodeWithSelector(InputBounds.InputBoundOutOfField.selector, 2, half + 1));
+        spec.inputBounds[0] = InputBound({min: type(int256).min, max: type(int256).max});
+        _expectRegisterRevert(
+            spec, abi.encodeWithSelector(InputBounds.InputBoundOutOfField.selector, 0, type(int256).min)
+        );
+
+        // The whole field is a valid bound.
+        spec.inputBounds = _uniformBounds(3, -half, half);
+        uint256 id = _register(spec);
+        int256[] memory input = new int256[](3);
+        (input[0], input[1], input[2]) = (-half, half, 0);
+        registry.requestTerms(id, input, 0, false);
+    }
+
+    function test_registerModel_storesTheBoundsAsCode() public {
+        uint256 id = _register(_spec(_layout(1, 3, 1), _threeBounds()));
+        // The registry keeps one pointer; its code is STOP || (min || max) per feature.
+        bytes memory expected = InputBounds.encode(_threeBounds());
+        assertEq(expected.length, 3 * 64);
+        bool found;
+        for (uint256 nonce = 1; nonce < 5 && !found; ++nonce) {
+            address candidate = vm.computeCreateAddress(address(registry), nonce);
+            if (candidate.code.length != 0) {
+                assertEq(candidate.code, abi.encodePacked(hex"00", expected));
+                found = true;
+            }
+        }
+        assertTrue(found, "no bounds contract created by the registry");
+        assertEq(abi.encode(registry.inputBounds(id)), abi.encode(_threeBounds()));
     }
 
     function test_registerModel_revertsWhenLayoutDisagreesWithVerifier() public {
@@ -265,6 +328,35 @@ contract ModelRegistryTest is HubTestBase {
         registry.deprecateModel(id);
     }
 
+    function test_requestTerms_checksEachFeatureAgainstItsOwnBound() public {
+        uint256 id = _register(_spec(_layout(1, 3, 1), _threeBounds()));
+        int256[] memory input = new int256[](3);
+        (input[0], input[1], input[2]) = (-10, 500, -7);
+        registry.requestTerms(id, input, 0, false);
+        (input[0], input[1], input[2]) = (10, 0, -7);
+        registry.requestTerms(id, input, 0, false);
+
+        // 11 fits feature 1's bound but not feature 0's; -1 fits feature 0's but not feature 1's.
+        input[0] = 11;
+        vm.expectRevert(abi.encodeWithSelector(InputBounds.InputOutOfBounds.selector, 0, 11, -10, 10));
+        registry.requestTerms(id, input, 0, false);
+        (input[0], input[1]) = (-1, -1);
+        vm.expectRevert(abi.encodeWithSelector(InputBounds.InputOutOfBounds.selector, 1, -1, 0, 500));
+        registry.requestTerms(id, input, 0, false);
+        (input[1], input[2]) = (501, -7);
+        vm.expectRevert(abi.encodeWithSelector(InputBounds.InputOutOfBounds.selector, 1, 501, 0, 500));
+        registry.requestTerms(id, input, 0, false);
+        (input[1], input[2]) = (5, -6);
+        vm.expectRevert(abi.encodeWithSelector(InputBounds.InputOutOfBounds.selector, 2, -6, -7, -7));
+        registry.requestTerms(id, input, 0, false);
+        // The first feature out of bounds is the one named.
+        (input[0], input[2]) = (-11, 100);
+        vm.expectRevert(abi.encodeWithSelector(InputBounds.InputOutOfBounds.selector, 0, -11, -10, 10));
+        registry.requestTerms(id, input, 0, false);
+        vm.expectRevert(abi.encodeWithSelector(InstanceLayout.InputLengthMismatch.selector, 3, 2));
+        registry.requestTerms(id, new int256[](2), 0, false);
+    }
+
     function test_requestTerms_checksInputAndDigestsIt() public {
         uint256 id = _register(_specFor(_layout(1, 3, 1)));
         int256[] memory input = new int256[](3);
@@ -279,7 +371,7 @@ contract ModelRegistryTest is HubTestBase {
         vm.expectRevert(abi.encodeWithSelector(IModelRegistry.WrongInputMode.selector, id));
         registry.requestTerms(id, input, 9, true);
         input[2] = 1e6 + 1;
-        vm.expectRevert(abi.encodeWithSelector(InstanceLayout.InputOutOfBounds.selector, 2, 1e6 + 1, -1e6, 1e6));
+        vm.expectRevert(abi.encodeWithSelector(InputBounds.InputOutOfBounds.selector, 2, 1e6 + 1, -1e6, 1e6));
         registry.requestTerms(id, input, 0, false);
         vm.expectRevert(abi.encodeWithSelector(IModelRegistry.ModelNotFound.selector, 99));
         registry.requestTerms(99, input, 0, false);
@@ -288,6 +380,11 @@ contract ModelRegistryTest is HubTestBase {
         input[2] = 7;
         (, digest) = registry.requestTerms(hashed, input, 12345, true);
         assertEq(digest, keccak256(abi.encode(uint256(12345))));
+        // A hashed-input model's bounds apply to the values sent beside the commitment.
+        input[0] = -1e6 - 1;
+        vm.expectRevert(abi.encodeWithSelector(InputBounds.InputOutOfBounds.selector, 0, -1e6 - 1, -1e6, 1e6));
+        registry.requestTerms(hashed, input, 12345, true);
+        input[0] = -5;
         vm.expectRevert(abi.encodeWithSelector(IModelRegistry.CommitmentOutOfField.selector, FieldEncoding.P));
         registry.requestTerms(hashed, input, FieldEncoding.P, true);
         vm.expectRevert(abi.encodeWithSelector(IModelRegistry.WrongInputMode.selector, hashed));
@@ -306,6 +403,8 @@ contract ModelRegistryTest is HubTestBase {
         registry.modelTerms(7);
         vm.expectRevert(abi.encodeWithSelector(IModelRegistry.ModelNotFound.selector, 7));
         registry.fulfilmentTerms(7);
+        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.ModelNotFound.selector, 7));
+        registry.inputBounds(7);
     }
 
     // ---------------------------------------------------------------- backtests

@@ -10,6 +10,7 @@ import {
     ModelSpec
 } from "../../src/interfaces/IModelRegistry.sol";
 import {FieldEncoding} from "../../src/libraries/FieldEncoding.sol";
+import {InputBound, InputBounds} from "../../src/libraries/InputBounds.sol";
 import {ApprovedCodeVerifierAdapter} from "../../src/verifiers/ApprovedCodeVerifierAdapter.sol";
 import {EzklVkaVerifierAdapter} from "../../src/verifiers/EzklVkaVerifierAdapter.sol";
 import {IProofVerifier} from "../../src/verifiers/IProofVerifier.sol";
@@ -22,10 +23,6 @@ import {HubTestBase} from "../utils/HubTestBase.sol";
 /// @notice The hub against real EZKL proofs made by the prover pipeline from committed models
 /// (prover/fixtures), verified by EZKL's generated Solidity verifiers.
 contract RealProofTest is HubTestBase {
-    /// @dev |x| <= 1.0 at scale 13 covers the diabetes features the linear regression was fitted on.
-    int128 internal constant LR_BOUND = 8192;
-    /// @dev |x| <= 16.0 at scale 13 covers the iris features of the SVM.
-    int128 internal constant SVM_BOUND = 1 << 17;
     uint32 internal constant CALLBACK_GAS = 200_000;
 
     IHalo2VerifierReusable internal reusable;
@@ -52,10 +49,10 @@ contract RealProofTest is HubTestBase {
         registry.setVerifierApproval(approvedCode, true);
         consumer = new RecordingConsumer();
 
-        b1 = EzklFixtures.load("linear_regression", LR_BOUND);
-        b4 = EzklFixtures.load("linear_regression_b4", LR_BOUND);
-        b16 = EzklFixtures.load("linear_regression_b16", LR_BOUND);
-        svm = EzklFixtures.load("svm_classification", SVM_BOUND);
+        b1 = EzklFixtures.load("linear_regression");
+        b4 = EzklFixtures.load("linear_regression_b4");
+        b16 = EzklFixtures.load("linear_regression_b16");
+        svm = EzklFixtures.load("svm_classification");
         b1Model = _registerEzkl(b1);
         b4Model = _registerEzkl(b4);
         b16Model = _registerEzkl(b16);
@@ -72,6 +69,7 @@ contract RealProofTest is HubTestBase {
         spec.verifierKey = key;
         spec.settingsHash = f.settingsHash;
         spec.layout = f.layout;
+        spec.inputBounds = EzklFixtures.inputBounds(f);
         spec.computeUnits = f.computeUnits;
         spec.royalty = ROYALTY;
         spec.artifactURI = string.concat("zkvin-artifact:sha256:", f.artifactId);
@@ -138,6 +136,43 @@ contract RealProofTest is HubTestBase {
         assertEq(market.claimable(modelOwner), ROYALTY);
         assertEq(market.claimable(treasury), PROTOCOL_FEE);
         assertEq(market.totalEscrowed(), 0);
+    }
+
+    function test_svm_perFeatureBounds_admitItsProvenRanges() public {
+        // The SVM's features have disjoint proven ranges (no single bound could serve them); each is registered.
+        InputBound[] memory b = registry.inputBounds(svmModel);
+        assertEq(abi.encode(b), abi.encode(EzklFixtures.inputBounds(svm)));
+        assertGt(b[0].min, b[3].max, "feature 0's range lies wholly above feature 3's");
+
+        // Every feature at either end of its own bound is accepted; one step past any end is not.
+        int256[] memory input = new int256[](4);
+        for (uint256 j; j < 4; ++j) {
+            input[j] = b[j].min;
+        }
+        _consumerRequest(svmModel, input);
+        for (uint256 j; j < 4; ++j) {
+            input[j] = b[j].max;
+        }
+        _consumerRequest(svmModel, input);
+        uint256 price = market.quote(svmModel).total;
+        vm.deal(address(this), 2 * price);
+        input[3] = b[3].max + 1;
+        vm.expectRevert(
+            abi.encodeWithSelector(InputBounds.InputOutOfBounds.selector, 3, b[3].max + 1, b[3].min, b[3].max)
+        );
+        consumer.request{value: price}(market, svmModel, input, CALLBACK_GAS);
+        input[3] = b[3].max;
+        input[1] = b[1].min - 1;
+        vm.expectRevert(
+            abi.encodeWithSelector(InputBounds.InputOutOfBounds.selector, 1, b[1].min - 1, b[1].min, b[1].max)
+        );
+        consumer.request{value: price}(market, svmModel, input, CALLBACK_GAS);
+
+        // And the proven inference of a sample inside them is delivered: its label.
+        uint256 id = _consumerRequest(svmModel, svm.inputs[0]);
+        vm.prank(nodeA);
+        market.fulfil(id, svm.proof, svm.instances);
+        _assertFulfilled(id, svm.outputs[0]);
     }
 
     function test_fulfilBatch_batch4_realProof() public {
@@ -239,8 +274,17 @@ contract RealProofTest is HubTestBase {
         assertFalse(ezkl.verify(svm.vkaDigest, b1.proof, b1.instances));
         assertFalse(ezkl.verify(b1.vkaDigest, svm.proof, svm.instances));
 
+        // The linear regression's input is not even a valid SVM request: the SVM's features have their own
+        // ranges (feature 0, sepal length, 3.55..9.35 at scale 13).
+        uint256 price = market.quote(svmModel).total;
+        vm.deal(address(this), price);
+        vm.expectRevert(
+            abi.encodeWithSelector(InputBounds.InputOutOfBounds.selector, 0, b1.inputs[0][0], 29_082, 76_595)
+        );
+        consumer.request{value: price}(market, svmModel, b1.inputs[0], CALLBACK_GAS);
+
         // A node assigned an SVM request cannot answer it with a linear-regression proof.
-        uint256 id = _consumerRequest(svmModel, b1.inputs[0]);
+        uint256 id = _consumerRequest(svmModel, svm.inputs[0]);
         vm.prank(nodeA);
         vm.expectRevert(abi.encodeWithSelector(IInferenceMarket.InvalidProof.selector, svmModel));
         market.fulfil(id, b1.proof, b1.instances);
@@ -275,7 +319,7 @@ contract RealProofTest is HubTestBase {
     function test_rejects_unapprovedVka() public {
         // A VKA on the canonical SRS is still a circuit description of the registrant's choosing: until
         // governance approves it, no model can use it, and revoking stops a model that does.
-        EzklFixture memory mlp = EzklFixtures.load("mlp", LR_BOUND);
+        EzklFixture memory mlp = EzklFixtures.load("mlp");
         bytes32 key = ezkl.registerVka(mlp.vka);
         assertTrue(ezkl.isRegistered(key));
         assertFalse(ezkl.isKeyAccepted(key));

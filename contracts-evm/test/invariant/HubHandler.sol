@@ -8,6 +8,7 @@ import {NodePool} from "../../src/hub/NodePool.sol";
 import {RemoteRequest, Request, RequestStatus} from "../../src/interfaces/IInferenceMarket.sol";
 import {NodeInfo} from "../../src/interfaces/INodePool.sol";
 import {FieldEncoding} from "../../src/libraries/FieldEncoding.sol";
+import {InputBound} from "../../src/libraries/InputBounds.sol";
 import {IOLayout} from "../../src/libraries/InstanceLayout.sol";
 import {MockProofVerifier} from "../mocks/MockProofVerifier.sol";
 import {RecordingConsumer, RecordingResultSink} from "../mocks/TestConsumers.sol";
@@ -277,11 +278,12 @@ contract HubHandler is Test {
 
     // ---------------------------------------------------------------- internals
 
+    /// @dev Each feature within its own registered bound.
     function _inputFor(uint256 modelId, int256 seed) internal view returns (int256[] memory input) {
-        (,,, IOLayout memory l) = registry.fulfilmentTerms(modelId);
-        input = new int256[](l.inputCount);
+        InputBound[] memory b = registry.inputBounds(modelId);
+        input = new int256[](b.length);
         for (uint256 i; i < input.length; ++i) {
-            input[i] = bound(seed / int256(i + 1), l.inputMin, l.inputMax);
+            input[i] = bound(seed / int256(i + 1), b[i].min, b[i].max);
         }
     }
 

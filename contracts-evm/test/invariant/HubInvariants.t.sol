@@ -4,6 +4,7 @@ pragma solidity ^0.8.24;
 import {console} from "forge-std/console.sol";
 import {DeliveryStatus, Fees, Request, RequestStatus} from "../../src/interfaces/IInferenceMarket.sol";
 import {NodeInfo} from "../../src/interfaces/INodePool.sol";
+import {InputBound} from "../../src/libraries/InputBounds.sol";
 import {HubTestBase} from "../utils/HubTestBase.sol";
 import {HubHandler} from "./HubHandler.sol";
 
@@ -15,8 +16,16 @@ contract HubInvariantTest is HubTestBase {
     function setUp() public override {
         super.setUp();
         uint256[] memory models = new uint256[](2);
-        models[0] = _registerModel(_layout(1, 3, 1));
-        models[1] = _registerModel(_layout(4, 2, 2));
+        // Each feature its own bound (the handler draws every input within them).
+        InputBound[] memory three = new InputBound[](3);
+        three[0] = InputBound({min: -1e6, max: 1e6});
+        three[1] = InputBound({min: 0, max: 255});
+        three[2] = InputBound({min: -5000, max: -4000});
+        InputBound[] memory two = new InputBound[](2);
+        two[0] = InputBound({min: 7, max: 7});
+        two[1] = InputBound({min: -1e12, max: 1e3});
+        models[0] = _registerModel(_layout(1, 3, 1), three);
+        models[1] = _registerModel(_layout(4, 2, 2), two);
         address[] memory nodes = new address[](4);
         (nodes[0], nodes[1], nodes[2], nodes[3]) = (nodeA, nodeB, nodeC, nodeD);
         for (uint256 i; i < nodes.length; ++i) {

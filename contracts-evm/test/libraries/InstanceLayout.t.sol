@@ -19,9 +19,7 @@ contract InstanceLayoutTest is Test {
             outputCount: 1,
             inputScale: 13,
             outputScale: 26,
-            inputMode: InputMode.Public,
-            inputMin: -100,
-            inputMax: 100
+            inputMode: InputMode.Public
         });
     }
 
@@ -51,9 +49,6 @@ contract InstanceLayoutTest is Test {
         l.instanceCount = 4097;
         _expectInvalid(l, "instanceCount");
         l = _layout();
-        l.inputMin = 101;
-        _expectInvalid(l, "inputBounds");
-        l = _layout();
         l.inputOffset = 3;
         _expectInvalid(l, "inputRange");
         l = _layout();
@@ -74,18 +69,13 @@ contract InstanceLayoutTest is Test {
         h.validate(l);
     }
 
-    function test_checkInput() public {
+    function test_checkInputLength() public {
         IOLayout memory l = _layout();
-        int256[] memory input = new int256[](4);
-        h.checkInput(l, input);
-        input[3] = 101;
-        vm.expectRevert(abi.encodeWithSelector(InstanceLayout.InputOutOfBounds.selector, 3, 101, -100, 100));
-        h.checkInput(l, input);
-        input[3] = -101;
-        vm.expectRevert(abi.encodeWithSelector(InstanceLayout.InputOutOfBounds.selector, 3, -101, -100, 100));
-        h.checkInput(l, input);
+        h.checkInputLength(l, new int256[](4));
         vm.expectRevert(abi.encodeWithSelector(InstanceLayout.InputLengthMismatch.selector, 4, 3));
-        h.checkInput(l, new int256[](3));
+        h.checkInputLength(l, new int256[](3));
+        vm.expectRevert(abi.encodeWithSelector(InstanceLayout.InputLengthMismatch.selector, 4, 5));
+        h.checkInputLength(l, new int256[](5));
     }
 
     function testFuzz_slotsReadTheirOwnInstances(uint256[10] memory raw, uint8 slotSeed) public view {

@@ -5,6 +5,7 @@ import {CodeStore} from "../../src/libraries/CodeStore.sol";
 import {EpochMath, EpochSchedule} from "../../src/libraries/EpochMath.sol";
 import {FieldEncoding} from "../../src/libraries/FieldEncoding.sol";
 import {GasLimitedCall} from "../../src/libraries/GasLimitedCall.sol";
+import {InputBound, InputBounds} from "../../src/libraries/InputBounds.sol";
 import {IOLayout, InstanceLayout} from "../../src/libraries/InstanceLayout.sol";
 import {Price, Pricing} from "../../src/libraries/Pricing.sol";
 
@@ -26,8 +27,28 @@ contract LibraryHarness {
         InstanceLayout.validate(l);
     }
 
-    function checkInput(IOLayout memory l, int256[] calldata input) external pure {
-        InstanceLayout.checkInput(l, input);
+    function checkInputLength(IOLayout memory l, int256[] calldata input) external pure {
+        InstanceLayout.checkInputLength(l, input);
+    }
+
+    function validateBounds(InputBound[] memory bounds, uint256 inputCount) external pure {
+        InputBounds.validate(bounds, inputCount);
+    }
+
+    function storeBounds(InputBound[] memory bounds) external returns (address) {
+        return InputBounds.store(bounds);
+    }
+
+    function loadBounds(address pointer, uint256 count) external view returns (InputBound[] memory) {
+        return InputBounds.load(pointer, count);
+    }
+
+    function holdsBounds(address pointer, InputBound[] memory bounds) external view returns (bool) {
+        return InputBounds.holds(pointer, bounds);
+    }
+
+    function checkBounds(address pointer, int256[] calldata input) external view {
+        InputBounds.check(pointer, input);
     }
 
     function inputSlotDigest(IOLayout memory l, uint256[] calldata instances, uint256 slot)

@@ -3,6 +3,7 @@ pragma solidity ^0.8.24;
 
 import {Test} from "forge-std/Test.sol";
 import {Settlement} from "../../src/interfaces/IRemoteResultSink.sol";
+import {InputBound} from "../../src/libraries/InputBounds.sol";
 import {InputMode} from "../../src/libraries/InstanceLayout.sol";
 import {
     ExpiryMessage,
@@ -93,8 +94,7 @@ contract ZkVinCodecTest is Test {
         uint64 nonce,
         uint64 shape,
         uint8 flags,
-        int128 inputMin,
-        int128 inputMax
+        InputBound[] memory bounds
     ) public view {
         ModelInfo memory info = ModelInfo({
             hubPrice: price,
@@ -104,17 +104,39 @@ contract ZkVinCodecTest is Test {
             inputScale: uint8(shape >> 32),
             outputScale: uint8(shape >> 40),
             inputMode: flags & 1 == 1 ? InputMode.Hashed : InputMode.Public,
-            deprecated: flags & 2 == 2,
-            inputMin: inputMin,
-            inputMax: inputMax
+            deprecated: flags & 2 == 2
         });
-        _checkModelRoundTrip(modelId, info);
+        _checkModelRoundTrip(modelId, info, bounds);
     }
 
-    function _checkModelRoundTrip(uint256 modelId, ModelInfo memory info) internal view {
-        ModelMessage memory d = h.decodeModel(ZkVinCodec.encodeModel(ModelMessage({modelId: modelId, info: info})));
+    function _checkModelRoundTrip(uint256 modelId, ModelInfo memory info, InputBound[] memory bounds) internal view {
+        ModelMessage memory d =
+            h.decodeModel(ZkVinCodec.encodeModel(ModelMessage({modelId: modelId, info: info, inputBounds: bounds})));
         assertEq(d.modelId, modelId);
         assertEq(keccak256(abi.encode(d.info)), keccak256(abi.encode(info)));
+        assertEq(keccak256(abi.encode(d.inputBounds)), keccak256(abi.encode(bounds)));
+    }
+
+    function test_model_wireFormat_carriesOneBoundPerFeature() public view {
+        ModelInfo memory info;
+        info.inputCount = 2;
+        info.syncNonce = 1;
+        InputBound[] memory bounds = new InputBound[](2);
+        bounds[0] = InputBound({min: -1577, max: 1338});
+        bounds[1] = InputBound({min: 29_082, max: 76_595});
+        ModelMessage memory m = ModelMessage({modelId: 4, info: info, inputBounds: bounds});
+        bytes memory wire = ZkVinCodec.encodeModel(m);
+        assertEq(wire, abi.encodePacked(uint8(2), uint8(5), abi.encode(m)));
+        // The message's offset, modelId, ModelInfo (8 words, static), the bounds' offset; then their length and
+        // min, max per feature.
+        assertEq(wire.length, 2 + 32 * (1 + 1 + 8 + 1 + 1 + 2 * 2));
+        assertEq(abi.encode(h.decodeModel(wire).inputBounds), abi.encode(bounds));
+    }
+
+    function test_refuses_version1Messages() public {
+        // Version 1's MODEL had one [inputMin, inputMax] inside ModelInfo; a peer still speaking it is refused.
+        vm.expectRevert(abi.encodeWithSelector(ZkVinCodec.UnsupportedVersion.selector, 1));
+        h.decodeModel(abi.encodePacked(uint8(1), uint8(5), abi.encode(uint256(4), new bytes(320))));
     }
 
     function test_request_wireFormat_isVersionTypeThenAbiEncoding() public pure {
@@ -131,7 +153,7 @@ contract ZkVinCodecTest is Test {
             hubPrice: 2 ether,
             returnGasLimit: 300_000
         });
-        assertEq(ZkVinCodec.encodeRequest(m), abi.encodePacked(uint8(1), uint8(1), abi.encode(m)));
+        assertEq(ZkVinCodec.encodeRequest(m), abi.encodePacked(uint8(2), uint8(1), abi.encode(m)));
     }
 
     // ---------------------------------------------------------------- refusals

@@ -15,6 +15,7 @@ import {OAppReceiver} from "@layerzerolabs/oapp-evm/contracts/oapp/OAppReceiver.
 import {IInferenceMarket} from "../../src/interfaces/IInferenceMarket.sol";
 import {Settlement} from "../../src/interfaces/IRemoteResultSink.sol";
 import {FieldEncoding} from "../../src/libraries/FieldEncoding.sol";
+import {InputBound, InputBounds} from "../../src/libraries/InputBounds.sol";
 import {IOLayout} from "../../src/libraries/InstanceLayout.sol";
 import {Pricing} from "../../src/libraries/Pricing.sol";
 import {ModelInfo, ModelMessage, RequestMessage, ResultMessage, ZkVinCodec} from "../../src/messaging/ZkVinCodec.sol";
@@ -49,7 +50,7 @@ contract ZkVinSpokeTest is CrossChainTestBase {
     function setUp() public override {
         super.setUp();
         layout = _layout(1, 4, 2);
-        modelId = _registerModel(layout);
+        modelId = _registerModel(layout, _featureBounds());
         hashedModel = _registerModel(_hashedLayout(1, 4, 1));
         uint256[] memory models = new uint256[](2);
         (models[0], models[1]) = (modelId, hashedModel);
@@ -73,11 +74,29 @@ contract ZkVinSpokeTest is CrossChainTestBase {
         spoke.lzReceive(Origin(HUB_EID, addressToBytes32(address(gateway)), 1), bytes32(0), message, address(0), "");
     }
 
+    /// @dev A different bound per feature, each containing the inputs the tests send (`_input(4, 11)` and
+    /// `_input(4, 1)`): [-1000, 1000], [-500, 0], [-470, -390], [-600, 600].
+    function _featureBounds() internal pure returns (InputBound[] memory b) {
+        b = new InputBound[](4);
+        b[0] = InputBound({min: -1000, max: 1000});
+        b[1] = InputBound({min: -500, max: 0});
+        b[2] = InputBound({min: -470, max: -390});
+        b[3] = InputBound({min: -600, max: 600});
+    }
+
     function _modelMessage(uint256 id, uint64 nonce, uint128 price) internal view returns (bytes memory) {
+        return _modelMessage(id, nonce, price, spoke.inputBounds(modelId));
+    }
+
+    function _modelMessage(uint256 id, uint64 nonce, uint128 price, InputBound[] memory bounds)
+        internal
+        view
+        returns (bytes memory)
+    {
         ModelInfo memory info = spoke.model(modelId);
         info.syncNonce = nonce;
         info.hubPrice = price;
-        return ZkVinCodec.encodeModel(ModelMessage({modelId: id, info: info}));
+        return ZkVinCodec.encodeModel(ModelMessage({modelId: id, info: info, inputBounds: bounds}));
     }
 
     // ---------------------------------------------------------------- construction and governance
@@ -231,17 +250,23 @@ contract ZkVinSpokeTest is CrossChainTestBase {
         int256[] memory short = new int256[](3);
         vm.expectRevert(abi.encodeWithSelector(IZkVinSpoke.InputLengthMismatch.selector, 4, 3));
         spoke.requestInference{value: fee}(modelId, short, 0);
+        // Each feature against its own bound: -389 fits every feature's bound but feature 2's [-470, -390].
         int256[] memory high = _input(4, 1);
-        high[2] = layout.inputMax + 1;
-        vm.expectRevert(
-            abi.encodeWithSelector(IZkVinSpoke.InputOutOfBounds.selector, 2, high[2], layout.inputMin, layout.inputMax)
-        );
+        high[2] = -389;
+        vm.expectRevert(abi.encodeWithSelector(InputBounds.InputOutOfBounds.selector, 2, -389, -470, -390));
         spoke.requestInference{value: fee}(modelId, high, 0);
-        high[2] = layout.inputMin - 1;
-        vm.expectRevert(
-            abi.encodeWithSelector(IZkVinSpoke.InputOutOfBounds.selector, 2, high[2], layout.inputMin, layout.inputMax)
-        );
+        high[2] = -471;
+        vm.expectRevert(abi.encodeWithSelector(InputBounds.InputOutOfBounds.selector, 2, -471, -470, -390));
         spoke.requestInference{value: fee}(modelId, high, 0);
+        high[2] = -470;
+        high[1] = 1;
+        vm.expectRevert(abi.encodeWithSelector(InputBounds.InputOutOfBounds.selector, 1, 1, -500, 0));
+        spoke.requestInference{value: fee}(modelId, high, 0);
+        // A hashed-input model's bounds apply to the values sent beside the commitment.
+        high = _input(4, 1);
+        high[0] = -1e6 - 1;
+        vm.expectRevert(abi.encodeWithSelector(InputBounds.InputOutOfBounds.selector, 0, -1e6 - 1, -1e6, 1e6));
+        spoke.requestInferenceWithCommitment{value: fee}(hashedModel, high, 5, 0);
 
         vm.expectRevert(abi.encodeWithSelector(IZkVinSpoke.CallbackGasLimitTooHigh.selector, 2_000_001, 2_000_000));
         spoke.requestInference{value: fee}(modelId, input, 2_000_001);
@@ -375,6 +400,45 @@ contract ZkVinSpokeTest is CrossChainTestBase {
     }
 
     // ---------------------------------------------------------------- replies
+
+    function test_modelSync_storesTheBoundsOnce() public {
+        // setUp synced both models: the spoke holds each one's bounds, as registered on the hub.
+        assertEq(abi.encode(spoke.inputBounds(modelId)), abi.encode(_featureBounds()));
+        assertEq(abi.encode(spoke.inputBounds(hashedModel)), abi.encode(registry.inputBounds(hashedModel)));
+        assertEq(spoke.inputBounds(99).length, 0, "an unknown model has none");
+
+        // A later sync with the same bounds creates no new code (the spoke's nonce counts its CREATEs).
+        uint64 creates = vm.getNonce(address(spoke));
+        uint64 current = spoke.model(modelId).syncNonce;
+        InputBound[] memory bounds = _featureBounds();
+        vm.expectEmit(address(spoke));
+        emit IZkVinSpoke.ModelSynced(modelId, _syncedInfo(current + 1, 77), bounds);
+        _receive(_modelMessage(modelId, current + 1, 77, bounds));
+        assertEq(vm.getNonce(address(spoke)), creates);
+
+        // Different bounds (a hub never changes a model's, but the spoke keeps whatever the hub says) replace them.
+        bounds[3] = InputBound({min: 0, max: 1});
+        _receive(_modelMessage(modelId, current + 2, 77, bounds));
+        assertEq(vm.getNonce(address(spoke)), creates + 1);
+        assertEq(abi.encode(spoke.inputBounds(modelId)), abi.encode(bounds));
+        int256[] memory ok = _input(4, 11);
+        ok[3] = 1;
+        uint256 fee = spoke.quote(modelId, ok, 0);
+        spoke.requestInference{value: fee}(modelId, ok, 0);
+        ok[3] = 2;
+        vm.expectRevert(abi.encodeWithSelector(InputBounds.InputOutOfBounds.selector, 3, 2, 0, 1));
+        spoke.requestInference{value: fee}(modelId, ok, 0);
+
+        // A late, older sync changes neither terms nor bounds.
+        _receive(_modelMessage(modelId, current + 1, 5, _featureBounds()));
+        assertEq(abi.encode(spoke.inputBounds(modelId)), abi.encode(bounds));
+    }
+
+    function _syncedInfo(uint64 nonce, uint128 price) internal view returns (ModelInfo memory info) {
+        info = spoke.model(modelId);
+        info.syncNonce = nonce;
+        info.hubPrice = price;
+    }
 
     function test_modelSync_keepsTheNewestAndIgnoresLateOnes() public {
         uint64 current = spoke.model(modelId).syncNonce;

@@ -2,6 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {Vm} from "forge-std/Vm.sol";
+import {InputBound} from "../../src/libraries/InputBounds.sol";
 import {IOLayout, InputMode} from "../../src/libraries/InstanceLayout.sol";
 
 /// @notice One real EZKL proof fixture from the prover pipeline (prover/fixtures/<name>/), as the hub
@@ -20,6 +21,10 @@ struct EzklFixture {
     uint32 computeUnits;
     uint16 batchSize;
     IOLayout layout;
+    // Each feature's proven range, fixed point rounded inwards (proof.json's inputBounds); two arrays, not an
+    // InputBound[], so that tests can keep a fixture in storage.
+    int256[] inputMin;
+    int256[] inputMax;
     string verifierContract; // generated per-model verifier, if the fixture has one
 }
 
@@ -36,8 +41,7 @@ library EzklFixtures {
         return VM.parseJsonBytes32Array(json, ".vkaWords");
     }
 
-    /// @param inputBound Largest |input| (fixed point) the model accepts; the manifest gives it in floats.
-    function load(string memory name, int128 inputBound) internal view returns (EzklFixture memory f) {
+    function load(string memory name) internal view returns (EzklFixture memory f) {
         string memory dir = string.concat(ROOT, name, "/");
         string memory proofJson = VM.readFile(string.concat(dir, "proof.json"));
         string memory manifest = VM.readFile(string.concat(dir, "manifest.json"));
@@ -62,11 +66,25 @@ library EzklFixtures {
         if (VM.keyExistsJson(proofJson, ".verifierContract")) {
             f.verifierContract = VM.parseJsonString(proofJson, ".verifierContract");
         }
-        f.layout = _layout(manifest, f.batchSize, inputBound);
+        f.layout = _layout(manifest, f.batchSize);
+        // The manifest gives each feature's range in floats (which forge's JSON reader refuses); the prover's
+        // fixture script records them in fixed point, rounded inwards, as proof.json's `inputBounds`.
+        f.inputMin = VM.parseJsonIntArray(proofJson, ".inputBounds.min");
+        f.inputMax = VM.parseJsonIntArray(proofJson, ".inputBounds.max");
+        require(f.inputMin.length == f.layout.inputCount, "inputBounds.min: one per feature");
+        require(f.inputMax.length == f.layout.inputCount, "inputBounds.max: one per feature");
+    }
+
+    /// @notice The fixture's per-feature bounds as the registry takes them.
+    function inputBounds(EzklFixture memory f) internal pure returns (InputBound[] memory b) {
+        b = new InputBound[](f.inputMin.length);
+        for (uint256 i; i < b.length; ++i) {
+            b[i] = InputBound({min: f.inputMin[i], max: f.inputMax[i]});
+        }
     }
 
     /// @dev The hub layout from the manifest's instance layout (entry 0: input tensor, entry 1: output).
-    function _layout(string memory manifest, uint16 batch, int128 bound) private pure returns (IOLayout memory l) {
+    function _layout(string memory manifest, uint16 batch) private pure returns (IOLayout memory l) {
         l.batchSize = batch;
         l.instanceCount = uint16(VM.parseJsonUint(manifest, ".instances.count"));
         l.inputOffset = uint16(VM.parseJsonUint(manifest, ".instances.layout[0].offset"));
@@ -76,7 +94,5 @@ library EzklFixtures {
         l.inputScale = uint8(VM.parseJsonUint(manifest, ".inputs[0].scale"));
         l.outputScale = uint8(VM.parseJsonUint(manifest, ".outputs[0].scale"));
         l.inputMode = InputMode.Public;
-        l.inputMin = -bound;
-        l.inputMax = bound;
     }
 }

@@ -10,6 +10,7 @@ import {MarketParams} from "../../src/interfaces/IInferenceMarket.sol";
 import {ModelSpec} from "../../src/interfaces/IModelRegistry.sol";
 import {PoolParams} from "../../src/interfaces/INodePool.sol";
 import {FieldEncoding} from "../../src/libraries/FieldEncoding.sol";
+import {InputBound} from "../../src/libraries/InputBounds.sol";
 import {IOLayout, InputMode} from "../../src/libraries/InstanceLayout.sol";
 import {IProofVerifier} from "../../src/verifiers/IProofVerifier.sol";
 import {MockProofVerifier} from "../mocks/MockProofVerifier.sol";
@@ -43,6 +44,8 @@ abstract contract HubTestBase is Test {
     uint32 internal constant UNBONDING = 2;
     uint32 internal constant COMPUTE_UNITS = 100;
     uint96 internal constant ROYALTY = 0.001 ether;
+    /// @dev Every feature's bound unless a test registers others: [-INPUT_LIMIT, INPUT_LIMIT].
+    int256 internal constant INPUT_LIMIT = 1e6;
 
     uint256 private _keyNonce;
 
@@ -96,8 +99,14 @@ abstract contract HubTestBase is Test {
         l.inputScale = 7;
         l.outputScale = 7;
         l.inputMode = InputMode.Public;
-        l.inputMin = -1e6;
-        l.inputMax = 1e6;
+    }
+
+    /// @dev `n` features, each bounded by [lo, hi].
+    function _uniformBounds(uint256 n, int256 lo, int256 hi) internal pure returns (InputBound[] memory b) {
+        b = new InputBound[](n);
+        for (uint256 i; i < n; ++i) {
+            b[i] = InputBound({min: lo, max: hi});
+        }
     }
 
     /// @dev One commitment per slot first, then outputs.
@@ -109,12 +118,17 @@ abstract contract HubTestBase is Test {
     }
 
     function _spec(IOLayout memory l) internal returns (ModelSpec memory spec) {
+        return _spec(l, _uniformBounds(l.inputCount, -INPUT_LIMIT, INPUT_LIMIT));
+    }
+
+    function _spec(IOLayout memory l, InputBound[] memory bounds) internal returns (ModelSpec memory spec) {
         bytes32 key = keccak256(abi.encode("key", ++_keyNonce));
         verifier.addKey(key, l.instanceCount);
         spec.verifier = IProofVerifier(address(verifier));
         spec.verifierKey = key;
         spec.settingsHash = keccak256("settings");
         spec.layout = l;
+        spec.inputBounds = bounds;
         spec.computeUnits = COMPUTE_UNITS;
         spec.royalty = ROYALTY;
         spec.artifactURI = "ipfs://bafy-artifacts";
@@ -122,7 +136,11 @@ abstract contract HubTestBase is Test {
     }
 
     function _registerModel(IOLayout memory l) internal returns (uint256 modelId) {
-        ModelSpec memory spec = _spec(l);
+        return _registerModel(l, _uniformBounds(l.inputCount, -INPUT_LIMIT, INPUT_LIMIT));
+    }
+
+    function _registerModel(IOLayout memory l, InputBound[] memory bounds) internal returns (uint256 modelId) {
+        ModelSpec memory spec = _spec(l, bounds);
         vm.deal(modelOwner, modelOwner.balance + REGISTRATION_FEE);
         vm.prank(modelOwner);
         modelId = registry.registerModel{value: REGISTRATION_FEE}(spec);

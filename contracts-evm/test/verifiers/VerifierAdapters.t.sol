@@ -26,7 +26,7 @@ contract EzklVkaVerifierAdapterTest is Test {
         reusable = IHalo2VerifierReusable(deployCode("Halo2VerifierReusable.sol:Halo2VerifierReusable"));
         srs = EzklFixtures.canonicalSrs();
         adapter = new EzklVkaVerifierAdapter(reusable, srs);
-        fixture = EzklFixtures.load("linear_regression", 8192);
+        fixture = EzklFixtures.load("linear_regression");
     }
 
     function test_constructor_requiresTenSrsWords() public {

@@ -13,6 +13,7 @@ import pytest
 
 from conftest import FIXTURES, PROVER_ROOT
 from zkvin_prover.fixed_point import field_to_int, word_to_field
+from zkvin_prover.fixtures import hub_input_bounds
 from zkvin_prover.keccak import keccak256
 from zkvin_prover.vka import vka_digest
 
@@ -80,6 +81,27 @@ def test_fixture_proof_matches_its_manifest(fixture: Path) -> None:
         assert proof["verifierCalldata"].startswith("0x" + _selector("verifyProof(bytes,uint256[])").hex())
         source = (GENERATED / f"{proof['verifierContract']}.sol").read_text()
         assert re.search(rf"\bcontract {proof['verifierContract']} \{{", source)
+
+
+@pytest.mark.parametrize("fixture", FIXTURE_DIRS, ids=lambda p: p.name)
+def test_fixture_input_bounds_are_the_manifests_ranges_rounded_inwards(fixture: Path) -> None:
+    manifest, proof = _load(fixture / "manifest.json"), _load(fixture / "proof.json")
+    bounds = proof["inputBounds"]
+    assert bounds == hub_input_bounds(manifest)
+    inp = manifest["inputs"][0]
+    one = 2 ** inp["scale"]
+    for j, (lo, hi) in enumerate(zip(bounds["min"], bounds["max"], strict=True)):
+        # Inside the float range, and no fixed-point value of it left out.
+        assert inp["range"]["min"][j] <= lo / one and (lo - 1) / one < inp["range"]["min"][j]
+        assert hi / one <= inp["range"]["max"][j] < (hi + 1) / one
+    for row in proof["inputs"]:
+        assert all(lo <= v <= hi for v, lo, hi in zip(row, bounds["min"], bounds["max"], strict=True))
+
+
+def test_hub_input_bounds_refuses_a_feature_with_no_fixed_point_value() -> None:
+    manifest = {"name": "narrow", "inputs": [{"scale": 2, "range": {"min": [0.0, 0.3], "max": [1.0, 0.4]}}]}
+    with pytest.raises(RuntimeError, match="feature 1 has an empty range"):
+        hub_input_bounds(manifest)
 
 
 @pytest.mark.parametrize("fixture", ["linear_regression", "linear_regression_b4"])

@@ -4,7 +4,8 @@
   prover/fixtures/<fixture>/manifest.json        the compile manifest
   prover/fixtures/<fixture>/vka.json             {"words": [...bytes32]} for Halo2VerifierReusable
   prover/fixtures/<fixture>/vka-other-srs.json   the same circuit's VKA made on a different SRS
-  prover/fixtures/<fixture>/proof.json           a real proof of the model's sample inputs
+  prover/fixtures/<fixture>/proof.json           a real proof of the model's sample inputs, with the
+                                                 per-feature input bounds the hub registers (fixed point)
   contracts-evm/src/verifiers/ezkl/generated/Halo2VerifierReusable.sol
   contracts-evm/src/verifiers/ezkl/generated/<Contract>.sol   per-model verifiers (where asked)
 
@@ -15,6 +16,7 @@ for every model (EZKL renders it without circuit data), which `write_fixtures` c
 from __future__ import annotations
 
 import json
+import math
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -71,6 +73,20 @@ def srs_fixture(srs_path: str) -> dict[str, Any]:
     }
 
 
+def hub_input_bounds(manifest: dict[str, Any]) -> dict[str, list[int]]:
+    """Each input feature's proven range in fixed point at the input scale, rounded inwards (ceil of the
+    minimum, floor of the maximum): the per-feature bounds a model registers on the hub, so that every input
+    the hub accepts is one the prover accepts. x * 2^scale is exact in binary floating point."""
+    inp = manifest["inputs"][0]
+    one = 2.0 ** inp["scale"]
+    lo = [math.ceil(x * one) for x in inp["range"]["min"]]
+    hi = [math.floor(x * one) for x in inp["range"]["max"]]
+    for j, (a, b) in enumerate(zip(lo, hi, strict=True)):
+        if a > b:
+            raise RuntimeError(f"{manifest['name']}: feature {j} has an empty range in fixed point ({a} > {b})")
+    return {"min": lo, "max": hi}
+
+
 def _repeat_rows(rows: list[list[float]], n: int) -> list[list[float]]:
     return [rows[i % len(rows)] for i in range(n)]
 
@@ -117,6 +133,7 @@ def write_fixture(spec: FixtureSpec, models_root: Path, fixtures_root: Path, con
         "outputs": [[int(v) for v in row] for row in result.outputs_fixed],
         "inputScale": manifest["inputs"][0]["scale"],
         "outputScale": manifest["outputs"][0]["scale"],
+        "inputBounds": hub_input_bounds(manifest),
         "inputsFloat": rows,
         "outputsFloat": result.outputs,
         "instanceLayout": manifest["instances"]["layout"],
