@@ -1,5 +1,5 @@
 // ModelRegistry: models, their terms and metadata, verified backtests, approved verifiers, registry fees.
-import { Bytes } from "@graphprotocol/graph-ts";
+import { BigInt, Bytes } from "@graphprotocol/graph-ts";
 import {
   BacktestRecorded,
   MaxRoyaltyUpdated,
@@ -48,8 +48,15 @@ export function handleModelRegistered(event: ModelRegistered): void {
   m.inputScale = layout.inputScale;
   m.outputScale = layout.outputScale;
   m.inputMode = layout.inputMode === 1 ? "HASHED" : "PUBLIC";
-  m.inputMin = layout.inputMin;
-  m.inputMax = layout.inputMax;
+  const bounds = spec.inputBounds;
+  const inputMin: BigInt[] = [];
+  const inputMax: BigInt[] = [];
+  for (let i = 0; i < bounds.length; i++) {
+    inputMin.push(bounds[i].min);
+    inputMax.push(bounds[i].max);
+  }
+  m.inputMin = inputMin;
+  m.inputMax = inputMax;
   m.computeUnits = spec.computeUnits;
   m.royalty = spec.royalty;
   m.artifactURI = spec.artifactURI;

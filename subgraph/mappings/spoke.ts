@@ -203,8 +203,15 @@ export function handleModelSynced(event: ModelSynced): void {
   m.outputScale = info.outputScale;
   m.inputMode = info.inputMode === 1 ? "HASHED" : "PUBLIC";
   m.deprecated = info.deprecated;
-  m.inputMin = info.inputMin;
-  m.inputMax = info.inputMax;
+  const bounds = event.params.inputBounds;
+  const inputMin: BigInt[] = [];
+  const inputMax: BigInt[] = [];
+  for (let i = 0; i < bounds.length; i++) {
+    inputMin.push(bounds[i].min);
+    inputMax.push(bounds[i].max);
+  }
+  m.inputMin = inputMin;
+  m.inputMax = inputMax;
   m.syncedAt = event.block.timestamp;
   m.save();
 }

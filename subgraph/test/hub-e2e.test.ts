@@ -85,6 +85,8 @@ describe("models", () => {
       batchSize: 1,
       inputMode: "public",
     });
+    // One bound per feature, from the ModelRegistered event's spec.
+    expect(lr?.layout.inputBounds).toEqual(run.lr.inputBounds);
   });
 
   it("resolves a model's requests, backtests and nodes (derived fields with arguments)", async () => {

@@ -224,6 +224,13 @@ describe("a request made on the spoke", () => {
     expect(deployment?.network).toBe(SPOKE);
     const synced = await listEntities(gql, "SpokeModel", { where: { deployment: String(devnet.spokes[0]?.eid) } });
     expect(synced.map((m) => m.modelId)).toEqual(["1"]);
+    // The spoke's copy of the model's per-feature bounds, as the hub registered them.
+    const hubModel = await getEntity(gql, "Model", "1");
+    expect(hubModel?.inputMin).toHaveLength(4);
+    expect({ min: synced[0]?.inputMin, max: synced[0]?.inputMax }).toEqual({
+      min: hubModel?.inputMin,
+      max: hubModel?.inputMax,
+    });
     const payments = await listEntities(gql, "Payment", { where: { spokeRequest: spokeId } });
     expect(new Set(payments.map((p) => p.kind))).toEqual(new Set(["SPOKE_ESCROW", "SPOKE_MESSAGE_FEE"]));
     const credits = await listEntities(gql, "Payment", { where: { kind: "SPOKE_CREDIT", eid: devnet.spokes[0]?.eid } });

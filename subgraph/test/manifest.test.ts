@@ -51,7 +51,11 @@ describe("manifests", () => {
       }
     }
     expect(text).toContain(
-      '"ModelRegistered(indexed uint256,indexed address,indexed address,(address,bytes32,bytes32,(uint16,uint16,uint16,uint16,uint16,uint16,uint8,uint8,uint8,int128,int128),uint32,uint96,string,string))"',
+      '"ModelRegistered(indexed uint256,indexed address,indexed address,(address,bytes32,bytes32,(uint16,uint16,uint16,uint16,uint16,uint16,uint8,uint8,uint8),(int256,int256)[],uint32,uint96,string,string))"',
+    );
+    // A tuple array (one input bound per feature) beside a tuple.
+    expect(text).toContain(
+      '"ModelSynced(indexed uint256,(uint128,uint64,uint16,uint16,uint8,uint8,uint8,bool),(int256,int256)[])"',
     );
   });
 

@@ -129,7 +129,7 @@ export async function runHubScenario(anvil: Anvil): Promise<ScenarioResult> {
       verifier: adapter,
       verifierKey: key,
       settingsHash: `0x${f.manifest.files.settings.sha256}` as Hex,
-      layout: fixtureLayout(f, 1.0),
+      layout: fixtureLayout(f),
       computeUnits: f.manifest.computeUnits.perInference,
       royalty: 10n ** 14n,
       artifactURI: `zkvin-artifact:sha256:${f.manifest.artifactId}`,
