@@ -13,7 +13,16 @@ import {
 export const FIELD_MODULUS = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
 const HALF_FIELD = (FIELD_MODULUS - 1n) / 2n;
 
-/** How a model reads its input and writes its output (the registry's IOLayout). */
+/** The values one input feature may take, inclusive, fixed point at the model's input scale. */
+export interface InputBound {
+  min: bigint;
+  max: bigint;
+}
+
+/**
+ * How a model reads its input and writes its output (the registry's IOLayout), with its per-feature input
+ * bounds (registered beside the layout).
+ */
 export interface ModelLayout {
   batchSize: number;
   instanceCount: number;
@@ -24,9 +33,8 @@ export interface ModelLayout {
   inputScale: number;
   outputScale: number;
   inputMode: "public" | "hashed";
-  /** Bounds of every input value, fixed point at inputScale. */
-  inputMin: bigint;
-  inputMax: bigint;
+  /** One bound per input feature, in feature order, fixed point at inputScale. */
+  inputBounds: readonly InputBound[];
 }
 
 function checkScale(scale: number): void {
@@ -74,9 +82,21 @@ export function fieldElementToWord(felt: bigint): `0x${string}` {
   return `0x${felt.toString(16).padStart(64, "0")}`;
 }
 
+/** Feature `feature`'s bound; a layout without one per feature is refused (it cannot be the registry's). */
+function boundOf(layout: Pick<ModelLayout, "inputCount" | "inputBounds">, feature: number): InputBound {
+  const bound = layout.inputBounds[feature];
+  if (layout.inputBounds.length !== layout.inputCount || bound === undefined) {
+    throw new ZkVinError(
+      `the model layout has ${layout.inputBounds.length} input bounds for ${layout.inputCount} input features`,
+    );
+  }
+  return bound;
+}
+
 /**
- * Encodes float inputs for `requestInference`: one value per input, quantized at the model's input scale
- * and checked against its registered bounds (the contract would revert with InputOutOfBounds).
+ * Encodes float inputs for `requestInference`: one value per input feature, quantized at the model's input
+ * scale and checked against that feature's registered bound (the contract would revert with
+ * InputOutOfBounds(feature, value, min, max)).
  */
 export function encodeInput(params: { values: readonly number[]; layout: ModelLayout }): bigint[] {
   const { values, layout } = params;
@@ -84,19 +104,19 @@ export function encodeInput(params: { values: readonly number[]; layout: ModelLa
   return values.map((x, i) => {
     if (!Number.isFinite(x) || !Number.isFinite(x * 2 ** layout.inputScale)) throw new InvalidInputValueError(i, x);
     const v = quantize(x, layout.inputScale);
-    if (v < layout.inputMin || v > layout.inputMax)
-      throw new InputOutOfBoundsError(i, x, v, layout.inputMin, layout.inputMax);
+    const { min, max } = boundOf(layout, i);
+    if (v < min || v > max) throw new InputOutOfBoundsError(i, x, v, min, max);
     return v;
   });
 }
 
-/** Checks inputs that are already fixed point (length and bounds) and returns them. */
+/** Checks inputs that are already fixed point (length and each feature's bound) and returns them. */
 export function checkFixedInput(params: { values: readonly bigint[]; layout: ModelLayout }): bigint[] {
   const { values, layout } = params;
   if (values.length !== layout.inputCount) throw new InputLengthError(layout.inputCount, values.length);
   values.forEach((v, i) => {
-    if (v < layout.inputMin || v > layout.inputMax)
-      throw new InputOutOfBoundsError(i, v, v, layout.inputMin, layout.inputMax);
+    const { min, max } = boundOf(layout, i);
+    if (v < min || v > max) throw new InputOutOfBoundsError(i, v, v, min, max);
   });
   return [...values];
 }

@@ -70,17 +70,20 @@ export class InvalidInputValueError extends ZkVinError {
   }
 }
 
-/** An input value lies outside the model's registered bounds (checked at the model's input scale). */
+/**
+ * Input feature `feature` lies outside that feature's registered bound [min, max] (checked at the model's
+ * input scale; the contracts revert with InputOutOfBounds(feature, value, min, max)).
+ */
 export class InputOutOfBoundsError extends ZkVinError {
   override readonly name = "InputOutOfBoundsError";
   constructor(
-    readonly index: number,
+    readonly feature: number,
     readonly value: number | bigint,
     readonly fixed: bigint,
     readonly min: bigint,
     readonly max: bigint,
   ) {
-    super(`input[${index}] = ${value} (fixed point ${fixed}) is outside the model's bounds [${min}, ${max}]`);
+    super(`input feature ${feature} = ${value} (fixed point ${fixed}) is outside its bound [${min}, ${max}]`);
   }
 }
 

@@ -54,6 +54,7 @@ export {
   FIELD_MODULUS,
   fieldElementToWord,
   fromFieldElement,
+  type InputBound,
   type ModelLayout,
   quantize,
   toFieldElement,

@@ -69,7 +69,7 @@ beforeAll(async () => {
     verifier: d.hub.contracts.EzklVkaVerifierAdapter as Address,
     verifierKey: key,
     settingsHash: `0x${lr.manifest.files.settings.sha256}`,
-    layout: fixtureLayout(lr, 1.0),
+    layout: fixtureLayout(lr),
     computeUnits: lr.manifest.computeUnits.perInference,
     royalty: 10n ** 14n,
     artifactURI: `zkvin-artifact:sha256:${lr.manifest.artifactId}`,
@@ -88,7 +88,7 @@ afterAll(async () => {
 describe("models and prices", () => {
   it("reads a model with its layout and usage, and refuses unknown ones with ModelNotFoundError", async () => {
     const m = await requester.getModel({ modelId });
-    expect(m.layout).toEqual(fixtureLayout(lr, 1.0));
+    expect(m.layout).toEqual(fixtureLayout(lr));
     expect(m.computeUnits).toBe(BigInt(lr.manifest.computeUnits.perInference));
     expect(m.artifactURI).toBe(`zkvin-artifact:sha256:${lr.manifest.artifactId}`);
     await expect(requester.getModel({ modelId: 999n })).rejects.toBeInstanceOf(ModelNotFoundError);
@@ -117,7 +117,9 @@ describe("requests", () => {
     const nonce = await anvil.publicClient.getTransactionCount({ address: account });
     const tooBig = requester.requestInference({ modelId, input: [0.01, 1.5, 0, 0] });
     await expect(tooBig).rejects.toBeInstanceOf(InputOutOfBoundsError);
-    await expect(tooBig).rejects.toMatchObject({ index: 1, fixed: 12288n, max: 8192n });
+    // Feature 1's own bound (0.098 at most in the proven range), not a bound shared by all features.
+    const bound = lr.inputBounds[1]!;
+    await expect(tooBig).rejects.toMatchObject({ feature: 1, fixed: 12288n, min: bound.min, max: bound.max });
     await expect(requester.requestInference({ modelId, input: [0.01] })).rejects.toBeInstanceOf(InputLengthError);
     expect(await anvil.publicClient.getTransactionCount({ address: account })).toBe(nonce);
   });

@@ -6,6 +6,7 @@ import { readdirSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
+  checkFixedInput,
   decodeOutput,
   encodeInput,
   FIELD_MODULUS,
@@ -89,7 +90,7 @@ describe("quantize + toFieldElement", () => {
 
   it.each(fixtures)("reproduces %s's fixed-point inputs, outputs and instance words", (name) => {
     const f = loadFixture(name);
-    const layout = fixtureLayout(f, 16);
+    const layout = fixtureLayout(f);
     f.inputsFloat.forEach((row, slot) => {
       const encoded = encodeInput({ values: row, layout });
       expect(encoded).toEqual(f.inputs[slot]);
@@ -143,8 +144,11 @@ describe("encodeInput checks", () => {
     inputScale: 13,
     outputScale: 26,
     inputMode: "public",
-    inputMin: -8192n,
-    inputMax: 8192n,
+    // Each feature has its own bound: [-1, 1] and [0, 0.5] at scale 13.
+    inputBounds: [
+      { min: -8192n, max: 8192n },
+      { min: 0n, max: 4096n },
+    ],
   };
 
   it("rejects a wrong length, non-finite values and values outside the registered bounds", () => {
@@ -166,7 +170,31 @@ describe("encodeInput checks", () => {
       }
     })() as InputOutOfBoundsError;
     expect(out).toBeInstanceOf(InputOutOfBoundsError);
-    expect({ index: out.index, fixed: out.fixed, max: out.max }).toEqual({ index: 1, fixed: 8193n, max: 8192n });
-    expect(encodeInput({ values: [-1, 1], layout })).toEqual([-8192n, 8192n]);
+    expect({ feature: out.feature, value: out.value, fixed: out.fixed, min: out.min, max: out.max }).toEqual({
+      feature: 1,
+      value: 1.0001,
+      fixed: 8193n,
+      min: 0n,
+      max: 4096n,
+    });
+    expect(out.message).toMatch(/input feature 1 = 1\.0001 \(fixed point 8193\) is outside its bound \[0, 4096\]/);
+    expect(encodeInput({ values: [-1, 0.5], layout })).toEqual([-8192n, 4096n]);
+  });
+
+  it("checks each feature against its own bound", () => {
+    // 0.75 fits feature 0's bound but not feature 1's; -0.25 fits feature 0's but is below feature 1's minimum.
+    expect(encodeInput({ values: [0.75, 0.25], layout })).toEqual([6144n, 2048n]);
+    expect(() => encodeInput({ values: [0.25, 0.75], layout })).toThrow(
+      expect.objectContaining({ name: "InputOutOfBoundsError", feature: 1, max: 4096n }),
+    );
+    expect(() => checkFixedInput({ values: [-100n, -1n], layout })).toThrow(
+      expect.objectContaining({ name: "InputOutOfBoundsError", feature: 1, value: -1n, min: 0n }),
+    );
+    expect(checkFixedInput({ values: [-8192n, 0n], layout })).toEqual([-8192n, 0n]);
+  });
+
+  it("refuses a layout without one bound per feature", () => {
+    const short = { ...layout, inputBounds: layout.inputBounds.slice(0, 1) };
+    expect(() => encodeInput({ values: [0, 0], layout: short })).toThrow(/1 input bounds for 2 input features/);
   });
 });

@@ -3,7 +3,7 @@
 import { type Address, type Hex, parseEventLogs } from "viem";
 import { ezklVkaVerifierAdapterAbi, inferenceMarketAbi, modelRegistryAbi, zkVinSpokeAbi } from "../abi/index.js";
 import { type ChainContext, readContract, writeContract } from "../chain.js";
-import type { ModelLayout } from "../encoding.js";
+import type { InputBound, ModelLayout } from "../encoding.js";
 import { ContractRevertError, MissingEventError, ModelNotFoundError } from "../errors.js";
 import type { GraphQLClient } from "../graphql/client.js";
 import type { ModelFields } from "../graphql/generated/schema.js";
@@ -43,12 +43,19 @@ interface RawLayout {
   inputScale: number;
   outputScale: number;
   inputMode: number;
-  inputMin: bigint;
-  inputMax: bigint;
 }
 
-function layoutFromChain(l: RawLayout): ModelLayout {
-  return { ...l, inputMode: l.inputMode === 1 ? "hashed" : "public" };
+function layoutFromChain(l: RawLayout, inputBounds: readonly InputBound[]): ModelLayout {
+  return { ...l, inputMode: l.inputMode === 1 ? "hashed" : "public", inputBounds: inputBounds.map(copyBound) };
+}
+
+function copyBound(b: InputBound): InputBound {
+  return { min: b.min, max: b.max };
+}
+
+/** The subgraph's per-feature `inputMin`/`inputMax` lists as bounds. */
+function boundsFromSubgraph(min: readonly string[], max: readonly string[]): InputBound[] {
+  return min.map((lo, j) => ({ min: BigInt(lo), max: BigInt(max[j] ?? lo) }));
 }
 
 /** A model as the registry stores it, with the market's usage statistics (hub only). */
@@ -62,6 +69,7 @@ export async function getModel(ctx: ChainContext, params: { modelId: bigint }): 
     verifierKey: Hex;
     settingsHash: Hex;
     layout: RawLayout;
+    inputBounds: readonly InputBound[];
     artifactURI: string;
     metadataURI: string;
   };
@@ -91,7 +99,7 @@ export async function getModel(ctx: ChainContext, params: { modelId: bigint }): 
     verifier: m.verifier,
     verifierKey: m.verifierKey,
     settingsHash: m.settingsHash,
-    layout: layoutFromChain(m.layout),
+    layout: layoutFromChain(m.layout, m.inputBounds),
     computeUnits: BigInt(m.computeUnits),
     royalty: m.royalty,
     artifactURI: m.artifactURI,
@@ -119,8 +127,7 @@ export function modelFromSubgraph(f: ModelFields): ModelInfo {
       inputScale: f.inputScale,
       outputScale: f.outputScale,
       inputMode: f.inputMode === "HASHED" ? "hashed" : "public",
-      inputMin: BigInt(f.inputMin),
-      inputMax: BigInt(f.inputMax),
+      inputBounds: boundsFromSubgraph(f.inputMin, f.inputMax),
     },
     computeUnits: BigInt(f.computeUnits),
     royalty: BigInt(f.royalty),
@@ -154,25 +161,32 @@ export interface SpokeModelTerms {
   outputScale: number;
   inputMode: "public" | "hashed";
   deprecated: boolean;
-  inputMin: bigint;
-  inputMax: bigint;
+  /** One bound per input feature, in feature order, fixed point at inputScale. */
+  inputBounds: InputBound[];
 }
 
 export async function getSpokeModelTerms(ctx: ChainContext, params: { modelId: bigint }): Promise<SpokeModelTerms> {
-  const m = await readContract<{
-    hubPrice: bigint;
-    syncNonce: bigint;
-    inputCount: number;
-    outputCount: number;
-    inputScale: number;
-    outputScale: number;
-    inputMode: number;
-    deprecated: boolean;
-    inputMin: bigint;
-    inputMax: bigint;
-  }>(ctx, { contract: "ZkVinSpoke", abi: zkVinSpokeAbi, functionName: "model", args: [params.modelId] });
+  const read = { contract: "ZkVinSpoke", abi: zkVinSpokeAbi, args: [params.modelId] } as const;
+  const [m, bounds] = await Promise.all([
+    readContract<{
+      hubPrice: bigint;
+      syncNonce: bigint;
+      inputCount: number;
+      outputCount: number;
+      inputScale: number;
+      outputScale: number;
+      inputMode: number;
+      deprecated: boolean;
+    }>(ctx, { ...read, functionName: "model" }),
+    readContract<readonly InputBound[]>(ctx, { ...read, functionName: "inputBounds" }),
+  ]);
   if (m.syncNonce === 0n) throw new ModelNotFoundError(params.modelId, ctx.config.name);
-  return { modelId: params.modelId, ...m, inputMode: m.inputMode === 1 ? "hashed" : "public" };
+  return {
+    modelId: params.modelId,
+    ...m,
+    inputMode: m.inputMode === 1 ? "hashed" : "public",
+    inputBounds: bounds.map(copyBound),
+  };
 }
 
 /** Stores an EZKL verifying-key artifact with the VKA adapter (checked against the canonical SRS). */
@@ -209,7 +223,29 @@ export async function registerModel(ctx: ChainContext, spec: ModelSpecInput): Pr
     abi: modelRegistryAbi,
     functionName: "registerModel",
     value: fee,
-    args: [{ ...spec, layout: { ...spec.layout, inputMode: spec.layout.inputMode === "hashed" ? 1 : 0 } }],
+    args: [
+      {
+        verifier: spec.verifier,
+        verifierKey: spec.verifierKey,
+        settingsHash: spec.settingsHash,
+        layout: {
+          batchSize: spec.layout.batchSize,
+          instanceCount: spec.layout.instanceCount,
+          inputOffset: spec.layout.inputOffset,
+          inputCount: spec.layout.inputCount,
+          outputOffset: spec.layout.outputOffset,
+          outputCount: spec.layout.outputCount,
+          inputScale: spec.layout.inputScale,
+          outputScale: spec.layout.outputScale,
+          inputMode: spec.layout.inputMode === "hashed" ? 1 : 0,
+        },
+        inputBounds: spec.layout.inputBounds.map(copyBound),
+        computeUnits: spec.computeUnits,
+        royalty: spec.royalty,
+        artifactURI: spec.artifactURI,
+        metadataURI: spec.metadataURI,
+      },
+    ],
   });
   const [event] = parseEventLogs({ abi: modelRegistryAbi, eventName: "ModelRegistered", logs: receipt.logs });
   if (!event) throw new MissingEventError("ModelRegistered", receipt.transactionHash);

@@ -47,10 +47,7 @@ export type InferenceQuote =
 /** Float values (quantized at the model's input scale) or fixed-point values as the contract takes them. */
 export type InferenceInput = readonly number[] | { fixed: readonly bigint[] };
 
-type InputTerms = Pick<
-  ModelLayout,
-  "inputCount" | "inputScale" | "inputMin" | "inputMax" | "inputMode" | "outputScale"
->;
+type InputTerms = Pick<ModelLayout, "inputCount" | "inputScale" | "inputBounds" | "inputMode" | "outputScale">;
 
 async function inputTerms(ctx: ChainContext, modelId: bigint): Promise<InputTerms> {
   if (ctx.config.role === "hub") return (await getModel(ctx, { modelId })).layout;
@@ -80,7 +77,7 @@ export async function quote(
     return { kind: "hub", chain: ctx.config.name, modelId: params.modelId, ...p };
   }
   const terms = await getSpokeModelTerms(ctx, { modelId: params.modelId });
-  const input = params.input ? encode(params.input, terms) : new Array<bigint>(terms.inputCount).fill(terms.inputMin);
+  const input = params.input ? encode(params.input, terms) : terms.inputBounds.map((b) => b.min);
   const q = await readContract<{
     inferenceFee: bigint;
     messageFee: bigint;

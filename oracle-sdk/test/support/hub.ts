@@ -5,7 +5,7 @@ import path from "node:path";
 import type { Deployment } from "@zk-vin/deployments";
 import type { Address, Hex } from "viem";
 import { contractsDir, FORGE_OUT, repoRoot, runForge } from "../../../subgraph/scripts/lib/forge.js";
-import { fromFieldElement, type ModelLayout } from "../../src/encoding.js";
+import { fromFieldElement, type InputBound, type ModelLayout } from "../../src/encoding.js";
 import { ANVIL_KEYS, type Anvil } from "./anvil.js";
 
 export const fixturesDir = path.join(repoRoot, "prover", "fixtures");
@@ -85,6 +85,8 @@ export interface Fixture {
   outputsFloat: number[][];
   inputScale: number;
   outputScale: number;
+  /** The per-feature bounds the hub registers: the manifest's proven ranges, fixed point, rounded inwards. */
+  inputBounds: InputBound[];
   manifest: ManifestJson;
 }
 
@@ -97,6 +99,7 @@ export function loadFixture(name: string): Fixture {
     outputsFloat: number[][];
     inputScale: number;
     outputScale: number;
+    inputBounds: { min: number[]; max: number[] };
   };
   const manifest = JSON.parse(readFileSync(path.join(dir, "manifest.json"), "utf8")) as ManifestJson;
   const vka = (JSON.parse(readFileSync(path.join(dir, "vka.json"), "utf8")) as { words: Hex[] }).words;
@@ -122,16 +125,19 @@ export function loadFixture(name: string): Fixture {
     outputsFloat: proof.outputsFloat,
     inputScale: proof.inputScale,
     outputScale: proof.outputScale,
+    inputBounds: proof.inputBounds.min.map((min, j) => ({
+      min: BigInt(min),
+      max: BigInt(proof.inputBounds.max[j] ?? min),
+    })),
     manifest,
   };
 }
 
-/** The registry layout of a fixture's circuit: public inputs then outputs, bounded by |x| <= `bound`. */
-export function fixtureLayout(f: Fixture, bound: number): ModelLayout {
+/** The registry layout of a fixture's circuit: public inputs then outputs, each feature within its proven range. */
+export function fixtureLayout(f: Fixture): ModelLayout {
   const batch = f.manifest.batchSize;
   const [input, output] = f.manifest.instances.layout;
   if (!input || !output) throw new Error(`${f.name}: manifest has no input/output layout`);
-  const limit = BigInt(Math.round(bound * 2 ** f.inputScale));
   return {
     batchSize: batch,
     instanceCount: f.manifest.instances.count,
@@ -142,7 +148,6 @@ export function fixtureLayout(f: Fixture, bound: number): ModelLayout {
     inputScale: f.inputScale,
     outputScale: f.outputScale,
     inputMode: "public",
-    inputMin: -limit,
-    inputMax: limit,
+    inputBounds: f.inputBounds.map((b) => ({ ...b })),
   };
 }

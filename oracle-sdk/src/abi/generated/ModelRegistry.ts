@@ -302,16 +302,6 @@ export const modelRegistryAbi = [
             "name": "inputMode",
             "type": "uint8",
             "internalType": "enum InputMode"
-          },
-          {
-            "name": "inputMin",
-            "type": "int128",
-            "internalType": "int128"
-          },
-          {
-            "name": "inputMax",
-            "type": "int128",
-            "internalType": "int128"
           }
         ]
       }
@@ -406,6 +396,37 @@ export const modelRegistryAbi = [
     ],
     "outputs": [],
     "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "inputBounds",
+    "inputs": [
+      {
+        "name": "modelId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "tuple[]",
+        "internalType": "struct InputBound[]",
+        "components": [
+          {
+            "name": "min",
+            "type": "int256",
+            "internalType": "int256"
+          },
+          {
+            "name": "max",
+            "type": "int256",
+            "internalType": "int256"
+          }
+        ]
+      }
+    ],
+    "stateMutability": "view"
   },
   {
     "type": "function",
@@ -539,16 +560,23 @@ export const modelRegistryAbi = [
                 "name": "inputMode",
                 "type": "uint8",
                 "internalType": "enum InputMode"
+              }
+            ]
+          },
+          {
+            "name": "inputBounds",
+            "type": "tuple[]",
+            "internalType": "struct InputBound[]",
+            "components": [
+              {
+                "name": "min",
+                "type": "int256",
+                "internalType": "int256"
               },
               {
-                "name": "inputMin",
-                "type": "int128",
-                "internalType": "int128"
-              },
-              {
-                "name": "inputMax",
-                "type": "int128",
-                "internalType": "int128"
+                "name": "max",
+                "type": "int256",
+                "internalType": "int256"
               }
             ]
           },
@@ -689,16 +717,6 @@ export const modelRegistryAbi = [
                 "name": "inputMode",
                 "type": "uint8",
                 "internalType": "enum InputMode"
-              },
-              {
-                "name": "inputMin",
-                "type": "int128",
-                "internalType": "int128"
-              },
-              {
-                "name": "inputMax",
-                "type": "int128",
-                "internalType": "int128"
               }
             ]
           }
@@ -886,16 +904,23 @@ export const modelRegistryAbi = [
                 "name": "inputMode",
                 "type": "uint8",
                 "internalType": "enum InputMode"
+              }
+            ]
+          },
+          {
+            "name": "inputBounds",
+            "type": "tuple[]",
+            "internalType": "struct InputBound[]",
+            "components": [
+              {
+                "name": "min",
+                "type": "int256",
+                "internalType": "int256"
               },
               {
-                "name": "inputMin",
-                "type": "int128",
-                "internalType": "int128"
-              },
-              {
-                "name": "inputMax",
-                "type": "int128",
-                "internalType": "int128"
+                "name": "max",
+                "type": "int256",
+                "internalType": "int256"
               }
             ]
           },
@@ -1062,16 +1087,6 @@ export const modelRegistryAbi = [
                 "name": "inputMode",
                 "type": "uint8",
                 "internalType": "enum InputMode"
-              },
-              {
-                "name": "inputMin",
-                "type": "int128",
-                "internalType": "int128"
-              },
-              {
-                "name": "inputMax",
-                "type": "int128",
-                "internalType": "int128"
               }
             ]
           }
@@ -1531,16 +1546,23 @@ export const modelRegistryAbi = [
                 "name": "inputMode",
                 "type": "uint8",
                 "internalType": "enum InputMode"
+              }
+            ]
+          },
+          {
+            "name": "inputBounds",
+            "type": "tuple[]",
+            "internalType": "struct InputBound[]",
+            "components": [
+              {
+                "name": "min",
+                "type": "int256",
+                "internalType": "int256"
               },
               {
-                "name": "inputMin",
-                "type": "int128",
-                "internalType": "int128"
-              },
-              {
-                "name": "inputMax",
-                "type": "int128",
-                "internalType": "int128"
+                "name": "max",
+                "type": "int256",
+                "internalType": "int256"
               }
             ]
           },
@@ -1827,6 +1849,17 @@ export const modelRegistryAbi = [
   },
   {
     "type": "error",
+    "name": "CodeStoreWriteFailed",
+    "inputs": [
+      {
+        "name": "length",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
     "name": "CommitmentOutOfField",
     "inputs": [
       {
@@ -1901,6 +1934,59 @@ export const modelRegistryAbi = [
   },
   {
     "type": "error",
+    "name": "InputBoundCountMismatch",
+    "inputs": [
+      {
+        "name": "expected",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "actual",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "InputBoundInverted",
+    "inputs": [
+      {
+        "name": "feature",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "min",
+        "type": "int256",
+        "internalType": "int256"
+      },
+      {
+        "name": "max",
+        "type": "int256",
+        "internalType": "int256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "InputBoundOutOfField",
+    "inputs": [
+      {
+        "name": "feature",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "value",
+        "type": "int256",
+        "internalType": "int256"
+      }
+    ]
+  },
+  {
+    "type": "error",
     "name": "InputLengthMismatch",
     "inputs": [
       {
@@ -1920,7 +2006,7 @@ export const modelRegistryAbi = [
     "name": "InputOutOfBounds",
     "inputs": [
       {
-        "name": "index",
+        "name": "feature",
         "type": "uint256",
         "internalType": "uint256"
       },
@@ -1931,13 +2017,13 @@ export const modelRegistryAbi = [
       },
       {
         "name": "min",
-        "type": "int128",
-        "internalType": "int128"
+        "type": "int256",
+        "internalType": "int256"
       },
       {
         "name": "max",
-        "type": "int128",
-        "internalType": "int128"
+        "type": "int256",
+        "internalType": "int256"
       }
     ]
   },

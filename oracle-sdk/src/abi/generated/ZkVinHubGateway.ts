@@ -48,6 +48,11 @@ export const zkVinHubGatewayAbi = [
             "name": "modelSyncGasLimit",
             "type": "uint32",
             "internalType": "uint32"
+          },
+          {
+            "name": "modelSyncGasPerInput",
+            "type": "uint32",
+            "internalType": "uint32"
           }
         ]
       }
@@ -70,6 +75,19 @@ export const zkVinHubGatewayAbi = [
   {
     "type": "function",
     "name": "MAX_GAS",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint32",
+        "internalType": "uint32"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "MAX_GAS_PER_INPUT",
     "inputs": [],
     "outputs": [
       {
@@ -481,6 +499,11 @@ export const zkVinHubGatewayAbi = [
             "name": "modelSyncGasLimit",
             "type": "uint32",
             "internalType": "uint32"
+          },
+          {
+            "name": "modelSyncGasPerInput",
+            "type": "uint32",
+            "internalType": "uint32"
           }
         ]
       }
@@ -660,6 +683,11 @@ export const zkVinHubGatewayAbi = [
           },
           {
             "name": "modelSyncGasLimit",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "modelSyncGasPerInput",
             "type": "uint32",
             "internalType": "uint32"
           }
@@ -988,16 +1016,6 @@ export const zkVinHubGatewayAbi = [
             "name": "deprecated",
             "type": "bool",
             "internalType": "bool"
-          },
-          {
-            "name": "inputMin",
-            "type": "int128",
-            "internalType": "int128"
-          },
-          {
-            "name": "inputMax",
-            "type": "int128",
-            "internalType": "int128"
           }
         ]
       }
@@ -1064,6 +1082,11 @@ export const zkVinHubGatewayAbi = [
           },
           {
             "name": "modelSyncGasLimit",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "modelSyncGasPerInput",
             "type": "uint32",
             "internalType": "uint32"
           }

@@ -242,6 +242,37 @@ export const zkVinSpokeAbi = [
   },
   {
     "type": "function",
+    "name": "inputBounds",
+    "inputs": [
+      {
+        "name": "modelId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "tuple[]",
+        "internalType": "struct InputBound[]",
+        "components": [
+          {
+            "name": "min",
+            "type": "int256",
+            "internalType": "int256"
+          },
+          {
+            "name": "max",
+            "type": "int256",
+            "internalType": "int256"
+          }
+        ]
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
     "name": "isComposeMsgSender",
     "inputs": [
       {
@@ -391,16 +422,6 @@ export const zkVinSpokeAbi = [
             "name": "deprecated",
             "type": "bool",
             "internalType": "bool"
-          },
-          {
-            "name": "inputMin",
-            "type": "int128",
-            "internalType": "int128"
-          },
-          {
-            "name": "inputMax",
-            "type": "int128",
-            "internalType": "int128"
           }
         ]
       }
@@ -1356,16 +1377,24 @@ export const zkVinSpokeAbi = [
             "name": "deprecated",
             "type": "bool",
             "internalType": "bool"
+          }
+        ]
+      },
+      {
+        "name": "inputBounds",
+        "type": "tuple[]",
+        "indexed": false,
+        "internalType": "struct InputBound[]",
+        "components": [
+          {
+            "name": "min",
+            "type": "int256",
+            "internalType": "int256"
           },
           {
-            "name": "inputMin",
-            "type": "int128",
-            "internalType": "int128"
-          },
-          {
-            "name": "inputMax",
-            "type": "int128",
-            "internalType": "int128"
+            "name": "max",
+            "type": "int256",
+            "internalType": "int256"
           }
         ]
       }
@@ -1607,6 +1636,17 @@ export const zkVinSpokeAbi = [
   },
   {
     "type": "error",
+    "name": "CodeStoreWriteFailed",
+    "inputs": [
+      {
+        "name": "length",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
     "name": "CommitmentOutOfField",
     "inputs": [
       {
@@ -1668,7 +1708,7 @@ export const zkVinSpokeAbi = [
     "name": "InputOutOfBounds",
     "inputs": [
       {
-        "name": "index",
+        "name": "feature",
         "type": "uint256",
         "internalType": "uint256"
       },
@@ -1679,13 +1719,13 @@ export const zkVinSpokeAbi = [
       },
       {
         "name": "min",
-        "type": "int128",
-        "internalType": "int128"
+        "type": "int256",
+        "internalType": "int256"
       },
       {
         "name": "max",
-        "type": "int128",
-        "internalType": "int128"
+        "type": "int256",
+        "internalType": "int256"
       }
     ]
   },

@@ -477,8 +477,8 @@ export interface ModelFields {
   inputScale: number;
   outputScale: number;
   inputMode: InputMode;
-  inputMin: BigIntString;
-  inputMax: BigIntString;
+  inputMin: Array<BigIntString>;
+  inputMax: Array<BigIntString>;
   computeUnits: BigIntString;
   royalty: BigIntString;
   artifactURI: string;
@@ -633,22 +633,18 @@ export interface Model_filter {
   inputMode_not?: InputMode | null;
   inputMode_in?: Array<InputMode> | null;
   inputMode_not_in?: Array<InputMode> | null;
-  inputMin?: BigIntInput | null;
-  inputMin_not?: BigIntInput | null;
-  inputMin_gt?: BigIntInput | null;
-  inputMin_lt?: BigIntInput | null;
-  inputMin_gte?: BigIntInput | null;
-  inputMin_lte?: BigIntInput | null;
-  inputMin_in?: Array<BigIntInput> | null;
-  inputMin_not_in?: Array<BigIntInput> | null;
-  inputMax?: BigIntInput | null;
-  inputMax_not?: BigIntInput | null;
-  inputMax_gt?: BigIntInput | null;
-  inputMax_lt?: BigIntInput | null;
-  inputMax_gte?: BigIntInput | null;
-  inputMax_lte?: BigIntInput | null;
-  inputMax_in?: Array<BigIntInput> | null;
-  inputMax_not_in?: Array<BigIntInput> | null;
+  inputMin?: Array<BigIntInput> | null;
+  inputMin_not?: Array<BigIntInput> | null;
+  inputMin_contains?: Array<BigIntInput> | null;
+  inputMin_contains_nocase?: Array<BigIntInput> | null;
+  inputMin_not_contains?: Array<BigIntInput> | null;
+  inputMin_not_contains_nocase?: Array<BigIntInput> | null;
+  inputMax?: Array<BigIntInput> | null;
+  inputMax_not?: Array<BigIntInput> | null;
+  inputMax_contains?: Array<BigIntInput> | null;
+  inputMax_contains_nocase?: Array<BigIntInput> | null;
+  inputMax_not_contains?: Array<BigIntInput> | null;
+  inputMax_not_contains_nocase?: Array<BigIntInput> | null;
   computeUnits?: BigIntInput | null;
   computeUnits_not?: BigIntInput | null;
   computeUnits_gt?: BigIntInput | null;
@@ -824,8 +820,6 @@ export type Model_orderBy =
   | "inputScale"
   | "outputScale"
   | "inputMode"
-  | "inputMin"
-  | "inputMax"
   | "computeUnits"
   | "royalty"
   | "artifactURI"
@@ -935,8 +929,6 @@ export type ModelRequester_orderBy =
   | "model__inputScale"
   | "model__outputScale"
   | "model__inputMode"
-  | "model__inputMin"
-  | "model__inputMax"
   | "model__computeUnits"
   | "model__royalty"
   | "model__artifactURI"
@@ -1170,8 +1162,6 @@ export type Backtest_orderBy =
   | "model__inputScale"
   | "model__outputScale"
   | "model__inputMode"
-  | "model__inputMin"
-  | "model__inputMax"
   | "model__computeUnits"
   | "model__royalty"
   | "model__artifactURI"
@@ -1473,8 +1463,6 @@ export type NodeModel_orderBy =
   | "model__inputScale"
   | "model__outputScale"
   | "model__inputMode"
-  | "model__inputMin"
-  | "model__inputMax"
   | "model__computeUnits"
   | "model__royalty"
   | "model__artifactURI"
@@ -2384,8 +2372,6 @@ export type InferenceRequest_orderBy =
   | "model__inputScale"
   | "model__outputScale"
   | "model__inputMode"
-  | "model__inputMin"
-  | "model__inputMax"
   | "model__computeUnits"
   | "model__royalty"
   | "model__artifactURI"
@@ -2655,8 +2641,6 @@ export type FulfilmentBatch_orderBy =
   | "model__inputScale"
   | "model__outputScale"
   | "model__inputMode"
-  | "model__inputMin"
-  | "model__inputMax"
   | "model__computeUnits"
   | "model__royalty"
   | "model__artifactURI"
@@ -3243,8 +3227,6 @@ export type Payment_orderBy =
   | "model__inputScale"
   | "model__outputScale"
   | "model__inputMode"
-  | "model__inputMin"
-  | "model__inputMax"
   | "model__computeUnits"
   | "model__royalty"
   | "model__artifactURI"
@@ -3587,8 +3569,8 @@ export interface SpokeModelFields {
   outputScale: number;
   inputMode: InputMode;
   deprecated: boolean;
-  inputMin: BigIntString;
-  inputMax: BigIntString;
+  inputMin: Array<BigIntString>;
+  inputMax: Array<BigIntString>;
   syncedAt: BigIntString;
 }
 export const SPOKEMODEL_FIELDS = "id deployment { id } modelId hubPrice syncNonce inputCount outputCount inputScale outputScale inputMode deprecated inputMin inputMax syncedAt";
@@ -3686,22 +3668,18 @@ export interface SpokeModel_filter {
   deprecated_not?: boolean | null;
   deprecated_in?: Array<boolean> | null;
   deprecated_not_in?: Array<boolean> | null;
-  inputMin?: BigIntInput | null;
-  inputMin_not?: BigIntInput | null;
-  inputMin_gt?: BigIntInput | null;
-  inputMin_lt?: BigIntInput | null;
-  inputMin_gte?: BigIntInput | null;
-  inputMin_lte?: BigIntInput | null;
-  inputMin_in?: Array<BigIntInput> | null;
-  inputMin_not_in?: Array<BigIntInput> | null;
-  inputMax?: BigIntInput | null;
-  inputMax_not?: BigIntInput | null;
-  inputMax_gt?: BigIntInput | null;
-  inputMax_lt?: BigIntInput | null;
-  inputMax_gte?: BigIntInput | null;
-  inputMax_lte?: BigIntInput | null;
-  inputMax_in?: Array<BigIntInput> | null;
-  inputMax_not_in?: Array<BigIntInput> | null;
+  inputMin?: Array<BigIntInput> | null;
+  inputMin_not?: Array<BigIntInput> | null;
+  inputMin_contains?: Array<BigIntInput> | null;
+  inputMin_contains_nocase?: Array<BigIntInput> | null;
+  inputMin_not_contains?: Array<BigIntInput> | null;
+  inputMin_not_contains_nocase?: Array<BigIntInput> | null;
+  inputMax?: Array<BigIntInput> | null;
+  inputMax_not?: Array<BigIntInput> | null;
+  inputMax_contains?: Array<BigIntInput> | null;
+  inputMax_contains_nocase?: Array<BigIntInput> | null;
+  inputMax_not_contains?: Array<BigIntInput> | null;
+  inputMax_not_contains_nocase?: Array<BigIntInput> | null;
   syncedAt?: BigIntInput | null;
   syncedAt_not?: BigIntInput | null;
   syncedAt_gt?: BigIntInput | null;
@@ -3726,8 +3704,6 @@ export type SpokeModel_orderBy =
   | "outputScale"
   | "inputMode"
   | "deprecated"
-  | "inputMin"
-  | "inputMax"
   | "syncedAt"
   | "deployment__id"
   | "deployment__eid"
