@@ -4,7 +4,7 @@ import { parseAbi } from "viem";
 // src/interfaces). Errors are listed so that a refused call is reported by name with its arguments.
 
 const ioLayout =
-  "struct IOLayout { uint16 batchSize; uint16 instanceCount; uint16 inputOffset; uint16 inputCount; uint16 outputOffset; uint16 outputCount; uint8 inputScale; uint8 outputScale; uint8 inputMode; int128 inputMin; int128 inputMax; }";
+  "struct IOLayout { uint16 batchSize; uint16 instanceCount; uint16 inputOffset; uint16 inputCount; uint16 outputOffset; uint16 outputCount; uint8 inputScale; uint8 outputScale; uint8 inputMode; }";
 
 export const marketEventsAbi = parseAbi([
   "struct Fees { uint256 nodeFee; uint256 royalty; uint256 protocolFee; }",
@@ -73,7 +73,8 @@ export const nodePoolAbi = parseAbi([
 
 export const modelRegistryAbi = parseAbi([
   ioLayout,
-  "struct Model { address owner; uint32 computeUnits; bool deprecated; address verifier; uint96 royalty; bytes32 verifierKey; bytes32 settingsHash; IOLayout layout; string artifactURI; string metadataURI; }",
+  "struct InputBound { int256 min; int256 max; }",
+  "struct Model { address owner; uint32 computeUnits; bool deprecated; address verifier; uint96 royalty; bytes32 verifierKey; bytes32 settingsHash; IOLayout layout; InputBound[] inputBounds; string artifactURI; string metadataURI; }",
   "function model(uint256 modelId) view returns (Model)",
   "function exists(uint256 modelId) view returns (bool)",
   "function modelCount() view returns (uint256)",
