@@ -11,6 +11,7 @@ import {
   type Devnet,
   DevnetSetupError,
   DevnetStageError,
+  inputBoundsFromManifest,
   layoutFromManifest,
   loadDeployment,
   portInUse,
@@ -22,8 +23,9 @@ const COLD_START_MS = 20 * 60_000;
 
 const oappAbi = parseAbi(["function peers(uint32 eid) view returns (bytes32)"]);
 const registryAbi = parseAbi([
-  "struct IOLayout { uint16 batchSize; uint16 instanceCount; uint16 inputOffset; uint16 inputCount; uint16 outputOffset; uint16 outputCount; uint8 inputScale; uint8 outputScale; uint8 inputMode; int128 inputMin; int128 inputMax; }",
-  "struct Model { address owner; uint32 computeUnits; bool deprecated; address verifier; uint96 royalty; bytes32 verifierKey; bytes32 settingsHash; IOLayout layout; string artifactURI; string metadataURI; }",
+  "struct IOLayout { uint16 batchSize; uint16 instanceCount; uint16 inputOffset; uint16 inputCount; uint16 outputOffset; uint16 outputCount; uint8 inputScale; uint8 outputScale; uint8 inputMode; }",
+  "struct InputBound { int256 min; int256 max; }",
+  "struct Model { address owner; uint32 computeUnits; bool deprecated; address verifier; uint96 royalty; bytes32 verifierKey; bytes32 settingsHash; IOLayout layout; InputBound[] inputBounds; string artifactURI; string metadataURI; }",
   "function model(uint256 modelId) view returns (Model)",
 ]);
 const poolAbi = parseAbi([
@@ -35,10 +37,9 @@ const poolAbi = parseAbi([
 const fixtureManifest = path.resolve(import.meta.dirname, "../../prover/fixtures/linear_regression");
 
 describe("the hub's layout of a compiled model", () => {
-  it("takes offsets, counts and scales from the manifest and the tightest input bound of all features", async () => {
+  it("takes offsets, counts and scales from the manifest", async () => {
     const manifest = await readManifest(fixtureManifest);
-    const layout = layoutFromManifest(manifest);
-    expect(layout).toMatchObject({
+    expect(layoutFromManifest(manifest)).toEqual({
       batchSize: 1,
       instanceCount: 5,
       inputOffset: 0,
@@ -49,15 +50,43 @@ describe("the hub's layout of a compiled model", () => {
       outputScale: 26,
       inputMode: 0,
     });
-    const one = 2 ** 13;
-    // Every fixed-point value within the bound is inside every feature's proven range.
+  });
+
+  it("bounds each feature by its own proven range, rounded inwards in fixed point", async () => {
+    const manifest = await readManifest(fixtureManifest);
+    const bounds = inputBoundsFromManifest(manifest);
     const { min, max } = manifest.inputs[0]!.range;
+    expect(bounds).toHaveLength(min.length);
+    const one = 2 ** 13;
     for (let j = 0; j < min.length; j++) {
-      expect(Number(layout.inputMin) / one).toBeGreaterThanOrEqual(min[j]!);
-      expect(Number(layout.inputMax) / one).toBeLessThanOrEqual(max[j]!);
+      const { min: lo, max: hi } = bounds[j]!;
+      // Inside the feature's range, and no fixed-point value of it left out.
+      expect(Number(lo) / one).toBeGreaterThanOrEqual(min[j]!);
+      expect((Number(lo) - 1) / one).toBeLessThan(min[j]!);
+      expect(Number(hi) / one).toBeLessThanOrEqual(max[j]!);
+      expect((Number(hi) + 1) / one).toBeGreaterThan(max[j]!);
     }
-    expect(layout.inputMin).toBe(BigInt(Math.ceil(Math.max(...min) * one)));
-    expect(layout.inputMax).toBe(BigInt(Math.floor(Math.min(...max) * one)));
+    // The features' ranges differ: each gets its own bound, not their intersection.
+    expect(new Set(bounds.map((b) => b.min)).size).toBeGreaterThan(1);
+    // The same bounds the prover's fixtures carry (zkvin_prover.fixtures.hub_input_bounds) and the Foundry
+    // tests register.
+    const proof = JSON.parse(readFileSync(path.join(fixtureManifest, "proof.json"), "utf8")) as {
+      inputBounds: { min: number[]; max: number[] };
+    };
+    expect(bounds).toEqual(
+      proof.inputBounds.min.map((lo, j) => ({ min: BigInt(lo), max: BigInt(proof.inputBounds.max[j]!) })),
+    );
+  });
+
+  it("refuses a feature whose range holds no fixed-point value", async () => {
+    const manifest = await readManifest(fixtureManifest);
+    const input = manifest.inputs[0]!;
+    const narrow = {
+      ...manifest,
+      inputs: [{ ...input, scale: 2, range: { ...input.range, min: [0, 0.3, 0, 0], max: [1, 0.4, 1, 1] } }],
+    };
+    expect(() => inputBoundsFromManifest(narrow)).toThrow(DevnetSetupError);
+    expect(() => inputBoundsFromManifest(narrow)).toThrow(/feature 1 has no fixed-point value/);
   });
 });
 
@@ -161,6 +190,7 @@ describe("local devnet", () => {
     expect(m.verifierKey).toBe(model.manifest.evm!.vkaDigest);
     expect(m.artifactURI).toBe(`zkvin-artifact:sha256:${model.artifactId}`);
     expect(m.layout).toEqual(layoutFromManifest(model.manifest));
+    expect(m.inputBounds).toEqual(inputBoundsFromManifest(model.manifest));
     const [info, epoch] = await Promise.all([
       hub.anvil.publicClient.readContract({
         address: hub.contracts.NodePool!,

@@ -42,7 +42,7 @@ export interface CallbackSeen {
 
 /**
  * `spokeRequests` requests spread over the spoke consumers, then one on the hub consumer; sample rows in
- * order, skipping rows outside the registered input bound (none for the committed benchmark models).
+ * order, skipping rows outside the registered per-feature input bounds (none for the committed benchmark models).
  */
 export function planRequests(params: {
   hub: DevnetChain;

@@ -2,11 +2,13 @@
 import { parseAbi } from "viem";
 
 const ioLayout =
-  "struct IOLayout { uint16 batchSize; uint16 instanceCount; uint16 inputOffset; uint16 inputCount; uint16 outputOffset; uint16 outputCount; uint8 inputScale; uint8 outputScale; uint8 inputMode; int128 inputMin; int128 inputMax; }";
+  "struct IOLayout { uint16 batchSize; uint16 instanceCount; uint16 inputOffset; uint16 inputCount; uint16 outputOffset; uint16 outputCount; uint8 inputScale; uint8 outputScale; uint8 inputMode; }";
+const inputBound = "struct InputBound { int256 min; int256 max; }";
 
 export const modelRegistryAbi = parseAbi([
   ioLayout,
-  "struct ModelSpec { address verifier; bytes32 verifierKey; bytes32 settingsHash; IOLayout layout; uint32 computeUnits; uint96 royalty; string artifactURI; string metadataURI; }",
+  inputBound,
+  "struct ModelSpec { address verifier; bytes32 verifierKey; bytes32 settingsHash; IOLayout layout; InputBound[] inputBounds; uint32 computeUnits; uint96 royalty; string artifactURI; string metadataURI; }",
   "function registrationFee() view returns (uint256)",
   "function registerModel(ModelSpec spec) payable returns (uint256 modelId)",
   "function modelIdOf(address verifier, bytes32 verifierKey) view returns (uint256)",
@@ -41,6 +43,6 @@ export const gatewayAbi = parseAbi([
 ]);
 
 export const spokeAbi = parseAbi([
-  "struct ModelInfo { uint128 hubPrice; uint64 syncNonce; uint16 inputCount; uint16 outputCount; uint8 inputScale; uint8 outputScale; uint8 inputMode; bool deprecated; int128 inputMin; int128 inputMax; }",
+  "struct ModelInfo { uint128 hubPrice; uint64 syncNonce; uint16 inputCount; uint16 outputCount; uint8 inputScale; uint8 outputScale; uint8 inputMode; bool deprecated; }",
   "function model(uint256 modelId) view returns (ModelInfo)",
 ]);

@@ -115,8 +115,12 @@ export interface IOLayoutArgs {
   inputScale: number;
   outputScale: number;
   inputMode: number;
-  inputMin: bigint;
-  inputMax: bigint;
+}
+
+/** One input feature's bound on the registry (InputBound), fixed point at the input scale, inclusive. */
+export interface InputBoundArgs {
+  min: bigint;
+  max: bigint;
 }
 
 /** The registry's ModelSpec, as viem encodes the struct. */
@@ -125,6 +129,7 @@ export interface ModelSpecArgs {
   verifierKey: Hex;
   settingsHash: Hex;
   layout: IOLayoutArgs;
+  inputBounds: InputBoundArgs[];
   computeUnits: number;
   royalty: bigint;
   artifactURI: string;
@@ -132,10 +137,8 @@ export interface ModelSpecArgs {
 }
 
 /**
- * The hub's view of a compiled model: where its input and output sit in the instances, their scales,
- * and one input bound for all features. The manifest gives a proven range per feature; the hub takes a
- * single [inputMin, inputMax], so it gets the intersection (the tightest bound of any feature), in fixed
- * point rounded inwards: every input the hub accepts is one the prover can prove.
+ * The hub's view of a compiled model: where its input and output sit in the instances and their scales
+ * (the input bounds are registered beside it, see `inputBoundsFromManifest`).
  */
 export function layoutFromManifest(manifest: Manifest): IOLayoutArgs {
   const input = manifest.inputs[0]!;
@@ -154,14 +157,6 @@ export function layoutFromManifest(manifest: Manifest): IOLayoutArgs {
       value: manifest.artifactId,
     });
   }
-  const one = 2 ** input.scale;
-  const low = Math.max(...input.range.min.map((x) => Math.ceil(x * one)));
-  const high = Math.min(...input.range.max.map((x) => Math.floor(x * one)));
-  if (low > high) {
-    throw new DevnetSetupError(`model ${manifest.name}: the features' proven ranges do not overlap`, {
-      value: { low, high },
-    });
-  }
   return {
     batchSize: batch,
     instanceCount: manifest.instances.count,
@@ -172,9 +167,37 @@ export function layoutFromManifest(manifest: Manifest): IOLayoutArgs {
     inputScale: input.scale,
     outputScale: output.scale,
     inputMode: 0,
-    inputMin: BigInt(low),
-    inputMax: BigInt(high),
   };
+}
+
+/**
+ * The hub's per-feature input bounds of a compiled model: feature j's proven range from the manifest
+ * (`inputs[0].range.min[j]` .. `max[j]`) in fixed point at the input scale, rounded inwards (ceil of the
+ * minimum, floor of the maximum), so that every input the hub accepts is one the prover can prove. x * 2^scale
+ * is exact in binary floating point, so the rounding is the only loss.
+ */
+export function inputBoundsFromManifest(manifest: Manifest): InputBoundArgs[] {
+  const input = manifest.inputs[0]!;
+  const { min, max } = input.range;
+  if (min.length !== max.length) {
+    throw new DevnetSetupError(
+      `model ${manifest.name}: the manifest's input range has ${min.length} minima and ${max.length} maxima`,
+      {
+        value: manifest.artifactId,
+      },
+    );
+  }
+  const one = 2 ** input.scale;
+  return min.map((lo, j) => {
+    const low = Math.ceil(lo * one);
+    const high = Math.floor(max[j]! * one);
+    if (!Number.isSafeInteger(low) || !Number.isSafeInteger(high) || low > high) {
+      throw new DevnetSetupError(`model ${manifest.name}: feature ${j} has no fixed-point value in its proven range`, {
+        value: { feature: j, low, high },
+      });
+    }
+    return { min: BigInt(low), max: BigInt(high) };
+  });
 }
 
 /** The ModelSpec registering `model` with the EZKL VKA adapter at `adapter`. */
@@ -193,6 +216,7 @@ export function modelSpec(params: { model: CompiledDevnetModel; adapter: Address
     verifierKey: digest as Hex,
     settingsHash: `0x${settings.sha256}`,
     layout: layoutFromManifest(manifest),
+    inputBounds: inputBoundsFromManifest(manifest),
     computeUnits: manifest.computeUnits.perInference,
     royalty: params.royalty,
     artifactURI: artifactUri(manifest.artifactId),
