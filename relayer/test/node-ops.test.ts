@@ -50,7 +50,14 @@ describe("node operations", () => {
   let relayer: Relayer | null = null;
 
   beforeAll(async () => {
-    stack = await startStack({ chainIdBase: 42_300, spokes: 1, node: false });
+    // Two models, so that the store surely holds an artifact that is not linear_regression's (the
+    // mismatch test below), whatever other tests left in the shared artifact cache.
+    stack = await startStack({
+      chainIdBase: 42_300,
+      spokes: 1,
+      node: false,
+      models: [{ model: "linear_regression" }, { model: "linear_regression", batchSize: 4 }],
+    });
     writeFileSync(configFile, JSON.stringify(stack.relayerConfig({ store: { kind: "pglite", dataDir: "db" } })));
   }, COLD_START_MS);
 
