@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // One idempotent set-up for a fresh machine of this project's kind: npm packages (root workspaces and
 // the Foundry project), the prover's Python virtualenv, the solc that EZKL's verifier generator asks
-// for, Redis and PostgreSQL. Every step is skipped when what it would produce is already there and current;
+// for, Slither's virtualenv, Redis and PostgreSQL. Every step is skipped when what it would produce is already there and current;
 // `npm install` (not `npm ci`): the registry mirror here lacks other platforms' optional binaries, so the
 // lockfile cannot list them and `npm ci` refuses it; with the committed lockfile install resolves the same
 // versions. Downloads are cached outside the clone (~/.npm, ~/.cache/pip). Only the npm, PyPI and apt registries
@@ -63,6 +63,22 @@ const steps = [
           "--quiet",
           "-r",
           path.join(root, "prover", "python", "requirements.txt"),
+        ]);
+      });
+    },
+  },
+  {
+    // Slither (static analysis in npm test's forge part): its own pinned venv, beside the contracts.
+    name: "slither venv",
+    run: () => {
+      const venv = path.join(root, "contracts-evm", "tools", "slither", ".venv");
+      return stamped(path.join(venv, ".zkvin-setup"), digest("contracts-evm/tools/slither/requirements.txt"), () => {
+        if (!existsSync(path.join(venv, "bin", "python"))) run("python3", ["-m", "venv", venv]);
+        run(path.join(venv, "bin", "pip"), [
+          "install",
+          "--quiet",
+          "-r",
+          path.join(root, "contracts-evm", "tools", "slither", "requirements.txt"),
         ]);
       });
     },
