@@ -83,6 +83,11 @@ const steps = [
       return true;
     },
   },
+  {
+    // The SDK's package exports its built dist to plain node/tsx runs (vitest and tsc read its sources).
+    name: "oracle-sdk build",
+    run: async () => (await import("./build-sdk.mjs")).buildSdk(),
+  },
   { name: "redis-server (apt)", run: () => installRedisIfMissing() },
   // The relayer and the local indexer store state in PGlite by default and in Postgres by URL; tests cover both.
   {
