@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // One idempotent set-up for a fresh machine of this project's kind: npm packages (root workspaces and
 // the Foundry project), the prover's Python virtualenv, the solc that EZKL's verifier generator asks
-// for, Redis and PostgreSQL. Every step is skipped when what it would produce is already there and current;
+// for, the SDK's dist/ (what plain node/tsx runs import; tests read its sources), Redis and PostgreSQL. Every step is skipped when what it would produce is already there and current;
 // `npm install` (not `npm ci`): the registry mirror here lacks other platforms' optional binaries, so the
 // lockfile cannot list them and `npm ci` refuses it; with the committed lockfile install resolves the same
 // versions. Downloads are cached outside the clone (~/.npm, ~/.cache/pip). Only the npm, PyPI and apt registries
