@@ -202,6 +202,13 @@ describe("viem-style actions on a dApp's own clients", () => {
       zkVinPublicActions({ deployment: d }),
     );
 
+  it("finds the deployment's chain by the client's chain id, and refuses a chain it does not have", () => {
+    expect(dappPublic().zkVinContext.config.name).toBe(d.hub.name);
+    const elsewhere = createPublicClient({ chain: { ...anvil.chain, id: 1 }, transport: http(anvil.rpcUrl) });
+    expect(() => elsewhere.extend(zkVinPublicActions({ deployment: d }))).toThrow(/client\.chain\.id=1/);
+    expect(() => elsewhere.extend(zkVinPublicActions({ deployment: d, chain: "nowhere" }))).toThrow(UnknownChainError);
+  });
+
   it("refuses a quote above maxFee before sending anything", async () => {
     const wallet = dappWallet();
     const q = await dappPublic().quote({ modelId });
@@ -261,6 +268,9 @@ describe("viem-style actions on a dApp's own clients", () => {
     await expect(waiting).rejects.toBeInstanceOf(WaitAbortedError);
     await expect(waiting).rejects.toMatchObject({ requestId: receipt.requestId, lastStatus: "pending" });
     await fulfil(receipt.requestId);
+    await expect(dappPublic().waitForResult({ requestId: receipt.requestId, blockRange: 0n })).rejects.toThrow(
+      /blockRange/,
+    );
   });
 });
 

@@ -19,6 +19,7 @@ import { type ChainContext, contractOf, readContract, writeContract } from "../c
 import { checkFixedInput, decodeOutput, encodeInput, type ModelLayout } from "../encoding.js";
 import {
   CommitmentRequiredError,
+  ConfigError,
   FeeAboveMaxError,
   MissingEventError,
   RequestNotFoundError,
@@ -417,6 +418,7 @@ export async function waitForResult(ctx: ChainContext, params: WaitForResultPara
   const confirmations = BigInt(Math.max(1, params.confirmations ?? 1));
   const pollMs = params.pollIntervalMs ?? 500;
   const blockRange = params.blockRange ?? DEFAULT_BLOCK_RANGE;
+  if (blockRange < 1n) throw new ConfigError("blockRange", blockRange.toString(), "must be at least 1 block");
   const hub = ctx.config.role === "hub";
   const deadline = Date.now() + timeoutMs;
   let lastStatus = "unknown";
