@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // One idempotent set-up for a fresh machine of this project's kind: npm packages (root workspaces and
 // the Foundry project), the prover's Python virtualenv, the solc that EZKL's verifier generator asks
-// for, Slither's virtualenv, Redis and PostgreSQL. Every step is skipped when what it would produce is already there and current;
+// for, Slither's virtualenv, the SDK's dist/ (what plain node/tsx runs import; tests read its sources), Redis and
+// PostgreSQL. Every step is skipped when what it would produce is already there and current;
 // `npm install` (not `npm ci`): the registry mirror here lacks other platforms' optional binaries, so the
 // lockfile cannot list them and `npm ci` refuses it; with the committed lockfile install resolves the same
 // versions. Downloads are cached outside the clone (~/.npm, ~/.cache/pip). Only the npm, PyPI and apt registries
@@ -98,6 +99,11 @@ const steps = [
       chmodSync(bin, 0o755);
       return true;
     },
+  },
+  {
+    // The SDK's package exports its built dist to plain node/tsx runs (vitest and tsc read its sources).
+    name: "oracle-sdk build",
+    run: async () => (await import("./build-sdk.mjs")).buildSdk(),
   },
   { name: "redis-server (apt)", run: () => installRedisIfMissing() },
   // The relayer and the local indexer store state in PGlite by default and in Postgres by URL; tests cover both.
