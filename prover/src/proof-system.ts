@@ -19,6 +19,8 @@ export interface CompileParams {
   /** Inputs further than margin x (calibrated span) outside the calibration range are refused. */
   rangeMargin?: number;
   contractName?: string;
+  /** Input scales EZKL's calibration chooses from (for example [4, 7]); absent: EZKL's own search. */
+  scales?: number[];
   /** Generate the per-model Solidity verifier (default true). */
   solidityVerifier?: boolean;
   /** Generate the VKA for the reusable verifier (default true). */

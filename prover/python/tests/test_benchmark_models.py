@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import BENCHMARK_MODELS, MODELS
+from conftest import BENCHMARK_MODELS, MODELS, PROVEN_MODELS
 from zkvin_prover import benchmark_models
 from zkvin_prover.models_dir import write_model
 from zkvin_prover.prove import Prover
@@ -19,7 +19,8 @@ from zkvin_prover.prove import Prover
 @pytest.mark.parametrize("name", BENCHMARK_MODELS)
 def test_committed_model_is_reproducible(name: str, tmp_path: Path) -> None:
     d = write_model(benchmark_models.build(name), tmp_path)
-    for f in ("model.onnx", "calibration.json", "samples.json"):
+    assert sorted(p.name for p in d.iterdir()) == sorted(p.name for p in (MODELS / name).iterdir())
+    for f in sorted(p.name for p in d.iterdir()):
         assert (d / f).read_bytes() == (MODELS / name / f).read_bytes(), f"{name}/{f} differs from a fresh build"
 
 
@@ -33,7 +34,7 @@ def _tweak(word: str) -> str:
     return "0x%064x" % (int(word, 16) ^ 1)
 
 
-@pytest.mark.parametrize("name", BENCHMARK_MODELS)
+@pytest.mark.parametrize("name", PROVEN_MODELS)
 def test_proof_verifies_and_binds_input_and_output(name: str, compiled) -> None:
     prover = Prover(compiled(name))
     samples = json.loads((MODELS / name / "samples.json").read_text())
