@@ -4,7 +4,8 @@
 Run it with an EZKL 22 virtual environment outside the clone (node scripts/setup.mjs --ezkl22 makes
 ~/.cache/zkvin/ezkl22):
 
-  ~/.cache/zkvin/ezkl22/bin/python prover/bench/aggregation.py --counts 1,2,4 --logrows 23
+  ~/.cache/zkvin/ezkl22/bin/python prover/bench/aggregation.py --counts 1,2 --logrows 22
+  ~/.cache/zkvin/ezkl22/bin/python prover/bench/aggregation.py --mock --counts 1 --logrows 20   # fits?
   npx tsx prover/bench/aggregation-gas.ts        # verify gas of each aggregate verifier on anvil
 
 What it does, for the paper's linear regression (prover/models/paper_linear_regression) as the inner
@@ -16,6 +17,9 @@ model (inner proofs and keys must come from EZKL 22 too: 22 and 23 artifacts dif
   3. inner setup, then N proofs of different inputs in the "for-aggr" transcript (Poseidon);
   4. per N: setup_aggregate (aggregation keys), aggregate (EVM transcript), verify_aggr,
      create_evm_verifier_aggr, encode_evm_calldata.
+With --mock, steps 2-4 become: a small SRS for the inner circuit only, and per N EZKL's mock_aggregate
+(MockProver: does the aggregation circuit of N proofs fit in 2^logrows rows?), which needs no SRS of the
+aggregation circuit's size.
 Every step runs in its own process, watched: wall time, peak RSS (sampled, and the kernel's
 ru_maxrss), killed after --timeout seconds or above --max-rss-gib. Results go to
 prover/bench/aggregation-results.json (merged with what earlier runs measured).
@@ -76,7 +80,10 @@ def step(name: str, args: dict[str, Any]) -> Any:
         assert _call(ezkl.compile_circuit, model=onnx_path, compiled_circuit=str(work / "model.compiled"), settings_path=settings)
         return json.loads(Path(settings).read_text())["run_args"]["logrows"]
     if name == "gen-srs":
-        _call(ezkl.gen_srs, srs_path=args["srs"], logrows=args["logrows"])
+        # Written beside and renamed when complete: a stopped run leaves no truncated SRS behind.
+        part = args["srs"] + ".part"
+        _call(ezkl.gen_srs, srs_path=part, logrows=args["logrows"])
+        os.replace(part, args["srs"])
         return Path(args["srs"]).stat().st_size
     if name == "inner-setup":
         work = Path(args["work"])
@@ -196,7 +203,8 @@ def run_step(name: str, args: dict[str, Any], timeout: float, max_rss_gib: float
     rec: dict[str, Any] = {"step": name, "seconds": round(wall, 2), "peakRssMiB": round(peak_mib, 1)}
     code = os.waitstatus_to_exitcode(status)
     if killed or code != 0 or not out.exists():
-        rec["error"] = killed or f"exit {code}: {stderr.strip()[-600:]}"
+        last = [line.strip() for line in stderr.splitlines() if line.strip()][-2:]
+        rec["error"] = killed or f"exit {code}: {' | '.join(last)[-600:]}"
     else:
         rec["result"] = json.loads(out.read_text())
         out.unlink()
@@ -211,6 +219,7 @@ def main() -> None:
     p.add_argument("--work", default=str(Path.home() / ".cache" / "zkvin" / "aggregation"))
     p.add_argument("--timeout", type=float, default=900, help="seconds per step before it is stopped")
     p.add_argument("--max-rss-gib", type=float, default=18)
+    p.add_argument("--mock", action="store_true", help="only whether N proofs fit in 2^logrows rows (MockProver, no keys)")
     p.add_argument("--step")
     p.add_argument("--args")
     p.add_argument("--step-out")
@@ -226,7 +235,7 @@ def main() -> None:
     import importlib.metadata as md
 
     k = a.logrows
-    work = Path(a.work) / f"k{k}"
+    work = Path(a.work) / (f"mock-k{k}" if a.mock else f"k{k}")
     work.mkdir(parents=True, exist_ok=True)
     srs = str(Path(a.work) / f"kzg{k}.srs")
     doc = json.loads(RESULTS.read_text()) if RESULTS.exists() else {"runs": []}
@@ -247,15 +256,34 @@ def main() -> None:
 
     log(f"aggregation with EZKL {run['ezkl']}, 2^{k} rows, inner model paper_linear_regression")
     steps = run["steps"]
-    steps.append(run_step("inner-circuit", {"work": str(work)}, a.timeout, a.max_rss_gib, log))
-    run["innerLogrows"] = steps[-1].get("result")
-    if not Path(srs).exists():
-        steps.append(run_step("gen-srs", {"work": str(work), "srs": srs, "logrows": k}, a.timeout, a.max_rss_gib, log))
-    steps.append(run_step("inner-setup", {"work": str(work), "srs": srs}, a.timeout, a.max_rss_gib, log))
     counts = [int(c) for c in a.counts.split(",")]
-    steps.append(run_step("inner-prove", {"work": str(work), "srs": srs, "n": max(counts)}, a.timeout, a.max_rss_gib, log))
-    save()
-    if any("error" in s for s in steps):
+    steps.append(run_step("inner-circuit", {"work": str(work)}, a.timeout, a.max_rss_gib, log))
+    if "error" in steps[-1]:
+        save()
+        return
+    run["innerLogrows"] = steps[-1]["result"]
+    if a.mock:
+        # The MockProver needs no SRS for the aggregation circuit: the inner circuit's size will do.
+        srs = str(Path(a.work) / f"kzg{run['innerLogrows']}.srs")
+        run["mode"] = "mock"
+    inner: list[tuple[str, dict[str, Any]]] = []
+    if not Path(srs).exists():
+        inner.append(("gen-srs", {"work": str(work), "srs": srs, "logrows": k}))
+    inner += [("inner-setup", {"work": str(work), "srs": srs}), ("inner-prove", {"work": str(work), "srs": srs, "n": max(counts)})]
+    for name, args in inner:
+        steps.append(run_step(name, args, a.timeout, a.max_rss_gib, log))
+        save()
+        if "error" in steps[-1]:
+            Path(srs + ".part").unlink(missing_ok=True)
+            log(f"stopped: {name} did not complete; wrote {RESULTS}")
+            return
+    if a.mock:
+        for n in counts:
+            log(f"mock aggregation of {n} proofs in 2^{k} rows")
+            proofs = [str(work / f"proof{i}.json") for i in range(n)]
+            rec = run_step("mock-aggregate", {"work": str(work), "proofs": proofs, "logrows": k}, a.timeout, a.max_rss_gib, log)
+            run["aggregates"].append({"innerProofs": n, "steps": [rec]})
+            save()
         return
     for n in counts:
         log(f"aggregating {n} proofs")
