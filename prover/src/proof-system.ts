@@ -1,6 +1,6 @@
 // The proof system behind the prover. EZKL (Halo2 + KZG on BN254) is the one implementation today;
 // recursive aggregation, another SNARK or a zkVM backend plugs in behind the same four operations.
-// See docs/decisions/0011-proof-system-interface-and-no-aggregation.md.
+// See docs/decisions/0011-proof-system-interface-no-aggregation.md.
 import type { Hex } from "viem";
 import type { LocalArtifactStore } from "./artifact-store.js";
 import type { Manifest } from "./manifest.js";
