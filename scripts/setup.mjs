@@ -113,6 +113,22 @@ const steps = [
   },
 ];
 
+// Opt-in (`--ezkl22`): EZKL 22.3 for the aggregation benchmark (prover/bench/aggregation.py), in its own
+// virtualenv outside the clone; nothing else uses it and `npm test` never asks for it.
+if (process.argv.includes("--ezkl22")) {
+  steps.push({
+    name: "EZKL 22.3 venv for the aggregation benchmark (~/.cache/zkvin/ezkl22)",
+    run: () => {
+      const venv = path.join(os.homedir(), ".cache", "zkvin", "ezkl22");
+      const requirements = path.join(root, "prover", "bench", "aggregation-requirements.txt");
+      return stamped(path.join(venv, ".zkvin-setup"), digest("prover/bench/aggregation-requirements.txt"), () => {
+        if (!existsSync(path.join(venv, "bin", "python"))) run("python3", ["-m", "venv", venv]);
+        run(path.join(venv, "bin", "pip"), ["install", "--quiet", "-r", requirements]);
+      });
+    },
+  });
+}
+
 const started = Date.now();
 for (const step of steps) {
   const t0 = Date.now();
