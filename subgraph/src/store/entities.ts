@@ -152,6 +152,22 @@ export class EntityDatabase {
     return rows[0] ? rowToRecord(def, rows[0]) : null;
   }
 
+  /** The entities whose reference `field` (a single or a list reference) holds `id`, by id. */
+  async loadRelated(
+    entity: string,
+    field: string,
+    list: boolean,
+    id: string,
+    executor: SqlExecutor = this.sql,
+  ): Promise<EntityRecord[]> {
+    const def = this.def(entity);
+    const cond = list ? `$1 = any(${quoteIdent(field)})` : `${quoteIdent(field)} = $1`;
+    const rows = await executor.query(`select ${selectList(def)} from ${tableName(entity)} where ${cond} order by id`, [
+      id,
+    ]);
+    return rows.map((r) => rowToRecord(def, r));
+  }
+
   /** The last block of (chainId, stream) whose changes the tables hold, or null. */
   async progress(chainId: number, stream: string, executor: SqlExecutor = this.sql): Promise<bigint | null> {
     const rows = await executor.query<{ block_number: string | number }>(
