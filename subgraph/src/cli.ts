@@ -70,13 +70,18 @@ program
       });
       logger.info({ url: local.endpoint.url, deployment: o.deployment, database: database.kind }, "serving");
       console.log(local.endpoint.url);
-      const shutdown = async (signal: string) => {
-        logger.info({ signal }, "stopping");
-        await local.close();
-        process.exit(0);
+      // Handlers stay installed while closing: a second signal (tsx relays one to its child and may
+      // send it again when the child is slow to answer) must not kill the process half-closed.
+      let stopping: Promise<void> | null = null;
+      const shutdown = (signal: string) => {
+        stopping ??= (async () => {
+          logger.info({ signal }, "stopping");
+          await local.close();
+          process.exit(0);
+        })();
       };
-      process.once("SIGINT", () => void shutdown("SIGINT"));
-      process.once("SIGTERM", () => void shutdown("SIGTERM"));
+      process.on("SIGINT", () => shutdown("SIGINT"));
+      process.on("SIGTERM", () => shutdown("SIGTERM"));
     },
   );
 
