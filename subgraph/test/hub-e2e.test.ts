@@ -274,6 +274,16 @@ describe("graph-node conventions", () => {
     const meta = await getIndexMeta(gql);
     expect(BigInt(meta.block.number)).toBe(await anvil.publicClient.getBlockNumber());
     expect(meta.hasIndexingErrors).toBe(false);
+    const full = await gql.request<{
+      _meta: { block: { number: number; hash: string; timestamp: number; parentHash: string } };
+    }>("{ _meta { block { number hash timestamp parentHash } } }");
+    const head = await anvil.publicClient.getBlock({ blockNumber: BigInt(full._meta.block.number) });
+    expect(full._meta.block).toEqual({
+      number: Number(head.number),
+      hash: head.hash,
+      timestamp: Number(head.timestamp),
+      parentHash: head.parentHash,
+    });
     await expect(gql.request("{ models(block: { number: 1 }) { id } }")).rejects.toThrow(/time-travel/);
     const far = Number(await anvil.publicClient.getBlockNumber()) + 1000;
     await expect(gql.request(`{ models(block: { number_gte: ${far} }) { id } }`)).rejects.toThrow(/not yet available/);

@@ -290,18 +290,40 @@ export class SubgraphIndexer {
     return this.chains.map((c) => ({ ...c.watcher.status(), name: c.chain.name, indexingError: c.indexingError }));
   }
 
-  /** What the GraphQL endpoint reports in `_meta`: the hub chain's indexed block. */
+  /** What the GraphQL endpoint reports in `_meta`: the hub chain's indexed block, its timestamp and parent. */
   async indexStatus(): Promise<IndexStatus> {
     const hub = this.chains.find((c) => c.chain === this.deployment.hub);
     const cursor = hub ? await this.cursors.getCursor({ chainId: hub.chain.chainId, stream: hub.stream }) : null;
     const progress = hub ? await this.db.progress(hub.chain.chainId, hub.stream) : null;
     const number = progress ?? cursor?.number ?? null;
-    return {
-      block: number === null ? null : { number, hash: cursor?.number === number ? cursor.hash : null, timestamp: null },
+    const status = {
       deployment: `zk-vin/${this.deployment.network}`,
       hasIndexingErrors: this.chains.some((c) => c.indexingError !== null),
     };
+    if (number === null || !hub) return { ...status, block: null };
+    const knownHash = cursor?.number === number ? cursor.hash : null;
+    let header = this.metaBlock;
+    if (header === null || header.number !== number || (knownHash !== null && header.hash !== knownHash)) {
+      try {
+        const b = knownHash
+          ? await hub.client.getBlock({ blockHash: knownHash as Hex })
+          : await hub.client.getBlock({ blockNumber: number });
+        header = { number, hash: b.hash ?? knownHash, timestamp: b.timestamp, parentHash: b.parentHash };
+        this.metaBlock = header;
+      } catch {
+        // The RPC is unreachable: report what the index itself knows.
+        header = { number, hash: knownHash, timestamp: null, parentHash: null };
+      }
+    }
+    return { ...status, block: header };
   }
+
+  private metaBlock: {
+    number: bigint;
+    hash: string | null;
+    timestamp: bigint | null;
+    parentHash: string | null;
+  } | null = null;
 
   async close(): Promise<void> {
     await this.stop();

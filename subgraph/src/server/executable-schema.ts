@@ -21,7 +21,7 @@ import { buildByIdQuery, buildListQuery, type ListArgs, QueryArgumentError, type
 /** What `_meta` reports and what `block` / `subgraphError` arguments are checked against. */
 export interface IndexStatus {
   /** The newest block of the hub chain the tables include (null before the first batch). */
-  block: { number: bigint; hash: string | null; timestamp: bigint | null } | null;
+  block: { number: bigint; hash: string | null; timestamp: bigint | null; parentHash?: string | null } | null;
   deployment: string;
   hasIndexingErrors: boolean;
 }
@@ -170,7 +170,7 @@ export function createExecutableSchema(options: ExecutableSchemaOptions): GraphQ
           number: Number(s.block?.number ?? 0n),
           hash: s.block?.hash ?? null,
           timestamp: s.block?.timestamp === null || s.block?.timestamp === undefined ? null : Number(s.block.timestamp),
-          parentHash: null,
+          parentHash: s.block?.parentHash ?? null,
         },
         deployment: s.deployment,
         hasIndexingErrors: s.hasIndexingErrors,
