@@ -42,6 +42,7 @@ export async function startLocalSubgraph(
       model: indexer.db.model,
       db: indexer.db.sql,
       status: () => indexer.indexStatus(),
+      resolveBlock: (block) => indexer.resolveBlock(block),
       host: options.host,
       port: options.port,
       subgraphName: options.subgraphName,

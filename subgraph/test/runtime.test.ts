@@ -347,6 +347,11 @@ describe("rewinds", () => {
     expect(await counters()).toEqual(kept);
     expect(await db.sql.query(`select count(*)::int as n from zkvin_subgraph."Receipt"`)).toEqual([{ n: 1 }]);
     expect(await db.progress(1, "test")).toBe(3n);
+    // The version history (time travel) is rewound too: nothing begins or ends after block 3.
+    const versions = await db.sql.query<{ id: string; from: string; to: string | null }>(
+      `select id, _block::text as from, _to_block::text as to from zkvin_subgraph."Counter__versions" order by id, _block`,
+    );
+    expect(versions.map((v) => ({ ...v }))).toEqual([{ id: "1", from: "3", to: null }]);
     expect(await db.rewind(1, "test", 3n)).toBe(0);
     await db.rewind(1, "test", null);
     expect(await counters()).toEqual([]);

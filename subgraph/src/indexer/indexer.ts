@@ -25,6 +25,7 @@ import {
   type PublicClient,
   toEventSelector,
 } from "viem";
+import { GraphQLError } from "../graphql-js.js";
 import { DATA_SOURCE_TEMPLATES, dataSourcesFor, handlerName, templateEvent } from "../manifest/data-sources.js";
 import { writeManifests } from "../manifest/generate.js";
 import {
@@ -38,6 +39,7 @@ import {
 import { compileManifest, findBuiltWasm, mappingInputsHash, withBuildLock } from "../runtime/wasm/compile.js";
 import { parseSchemaModel, type SchemaModel } from "../schema/model.js";
 import type { IndexStatus } from "../server/executable-schema.js";
+import type { BlockAt } from "../server/sql-query.js";
 import { EntityDatabase, indexFingerprint } from "../store/entities.js";
 import { type DatabaseConfig, openSqlClient } from "../store/sql.js";
 
@@ -316,6 +318,35 @@ export class SubgraphIndexer {
       }
     }
     return { ...status, block: header };
+  }
+
+  /**
+   * The hub block a time-travel query names, by number or hash: it must be one the index has reached
+   * (and, by hash, one the hub chain has).
+   */
+  async resolveBlock(block: { number?: number; hash?: string }): Promise<BlockAt> {
+    const hub = this.chains.find((c) => c.chain === this.deployment.hub);
+    if (!hub) throw new GraphQLError("the deployment's hub has no data sources");
+    const progress = (await this.db.progress(hub.chain.chainId, hub.stream)) ?? -1n;
+    const notYet = (n: bigint | number) =>
+      new GraphQLError(
+        `the local index has only reached block ${progress} and data for block ${n} is not yet available`,
+      );
+    if (block.number !== undefined && BigInt(block.number) > progress) throw notYet(block.number);
+    let b: { number: bigint | null; timestamp: bigint };
+    try {
+      b =
+        block.hash !== undefined
+          ? await hub.client.getBlock({ blockHash: block.hash as Hex })
+          : await hub.client.getBlock({ blockNumber: BigInt(block.number ?? 0) });
+    } catch (error) {
+      throw new GraphQLError(
+        `block ${block.hash ?? block.number} is not a block of ${hub.chain.name}: ${(error as Error).message.split("\n")[0]}`,
+      );
+    }
+    const number = b.number ?? -1n;
+    if (number > progress || number < 0n) throw notYet(number);
+    return { hubChainId: hub.chain.chainId, number, timestamp: b.timestamp };
   }
 
   private metaBlock: {

@@ -148,7 +148,11 @@ export class MappingRuntime {
           for (; i < logs.length && logs[i]?.blockNumber === block; i++) {
             await this.runHandler(tx, logs[i] as RunnerLog, chainBlock);
           }
-          await db.applyChanges(tx, { chainId: batch.chainId, block }, this.cache.takeBlockChanges());
+          await db.applyChanges(
+            tx,
+            { chainId: batch.chainId, block, timestamp: chainBlock.header.timestamp },
+            this.cache.takeBlockChanges(),
+          );
         }
         if (done === null || batch.toBlock > done) await db.setProgress(tx, batch.chainId, batch.stream, batch.toBlock);
         await db.pruneJournal(tx, batch.chainId, batch.keepJournalFrom);
