@@ -41,7 +41,10 @@ export function buildSubgraphs(deploymentPath: string): string[] {
   rmSync(path.join(subgraphDir, "generated"), { recursive: true, force: true });
   rmSync(path.join(subgraphDir, "build"), { recursive: true, force: true });
   // The local indexer runs these modules when they were built from the current sources (this hash).
-  const inputsHash = mappingInputsHash(subgraphDir, Object.fromEntries(DATA_SOURCE_TEMPLATES.map((t) => [t.name, t.abi])));
+  const inputsHash = mappingInputsHash(
+    subgraphDir,
+    Object.fromEntries(DATA_SOURCE_TEMPLATES.map((t) => [t.name, t.abi])),
+  );
   const codegenRel = path.relative(subgraphDir, codegen);
   timed(`graph codegen ${codegenRel}`, () =>
     graph(["codegen", codegenRel, "--output-dir", "generated", "--skip-migrations"]),

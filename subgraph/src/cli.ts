@@ -72,16 +72,16 @@ program
       console.log(local.endpoint.url);
       // Handlers stay installed while closing: a second signal (tsx relays one to its child and may
       // send it again when the child is slow to answer) must not kill the process half-closed.
-      let stopping: Promise<void> | null = null;
-      const shutdown = (signal: string) => {
-        stopping ??= (async () => {
-          logger.info({ signal }, "stopping");
-          await local.close();
-          process.exit(0);
-        })();
+      let stopping = false;
+      const shutdown = async (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        logger.info({ signal }, "stopping");
+        await local.close();
+        process.exit(0);
       };
-      process.on("SIGINT", () => shutdown("SIGINT"));
-      process.on("SIGTERM", () => shutdown("SIGTERM"));
+      process.on("SIGINT", () => void shutdown("SIGINT"));
+      process.on("SIGTERM", () => void shutdown("SIGTERM"));
     },
   );
 

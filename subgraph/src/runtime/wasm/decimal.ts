@@ -48,7 +48,8 @@ export function normalize(d: Decimal): Decimal {
 }
 
 function align(a: Decimal, b: Decimal): [bigint, bigint, bigint] {
-  const exp = a.exp < b.exp ? a.exp : b.exp;
+  let exp = a.exp;
+  if (b.exp < exp) exp = b.exp;
   return [a.digits * 10n ** (a.exp - exp), b.digits * 10n ** (b.exp - exp), exp];
 }
 
@@ -70,7 +71,7 @@ export function dividedBy(a: Decimal, b: Decimal): Decimal {
   if (a.digits === 0n) return { digits: 0n, exp: 0n };
   // Scale the dividend so the quotient has two digits more than needed, then round.
   const scale = MAX_SIGNIFICANT_DIGITS + 2 + digitCount(b.digits) - digitCount(a.digits) + 1;
-  const s = scale > 0 ? scale : 0;
+  const s = Math.max(scale, 0);
   const num = a.digits * 10n ** BigInt(s);
   const q = num / b.digits;
   const r = num - q * b.digits;
