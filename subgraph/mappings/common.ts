@@ -1,7 +1,5 @@
-// Helpers shared by the mappings. Every mapping file is compiled twice: to WebAssembly by `graph build`
-// (AssemblyScript) and as TypeScript by the local indexer (src/runtime). Keep to the subset both agree
-// on (subgraph/README.md, "Mapping rules"): BigInt methods, never operators; no closures; `=== null`
-// for missing entities; no division of i32 values.
+// Helpers shared by the mappings. The mappings are AssemblyScript: `graph build` compiles them to
+// WebAssembly, which graph-node runs and the local indexer runs too (src/runtime, decision 0064).
 import { BigInt, Bytes, dataSource, ethereum } from "@graphprotocol/graph-ts";
 import { Epoch, Payment, Protocol } from "../generated/schema";
 

@@ -3,11 +3,13 @@
 // runs `graph codegen` and `graph build` for each chain's manifest, offline. Prints what it did and how
 // long each step took; exits non-zero on the first failure.
 import { spawnSync } from "node:child_process";
-import { existsSync, rmSync } from "node:fs";
+import { existsSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadDeployment } from "@zk-vin/deployments";
+import { DATA_SOURCE_TEMPLATES } from "../src/manifest/data-sources.js";
 import { writeManifests } from "../src/manifest/generate.js";
+import { INPUTS_HASH_FILE, mappingInputsHash } from "../src/runtime/wasm/compile.js";
 
 export const subgraphDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const repoRoot = path.dirname(subgraphDir);
@@ -38,6 +40,11 @@ export function buildSubgraphs(deploymentPath: string): string[] {
   const { manifests, codegen } = writeManifests({ deployment, outDir: path.join(subgraphDir, "manifests") });
   rmSync(path.join(subgraphDir, "generated"), { recursive: true, force: true });
   rmSync(path.join(subgraphDir, "build"), { recursive: true, force: true });
+  // The local indexer runs these modules when they were built from the current sources (this hash).
+  const inputsHash = mappingInputsHash(
+    subgraphDir,
+    Object.fromEntries(DATA_SOURCE_TEMPLATES.map((t) => [t.name, t.abi])),
+  );
   const codegenRel = path.relative(subgraphDir, codegen);
   timed(`graph codegen ${codegenRel}`, () =>
     graph(["codegen", codegenRel, "--output-dir", "generated", "--skip-migrations"]),
@@ -46,6 +53,7 @@ export function buildSubgraphs(deploymentPath: string): string[] {
     const rel = path.relative(subgraphDir, m.path);
     const out = path.join("build", m.chain.name);
     timed(`graph build ${rel}`, () => graph(["build", rel, "--output-dir", out, "--skip-migrations"]));
+    writeFileSync(path.join(subgraphDir, out, INPUTS_HASH_FILE), `${inputsHash}\n`);
   }
   return manifests.map((m) => m.path);
 }

@@ -70,13 +70,18 @@ program
       });
       logger.info({ url: local.endpoint.url, deployment: o.deployment, database: database.kind }, "serving");
       console.log(local.endpoint.url);
+      // Handlers stay installed while closing: a second signal (tsx relays one to its child and may
+      // send it again when the child is slow to answer) must not kill the process half-closed.
+      let stopping = false;
       const shutdown = async (signal: string) => {
+        if (stopping) return;
+        stopping = true;
         logger.info({ signal }, "stopping");
         await local.close();
         process.exit(0);
       };
-      process.once("SIGINT", () => void shutdown("SIGINT"));
-      process.once("SIGTERM", () => void shutdown("SIGTERM"));
+      process.on("SIGINT", () => void shutdown("SIGINT"));
+      process.on("SIGTERM", () => void shutdown("SIGTERM"));
     },
   );
 

@@ -9,8 +9,8 @@ export {
 } from "./indexer/indexer.js";
 export { DATA_SOURCE_TEMPLATES, type DataSourceTemplate, dataSourcesFor } from "./manifest/data-sources.js";
 export { ManifestError, renderManifest, writeManifests } from "./manifest/generate.js";
-export { MappingAbort, UnsupportedInLocalRuntime } from "./runtime/graph-ts/abort.js";
 export { HandlerError } from "./runtime/runner.js";
+export { MappingAbort, UnsupportedInLocalRuntime } from "./runtime/values.js";
 export { parseSchemaModel, type SchemaModel, SchemaModelError } from "./schema/model.js";
 export { apiSchemaSdl } from "./server/api-schema.js";
 export { DEFAULT_SUBGRAPH_NAME, type LocalEndpoint, startLocalEndpoint } from "./server/endpoint.js";
@@ -42,6 +42,7 @@ export async function startLocalSubgraph(
       model: indexer.db.model,
       db: indexer.db.sql,
       status: () => indexer.indexStatus(),
+      resolveBlock: (block) => indexer.resolveBlock(block),
       host: options.host,
       port: options.port,
       subgraphName: options.subgraphName,

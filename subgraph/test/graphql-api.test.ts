@@ -67,7 +67,7 @@ async function write(block: bigint, rows: Array<[string, Record<string, string |
     before: null,
     after,
   }));
-  await sql.transaction((tx) => db.applyChanges(tx, { chainId: 1, block }, changes));
+  await sql.transaction((tx) => db.applyChanges(tx, { chainId: 1, block, timestamp: 1_700_000_000n + block }, changes));
 }
 
 beforeAll(async () => {

@@ -270,13 +270,79 @@ describe("graph-node conventions", () => {
     await expect(gql.request("{ models(where: { nope: 1 }) { id } }")).rejects.toThrow(/nope/);
   });
 
-  it("reports the indexed block in _meta and refuses time travel", async () => {
+  it("reports the indexed block in _meta with its hash, timestamp and parent", async () => {
     const meta = await getIndexMeta(gql);
     expect(BigInt(meta.block.number)).toBe(await anvil.publicClient.getBlockNumber());
     expect(meta.hasIndexingErrors).toBe(false);
-    await expect(gql.request("{ models(block: { number: 1 }) { id } }")).rejects.toThrow(/time-travel/);
+    const full = await gql.request<{
+      _meta: { block: { number: number; hash: string; timestamp: number; parentHash: string } };
+    }>("{ _meta { block { number hash timestamp parentHash } } }");
+    const head = await anvil.publicClient.getBlock({ blockNumber: BigInt(full._meta.block.number) });
+    expect(full._meta.block).toEqual({
+      number: Number(head.number),
+      hash: head.hash,
+      timestamp: Number(head.timestamp),
+      parentHash: head.parentHash,
+    });
     const far = Number(await anvil.publicClient.getBlockNumber()) + 1000;
     await expect(gql.request(`{ models(block: { number_gte: ${far} }) { id } }`)).rejects.toThrow(/not yet available/);
+  });
+});
+
+describe("time travel", () => {
+  it("returns a request as it stood at an earlier block, by number and by hash, relations included", async () => {
+    const id = run.reassigned;
+    const assigned = (
+      await anvil.publicClient.getContractEvents({
+        address: market(),
+        abi: inferenceMarketAbi,
+        eventName: "InferenceAssigned",
+        args: { requestId: id },
+        fromBlock: 0n,
+      })
+    ).sort((a, b) => Number(a.blockNumber - b.blockNumber));
+    const first = assigned[0];
+    if (!first) throw new Error("the reassigned request has no assignment");
+    const at = first.blockNumber;
+    const q = (block: string) =>
+      gql.request<{
+        inferenceRequest: {
+          status: string;
+          expiries: number;
+          reassignments: number;
+          node: { id: string };
+          assignments: Array<{ index: number; outcome: string }>;
+        } | null;
+      }>(
+        `{ inferenceRequest(id: "${id}", block: ${block}) { status expiries reassignments node { id } assignments(orderBy: index) { index outcome } } }`,
+      );
+    const then = (await q(`{ number: ${at} }`)).inferenceRequest;
+    expect(then).toEqual({
+      status: "PENDING",
+      expiries: 0,
+      reassignments: 0,
+      node: { id: String(first.args.node).toLowerCase() },
+      assignments: [{ index: 0, outcome: "PENDING" }],
+    });
+    const hash = (await anvil.publicClient.getBlock({ blockNumber: at })).hash;
+    expect((await q(`{ hash: "${hash}" }`)).inferenceRequest).toEqual(then);
+    expect((await q(`{ number: ${at - 1n} }`)).inferenceRequest).toBeNull();
+    const now = (await q(`{ number: ${await anvil.publicClient.getBlockNumber()} }`)).inferenceRequest;
+    expect(now?.status).toBe("FULFILLED");
+    expect(now?.reassignments).toBe(assigned.length - 1);
+    expect(now).toEqual(
+      (
+        await gql.request<{ inferenceRequest: unknown }>(
+          `{ inferenceRequest(id: "${id}") { status expiries reassignments node { id } assignments(orderBy: index) { index outcome } } }`,
+        )
+      ).inferenceRequest,
+    );
+    const list = await gql.request<{ inferenceRequests: Array<{ id: string }> }>(
+      `{ inferenceRequests(block: { number: ${at} }, where: { status: PENDING }) { id } }`,
+    );
+    expect(list.inferenceRequests.map((r) => r.id)).toContain(String(id));
+    const far = Number(await anvil.publicClient.getBlockNumber()) + 1000;
+    await expect(gql.request(`{ models(block: { number: ${far} }) { id } }`)).rejects.toThrow(/not yet available/);
   });
 });
 

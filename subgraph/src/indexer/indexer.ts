@@ -1,7 +1,7 @@
 // The local indexer: for the hub and every spoke of a deployment, the relayer's ChainWatcher (persisted
 // cursor, confirmations, reorg detection) delivers the data sources' logs, and the mapping runtime applies
 // them to the entity tables with the subgraph's own mappings. Rewinds undo the replaced blocks' changes.
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { DeployedChain, Deployment } from "@zk-vin/deployments";
@@ -25,16 +25,21 @@ import {
   type PublicClient,
   toEventSelector,
 } from "viem";
-import { dataSourcesFor, handlerName, templateEvent } from "../manifest/data-sources.js";
+import { GraphQLError } from "../graphql-js.js";
+import { DATA_SOURCE_TEMPLATES, dataSourcesFor, handlerName, templateEvent } from "../manifest/data-sources.js";
+import { writeManifests } from "../manifest/generate.js";
 import {
+  type ChainBlock,
   type DataSourceBinding,
   HandlerError,
   type MappingLogger,
   MappingRuntime,
   type RunnerLog,
 } from "../runtime/runner.js";
+import { compileManifest, findBuiltWasm, mappingInputsHash, withBuildLock } from "../runtime/wasm/compile.js";
 import { parseSchemaModel, type SchemaModel } from "../schema/model.js";
 import type { IndexStatus } from "../server/executable-schema.js";
+import type { BlockAt } from "../server/sql-query.js";
 import { EntityDatabase, indexFingerprint } from "../store/entities.js";
 import { type DatabaseConfig, openSqlClient } from "../store/sql.js";
 
@@ -82,19 +87,62 @@ interface ChainIndexer {
   indexingError: string | null;
 }
 
-const MAPPING_FILES = ["common.ts", "registry.ts", "pool.ts", "market.ts", "gateway.ts", "spoke.ts"];
-
 export function loadSchemaModel(dir = subgraphDir): SchemaModel {
   return parseSchemaModel(readFileSync(path.join(dir, "schema.graphql"), "utf8"));
 }
 
-function bindings(deployment: Deployment, chain: DeployedChain): DataSourceBinding[] {
+/** The hash of the sources the mappings' WebAssembly is compiled from (see runtime/wasm/compile.ts). */
+export function currentMappingInputsHash(dir = subgraphDir): string {
+  return mappingInputsHash(dir, Object.fromEntries(DATA_SOURCE_TEMPLATES.map((t) => [t.name, t.abi])));
+}
+
+/**
+ * The compiled mapping of every data source, by name: from a `build/` folder built from the current
+ * sources (`npm run build` writes them), else compiled now from the deployment's codegen manifest (every
+ * data source once) into `build/local-<hash>` (about a minute with graph-cli).
+ */
+export async function mappingWasmFiles(
+  deployment: Deployment,
+  log: Logger = silentLogger,
+): Promise<Map<string, string>> {
+  const names = DATA_SOURCE_TEMPLATES.map((t) => t.name);
+  const hash = currentMappingInputsHash();
+  const buildDir = path.join(subgraphDir, "build");
+  const complete = (found: Map<string, string>) => names.every((n) => found.has(n));
+  let found = findBuiltWasm(buildDir, hash, names);
+  if (complete(found)) return found;
+  await withBuildLock(path.join(buildDir, ".lock"), async () => {
+    found = findBuiltWasm(buildDir, hash, names);
+    if (complete(found)) return;
+    const t0 = Date.now();
+    const manifestsDir = `.wasm-manifests-${process.pid}`;
+    try {
+      const { codegen } = writeManifests({ deployment, outDir: path.join(subgraphDir, manifestsDir) });
+      await compileManifest({
+        subgraphDir,
+        manifest: path.relative(subgraphDir, codegen),
+        outDir: path.join("build", `local-${hash.slice(0, 12)}`),
+        inputsHash: hash,
+      });
+    } finally {
+      rmSync(path.join(subgraphDir, manifestsDir), { recursive: true, force: true });
+    }
+    log.info({ ms: Date.now() - t0 }, "mappings compiled to WebAssembly with graph-cli");
+    found = findBuiltWasm(buildDir, hash, names);
+  });
+  const missing = names.filter((n) => !found.has(n));
+  if (missing.length > 0)
+    throw new IndexerConfigError("build", missing, "graph build wrote no module for these data sources");
+  return found;
+}
+
+function bindings(deployment: Deployment, chain: DeployedChain, wasm: Map<string, string>): DataSourceBinding[] {
   return dataSourcesFor(deployment, chain).map((ds) => ({
     name: ds.template.name,
     network: chain.name,
     address: ds.address,
     context: ds.context,
-    mappingFile: path.join(subgraphDir, ds.template.mapping),
+    wasmFile: wasm.get(ds.template.name) as string,
     handlers: ds.template.events.map((e) => ({ event: templateEvent(ds.template, e), handler: handlerName(e) })),
   }));
 }
@@ -129,12 +177,10 @@ export class SubgraphIndexer {
     const confirmations = options.confirmations ?? 0;
     const reorgWindow = options.reorgWindow ?? 64;
     const model = loadSchemaModel();
-    const fingerprint = indexFingerprint(
-      model,
-      MAPPING_FILES.map((f) => readFileSync(path.join(subgraphDir, "mappings", f), "utf8")),
-    );
+    const fingerprint = indexFingerprint(model, [currentMappingInputsHash()]);
     // The cursor store comes first: on a PGlite directory it takes the lock that keeps a second
     // indexer process away from both databases.
+    const wasm = await mappingWasmFiles(deployment, log);
     const cursors = await openStore(storeConfig(options.database));
     let sql: Awaited<ReturnType<typeof openSqlClient>> | null = null;
     try {
@@ -142,7 +188,7 @@ export class SubgraphIndexer {
       const db = await EntityDatabase.open({ sql, model, fingerprint, reset: options.reset ?? false });
       const chains: ChainIndexer[] = [];
       for (const chain of [deployment.hub, ...deployment.spokes]) {
-        const sources = bindings(deployment, chain);
+        const sources = bindings(deployment, chain, wasm);
         if (sources.length === 0) continue;
         const rpcUrl = options.rpcUrls?.[chain.name] ?? chain.rpcUrl;
         if (!rpcUrl) throw new IndexerConfigError(`rpcUrls.${chain.name}`, rpcUrl, "no RPC URL for this chain");
@@ -160,12 +206,11 @@ export class SubgraphIndexer {
         await reconcile(db, cursors, { chainId: chain.chainId, stream });
         const runtime = new MappingRuntime({
           db,
-          subgraphDir,
           dataSources: sources,
           logger: mappingLogger(log.child({ chain: chain.name })),
         });
         const entry = {} as ChainIndexer;
-        const timestamps = new Map<bigint, bigint>();
+        const blocks = new Map<Hex, ChainBlock>();
         const watcher = new ChainWatcher<Abi>({
           client,
           chainId: chain.chainId,
@@ -186,14 +231,14 @@ export class SubgraphIndexer {
                 stream,
                 toBlock: batch.toBlock,
                 logs: batch.logs as unknown as RunnerLog[],
-                timestampOf: async (block) => {
-                  let ts = timestamps.get(block);
-                  if (ts === undefined) {
-                    ts = (await client.getBlock({ blockNumber: block })).timestamp;
-                    timestamps.clear();
-                    timestamps.set(block, ts);
+                blockOf: async (_number, hash) => {
+                  let block = blocks.get(hash);
+                  if (block === undefined) {
+                    block = await fetchChainBlock(client, hash);
+                    blocks.clear();
+                    blocks.set(hash, block);
                   }
-                  return ts;
+                  return block;
                 },
                 keepJournalFrom: batch.toBlock - BigInt(reorgWindow),
               });
@@ -247,24 +292,111 @@ export class SubgraphIndexer {
     return this.chains.map((c) => ({ ...c.watcher.status(), name: c.chain.name, indexingError: c.indexingError }));
   }
 
-  /** What the GraphQL endpoint reports in `_meta`: the hub chain's indexed block. */
+  /** What the GraphQL endpoint reports in `_meta`: the hub chain's indexed block, its timestamp and parent. */
   async indexStatus(): Promise<IndexStatus> {
     const hub = this.chains.find((c) => c.chain === this.deployment.hub);
     const cursor = hub ? await this.cursors.getCursor({ chainId: hub.chain.chainId, stream: hub.stream }) : null;
     const progress = hub ? await this.db.progress(hub.chain.chainId, hub.stream) : null;
     const number = progress ?? cursor?.number ?? null;
-    return {
-      block: number === null ? null : { number, hash: cursor?.number === number ? cursor.hash : null, timestamp: null },
+    const status = {
       deployment: `zk-vin/${this.deployment.network}`,
       hasIndexingErrors: this.chains.some((c) => c.indexingError !== null),
     };
+    if (number === null || !hub) return { ...status, block: null };
+    const knownHash = cursor?.number === number ? cursor.hash : null;
+    let header = this.metaBlock;
+    if (header === null || header.number !== number || (knownHash !== null && header.hash !== knownHash)) {
+      try {
+        const b = knownHash
+          ? await hub.client.getBlock({ blockHash: knownHash as Hex })
+          : await hub.client.getBlock({ blockNumber: number });
+        header = { number, hash: b.hash ?? knownHash, timestamp: b.timestamp, parentHash: b.parentHash };
+        this.metaBlock = header;
+      } catch {
+        // The RPC is unreachable: report what the index itself knows.
+        header = { number, hash: knownHash, timestamp: null, parentHash: null };
+      }
+    }
+    return { ...status, block: header };
   }
+
+  /**
+   * The hub block a time-travel query names, by number or hash: it must be one the index has reached
+   * (and, by hash, one the hub chain has).
+   */
+  async resolveBlock(block: { number?: number; hash?: string }): Promise<BlockAt> {
+    const hub = this.chains.find((c) => c.chain === this.deployment.hub);
+    if (!hub) throw new GraphQLError("the deployment's hub has no data sources");
+    const progress = (await this.db.progress(hub.chain.chainId, hub.stream)) ?? -1n;
+    const notYet = (n: bigint | number) =>
+      new GraphQLError(
+        `the local index has only reached block ${progress} and data for block ${n} is not yet available`,
+      );
+    if (block.number !== undefined && BigInt(block.number) > progress) throw notYet(block.number);
+    let b: { number: bigint | null; timestamp: bigint };
+    try {
+      b =
+        block.hash !== undefined
+          ? await hub.client.getBlock({ blockHash: block.hash as Hex })
+          : await hub.client.getBlock({ blockNumber: BigInt(block.number ?? 0) });
+    } catch (error) {
+      throw new GraphQLError(
+        `block ${block.hash ?? block.number} is not a block of ${hub.chain.name}: ${(error as Error).message.split("\n")[0]}`,
+      );
+    }
+    const number = b.number ?? -1n;
+    if (number > progress || number < 0n) throw notYet(number);
+    return { hubChainId: hub.chain.chainId, number, timestamp: b.timestamp };
+  }
+
+  private metaBlock: {
+    number: bigint;
+    hash: string | null;
+    timestamp: bigint | null;
+    parentHash: string | null;
+  } | null = null;
 
   async close(): Promise<void> {
     await this.stop();
     await this.db.sql.close();
     await this.cursors.close();
   }
+}
+
+/** A block with its transactions, as ethereum.Block and ethereum.Transaction carry them. */
+export async function fetchChainBlock(client: PublicClient, hash: Hex): Promise<ChainBlock> {
+  const b = await client.getBlock({ blockHash: hash, includeTransactions: true });
+  if (b.hash === null || b.number === null) throw new Error(`block ${hash} is pending`);
+  return {
+    header: {
+      hash: b.hash,
+      parentHash: b.parentHash,
+      sha3Uncles: b.sha3Uncles,
+      miner: b.miner,
+      stateRoot: b.stateRoot,
+      transactionsRoot: b.transactionsRoot,
+      receiptsRoot: b.receiptsRoot,
+      number: b.number,
+      gasUsed: b.gasUsed,
+      gasLimit: b.gasLimit,
+      timestamp: b.timestamp,
+      difficulty: b.difficulty,
+      totalDifficulty: b.totalDifficulty ?? null,
+      size: b.size ?? null,
+      baseFeePerGas: b.baseFeePerGas ?? null,
+    },
+    transactions: b.transactions.map((t) => ({
+      hash: t.hash,
+      index: BigInt(t.transactionIndex ?? 0),
+      from: t.from,
+      to: t.to ?? null,
+      value: t.value,
+      gasLimit: t.gas,
+      gasPrice: t.gasPrice ?? 0n,
+      input: t.input,
+      nonce: BigInt(t.nonce),
+    })),
+  };
 }
 
 /** Mapping log levels onto the relayer's logger (graph-ts has `warning` and `critical`). */

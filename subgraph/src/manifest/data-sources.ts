@@ -10,7 +10,7 @@ import {
   zkVinSpokeAbi,
 } from "@zk-vin/oracle-sdk/abi";
 import type { Abi, AbiEvent, Hex } from "viem";
-import type { ContextEntry } from "../runtime/graph-ts/index.js";
+import type { ContextEntry } from "../runtime/wasm/host.js";
 
 export interface DataSourceTemplate {
   /** Data source name in the manifest, and the contract's key in deployments/<network>.json. */

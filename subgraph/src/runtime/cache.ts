@@ -4,9 +4,8 @@
 // wrote, fetches the entity, and runs the handler again. Handlers are deterministic functions of the
 // event and the store, so the replay ends the same way a single run with a synchronous store would.
 import { entityDef, type SchemaModel, storedFields } from "../schema/model.js";
-import type { SyncEntityStore } from "./entities.js";
-import { MappingAbort } from "./graph-ts/abort.js";
-import type { EntityRecord, PlainValue } from "./values.js";
+import { type EntityRecord, MappingAbort, type PlainValue } from "./values.js";
+import type { HostStore } from "./wasm/host.js";
 
 /** The cache does not know this entity yet; the runner fetches it and replays the handler. */
 export class EntityMiss extends Error {
@@ -16,6 +15,22 @@ export class EntityMiss extends Error {
     readonly id: string,
   ) {
     super(`entity ${entity}[${id}] is not cached`);
+  }
+}
+
+/**
+ * The cache does not know which entities reference this one through a derived field; the runner loads
+ * them (`field` of `entity` pointing at `id`) and replays the handler.
+ */
+export class RelatedMiss extends Error {
+  override readonly name = "RelatedMiss";
+  constructor(
+    readonly entity: string,
+    readonly field: string,
+    readonly list: boolean,
+    readonly id: string,
+  ) {
+    super(`entities ${entity} with ${field} = ${id} are not cached`);
   }
 }
 
@@ -30,6 +45,8 @@ export interface EntityChange {
 const SEP = "\u0000";
 const keyOf = (entity: string, id: string) => `${entity}${SEP}${id}`;
 
+const copy = (r: EntityRecord | null): EntityRecord | null => (r === null ? null : { ...r });
+
 function sameValue(a: PlainValue | undefined, b: PlainValue | undefined): boolean {
   return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 }
@@ -41,10 +58,11 @@ export function sameRecord(a: EntityRecord | null, b: EntityRecord | null): bool
   return true;
 }
 
-export class EntityCache implements SyncEntityStore {
+export class EntityCache implements HostStore {
   private readonly committed = new Map<string, EntityRecord | null>();
   private overlay: Map<string, EntityRecord | null> | null = null;
   private readonly blockChanges = new Map<string, { entity: string; id: string; before: EntityRecord | null }>();
+  private readonly relatedLoaded = new Set<string>();
 
   constructor(private readonly model: SchemaModel) {}
 
@@ -74,6 +92,18 @@ export class EntityCache implements SyncEntityStore {
     this.committed.set(keyOf(entity, id), record);
   }
 
+  /**
+   * Records the entities the database holds whose `field` references `id` (RelatedMiss); versions the
+   * cache already has (changed earlier in the batch) are newer and are kept.
+   */
+  provideRelated(miss: RelatedMiss, records: readonly EntityRecord[]): void {
+    for (const r of records) {
+      const key = keyOf(miss.entity, String(r.id));
+      if (!this.committed.has(key)) this.committed.set(key, r);
+    }
+    this.relatedLoaded.add(keyOf(`${miss.entity}.${miss.field}`, miss.id));
+  }
+
   /** The entities the block changed (writes that ended where they started are dropped); resets the list. */
   takeBlockChanges(): EntityChange[] {
     const changes: EntityChange[] = [];
@@ -89,12 +119,46 @@ export class EntityCache implements SyncEntityStore {
   clear(): void {
     this.committed.clear();
     this.blockChanges.clear();
+    this.relatedLoaded.clear();
     this.overlay = null;
   }
 
   get(entity: string, id: string): EntityRecord | null {
     const record = this.lookup(entity, id);
     return record ? { ...record } : null;
+  }
+
+  /** The entity as the current block left it, or null when the block has not written it (get_in_block). */
+  getInBlock(entity: string, id: string): EntityRecord | null {
+    entityDef(this.model, entity);
+    const key = keyOf(entity, id);
+    const overlay = this.requireOverlay();
+    if (overlay.has(key)) return copy(overlay.get(key) ?? null);
+    if (this.blockChanges.has(key)) return copy(this.committed.get(key) ?? null);
+    return null;
+  }
+
+  /** The entities whose reference `derivedFrom` points at `entity` `id`, for its derived `field`. */
+  related(entity: string, id: string, field: string): EntityRecord[] {
+    const f = entityDef(this.model, entity).fields.find((x) => x.name === field);
+    if (!f?.derivedFrom || f.type.kind !== "entity")
+      throw new MappingAbort(`${entity}.${field} is not a derived field`);
+    const target = f.type.entityName;
+    const back = entityDef(this.model, target).fields.find((x) => x.name === f.derivedFrom);
+    if (!this.relatedLoaded.has(keyOf(`${target}.${f.derivedFrom}`, id))) {
+      throw new RelatedMiss(target, f.derivedFrom, back?.list ?? false, id);
+    }
+    const found = new Map<string, EntityRecord>();
+    const prefix = `${target}${SEP}`;
+    const consider = (key: string, record: EntityRecord | null) => {
+      if (!key.startsWith(prefix)) return;
+      found.delete(key);
+      const v = record?.[f.derivedFrom as string];
+      if (record && (v === id || (Array.isArray(v) && v.includes(id)))) found.set(key, record);
+    };
+    for (const [key, record] of this.committed) consider(key, record);
+    for (const [key, record] of this.requireOverlay()) consider(key, record);
+    return [...found.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, r]) => ({ ...r }));
   }
 
   set(entity: string, id: string, record: EntityRecord): void {

@@ -1,18 +1,19 @@
-// Applies decoded logs to the entity tables with the subgraph's own mappings: per block, in log order,
-// each log goes to the handler its data source's manifest entry names; the block's entity changes are
-// written with their journal, and the chain's progress moves, in the batch's one transaction.
+// Applies decoded logs to the entity tables with the subgraph's compiled mappings (the WebAssembly
+// `graph build` writes): per block, in log order, each log goes to the handler its data source's
+// manifest entry names, run as graph-node runs it (a fresh instance of the data source's module per
+// handler call, graph-node's host functions, an ethereum.Event built from the log, its block and its
+// transaction); the block's entity changes are written with their journal, and the chain's progress
+// moves, in the batch's one transaction.
+import { readFileSync } from "node:fs";
 import type { SqlExecutor } from "@zk-vin/relayer";
 import { type AbiEvent, type Hex, toEventSelector } from "viem";
 import type { EntityDatabase } from "../store/entities.js";
-import { EntityCache, EntityMiss } from "./cache.js";
-import { createEntityClasses } from "./entities.js";
-import { MappingAbort } from "./graph-ts/abort.js";
-import { Address, Bytes } from "./graph-ts/bytes.js";
-import { EthereumBlock, EthereumEvent, EthereumTransaction } from "./graph-ts/ethereum.js";
-import { type ContextEntry, createGraphTsModule, type DataSourceInfo, type LogLevel } from "./graph-ts/index.js";
-import { GraphBigInt } from "./graph-ts/numbers.js";
-import { createMappingModules } from "./loader.js";
-import { eventParams } from "./params.js";
+import { EntityCache, EntityMiss, RelatedMiss } from "./cache.js";
+import { MappingAbort } from "./values.js";
+import { AscHeap } from "./wasm/asc.js";
+import type { BlockHeader, TransactionFields } from "./wasm/ethereum.js";
+import { newEthereumEvent } from "./wasm/ethereum.js";
+import { type ContextEntry, createImports, type DataSourceInfo, type LogLevel } from "./wasm/host.js";
 
 /** A data source of one chain, as a manifest declares it. */
 export interface DataSourceBinding {
@@ -20,8 +21,8 @@ export interface DataSourceBinding {
   network: string;
   address: Hex;
   context: Record<string, ContextEntry>;
-  /** Absolute path of the mapping file. */
-  mappingFile: string;
+  /** Absolute path of the data source's compiled mapping (`build/<chain>/<Name>/<Name>.wasm`). */
+  wasmFile: string;
   handlers: Array<{ event: AbiEvent; handler: string }>;
 }
 
@@ -32,10 +33,15 @@ export interface RunnerLog {
   args: unknown;
   blockNumber: bigint;
   blockHash: Hex;
-  blockTimestamp?: bigint | null | undefined;
   transactionHash: Hex;
   transactionIndex: number;
   logIndex: number;
+}
+
+/** A block as ethereum.Block and ethereum.Transaction need it. */
+export interface ChainBlock {
+  header: BlockHeader;
+  transactions: readonly TransactionFields[];
 }
 
 /** A handler threw (not a cache miss): the block is not applied and the chain stops there. */
@@ -63,7 +69,6 @@ export interface MappingLogger {
 
 export interface MappingRuntimeOptions {
   db: EntityDatabase;
-  subgraphDir: string;
   dataSources: readonly DataSourceBinding[];
   logger?: MappingLogger;
 }
@@ -71,56 +76,36 @@ export interface MappingRuntimeOptions {
 interface Route {
   dataSource: DataSourceBinding;
   info: DataSourceInfo;
+  module: WebAssembly.Module;
   event: AbiEvent;
   handler: string;
-  fn: (event: EthereumEvent) => void;
 }
 
-/** Bound on replays of one handler: each replay fetches one entity it had not seen. */
+/** Bound on replays of one handler: each replay fetches one entity (or related set) it had not seen. */
 const MAX_REPLAYS = 10_000;
 
 export class MappingRuntime {
   private readonly cache: EntityCache;
   private readonly routes = new Map<string, Route>();
-  private current: DataSourceInfo | null = null;
   private pendingLogs: Array<{ level: LogLevel; message: string }> = [];
 
   constructor(private readonly options: MappingRuntimeOptions) {
     const { db } = options;
     this.cache = new EntityCache(db.model);
-    const graphTs = createGraphTsModule({
-      store: this.cache,
-      currentDataSource: () => {
-        if (!this.current) throw new MappingAbort("dataSource is only available inside an event handler");
-        return this.current;
-      },
-      log: (level, message) => this.pendingLogs.push({ level, message }),
-    });
-    const modules = createMappingModules({
-      subgraphDir: options.subgraphDir,
-      graphTs,
-      schemaExports: createEntityClasses(db.model, this.cache),
-    });
+    const modules = new Map<string, WebAssembly.Module>();
     for (const ds of options.dataSources) {
-      const exports = modules.exportsOf(ds.mappingFile);
-      const info: DataSourceInfo = {
-        name: ds.name,
-        network: ds.network,
-        address: Address.fromString(ds.address),
-        context: ds.context,
-      };
+      let module = modules.get(ds.wasmFile);
+      if (!module) {
+        module = new WebAssembly.Module(readFileSync(ds.wasmFile));
+        modules.set(ds.wasmFile, module);
+      }
+      const exported = new Set(WebAssembly.Module.exports(module).map((e) => e.name));
+      const info: DataSourceInfo = { name: ds.name, network: ds.network, address: ds.address, context: ds.context };
       for (const { event, handler } of ds.handlers) {
-        const fn = exports[handler];
-        if (typeof fn !== "function") {
-          throw new MappingAbort(`${ds.mappingFile} does not export ${handler} (data source ${ds.name})`);
+        if (!exported.has(handler)) {
+          throw new MappingAbort(`${ds.wasmFile} does not export ${handler} (data source ${ds.name})`);
         }
-        this.routes.set(routeKey(ds.address, toEventSelector(event)), {
-          dataSource: ds,
-          info,
-          event,
-          handler,
-          fn: fn as Route["fn"],
-        });
+        this.routes.set(routeKey(ds.address, toEventSelector(event)), { dataSource: ds, info, module, event, handler });
       }
     }
   }
@@ -140,7 +125,8 @@ export class MappingRuntime {
     stream: string;
     toBlock: bigint;
     logs: readonly RunnerLog[];
-    timestampOf: (block: bigint) => Promise<bigint>;
+    /** The block a log is in (by number and hash), with its transactions. */
+    blockOf: (number: bigint, hash: Hex) => Promise<ChainBlock>;
     /** Journal entries older than this block are dropped (they are past the reorg window). */
     keepJournalFrom: bigint;
   }): Promise<{ applied: number }> {
@@ -156,12 +142,17 @@ export class MappingRuntime {
           );
         let i = 0;
         while (i < logs.length) {
-          const block = logs[i]?.blockNumber ?? 0n;
-          const timestamp = logs[i]?.blockTimestamp ?? (await batch.timestampOf(block));
+          const first = logs[i] as RunnerLog;
+          const block = first.blockNumber;
+          const chainBlock = await batch.blockOf(block, first.blockHash);
           for (; i < logs.length && logs[i]?.blockNumber === block; i++) {
-            await this.runHandler(tx, logs[i] as RunnerLog, timestamp);
+            await this.runHandler(tx, logs[i] as RunnerLog, chainBlock);
           }
-          await db.applyChanges(tx, { chainId: batch.chainId, block }, this.cache.takeBlockChanges());
+          await db.applyChanges(
+            tx,
+            { chainId: batch.chainId, block, timestamp: chainBlock.header.timestamp },
+            this.cache.takeBlockChanges(),
+          );
         }
         if (done === null || batch.toBlock > done) await db.setProgress(tx, batch.chainId, batch.stream, batch.toBlock);
         await db.pruneJournal(tx, batch.chainId, batch.keepJournalFrom);
@@ -172,47 +163,82 @@ export class MappingRuntime {
     }
   }
 
-  private async runHandler(tx: SqlExecutor, log: RunnerLog, timestamp: bigint): Promise<void> {
+  private async runHandler(tx: SqlExecutor, log: RunnerLog, block: ChainBlock): Promise<void> {
     const route = this.routes.get(routeKey(log.address, log.topics[0] as Hex)) as Route;
-    const event = new EthereumEvent(
-      route.info.address,
-      GraphBigInt.fromI32(log.logIndex),
-      new EthereumBlock(Bytes.fromHexString(log.blockHash), GraphBigInt.of(log.blockNumber), GraphBigInt.of(timestamp)),
-      new EthereumTransaction(Bytes.fromHexString(log.transactionHash), GraphBigInt.fromI32(log.transactionIndex)),
-      eventParams(route.event, log.args),
-    );
+    const transaction = block.transactions.find((t) => t.hash.toLowerCase() === log.transactionHash.toLowerCase());
+    if (!transaction) {
+      throw new HandlerError(route.dataSource.name, route.handler, log.blockNumber, log.transactionHash, log.logIndex, {
+        cause: new MappingAbort(`transaction ${log.transactionHash} is not in block ${block.header.hash}`),
+      });
+    }
     for (let attempt = 0; attempt < MAX_REPLAYS; attempt++) {
       this.cache.beginAttempt();
       this.pendingLogs = [];
-      this.current = route.info;
       try {
-        route.fn(event);
+        this.invoke(route, log, block.header, transaction);
         this.cache.commitAttempt();
         this.flushLogs(route, log);
         return;
       } catch (error) {
         this.cache.rollbackAttempt();
-        if (!(error instanceof EntityMiss)) {
-          this.flushLogs(route, log);
-          throw new HandlerError(
-            route.dataSource.name,
-            route.handler,
-            log.blockNumber,
-            log.transactionHash,
-            log.logIndex,
-            {
-              cause: error,
-            },
-          );
+        if (error instanceof EntityMiss) {
+          this.cache.provide(error.entity, error.id, await this.options.db.load(error.entity, error.id, tx));
+          continue;
         }
-        this.cache.provide(error.entity, error.id, await this.options.db.load(error.entity, error.id, tx));
-      } finally {
-        this.current = null;
+        if (error instanceof RelatedMiss) {
+          const records = await this.options.db.loadRelated(error.entity, error.field, error.list, error.id, tx);
+          this.cache.provideRelated(error, records);
+          continue;
+        }
+        this.flushLogs(route, log);
+        throw new HandlerError(
+          route.dataSource.name,
+          route.handler,
+          log.blockNumber,
+          log.transactionHash,
+          log.logIndex,
+          {
+            cause: error,
+          },
+        );
       }
     }
     throw new HandlerError(route.dataSource.name, route.handler, log.blockNumber, log.transactionHash, log.logIndex, {
       cause: new MappingAbort(`handler needed more than ${MAX_REPLAYS} entity loads`),
     });
+  }
+
+  /** One handler call on a fresh instance of the data source's module, as graph-node makes one per trigger. */
+  private invoke(route: Route, log: RunnerLog, header: BlockHeader, transaction: TransactionFields): void {
+    let heap: AscHeap | null = null;
+    const imports = createImports(
+      route.module,
+      () => {
+        if (!heap) throw new MappingAbort("a host function was called while the module was being instantiated");
+        return heap;
+      },
+      {
+        model: this.options.db.model,
+        store: this.cache,
+        dataSource: route.info,
+        log: (level, message) => this.pendingLogs.push({ level, message }),
+      },
+    );
+    const instance = new WebAssembly.Instance(route.module, imports);
+    heap = new AscHeap(instance);
+    const start = instance.exports._start;
+    if (typeof start === "function") start();
+    const event = newEthereumEvent(heap, {
+      address: route.info.address,
+      logIndex: BigInt(log.logIndex),
+      transactionLogIndex: BigInt(log.logIndex),
+      block: header,
+      transaction,
+      event: route.event,
+      args: log.args,
+    });
+    const fn = instance.exports[route.handler] as (event: number) => void;
+    fn(event);
   }
 
   private flushLogs(route: Route, log: RunnerLog): void {

@@ -5,7 +5,7 @@ import type { AddressInfo } from "node:net";
 import type { SqlExecutor } from "@zk-vin/relayer";
 import { createYoga } from "graphql-yoga";
 import type { SchemaModel } from "../schema/model.js";
-import { createExecutableSchema, type IndexStatus } from "./executable-schema.js";
+import { createExecutableSchema, type ExecutableSchemaOptions, type IndexStatus } from "./executable-schema.js";
 
 export const DEFAULT_SUBGRAPH_NAME = "zk-vin";
 
@@ -13,6 +13,8 @@ export interface LocalEndpointOptions {
   model: SchemaModel;
   db: SqlExecutor;
   status: () => Promise<IndexStatus>;
+  /** Time travel: see ExecutableSchemaOptions.resolveBlock. */
+  resolveBlock?: ExecutableSchemaOptions["resolveBlock"];
   host?: string;
   /** 0 (the default) picks a free port. */
   port?: number;
@@ -28,7 +30,12 @@ export interface LocalEndpoint {
 export async function startLocalEndpoint(options: LocalEndpointOptions): Promise<LocalEndpoint> {
   const path = `/subgraphs/name/${options.subgraphName ?? DEFAULT_SUBGRAPH_NAME}`;
   const yoga = createYoga({
-    schema: createExecutableSchema({ model: options.model, db: options.db, status: options.status }),
+    schema: createExecutableSchema({
+      model: options.model,
+      db: options.db,
+      status: options.status,
+      resolveBlock: options.resolveBlock,
+    }),
     graphqlEndpoint: path,
     landingPage: false,
     logging: false,

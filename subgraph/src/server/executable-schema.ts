@@ -16,12 +16,19 @@ import type { EntityDef, FieldDef, SchemaModel } from "../schema/model.js";
 import { rowToRecord } from "../store/entities.js";
 import { apiSchemaSdl } from "./api-schema.js";
 import { pluralField, singularField } from "./naming.js";
-import { buildByIdQuery, buildListQuery, type ListArgs, QueryArgumentError, type SqlQuery } from "./sql-query.js";
+import {
+  type BlockAt,
+  buildByIdQuery,
+  buildListQuery,
+  type ListArgs,
+  QueryArgumentError,
+  type SqlQuery,
+} from "./sql-query.js";
 
 /** What `_meta` reports and what `block` / `subgraphError` arguments are checked against. */
 export interface IndexStatus {
   /** The newest block of the hub chain the tables include (null before the first batch). */
-  block: { number: bigint; hash: string | null; timestamp: bigint | null } | null;
+  block: { number: bigint; hash: string | null; timestamp: bigint | null; parentHash?: string | null } | null;
   deployment: string;
   hasIndexingErrors: boolean;
 }
@@ -30,9 +37,22 @@ export interface ExecutableSchemaOptions {
   model: SchemaModel;
   db: SqlExecutor;
   status: () => Promise<IndexStatus>;
+  /**
+   * The hub block a time-travel argument (`block: {number}` / `{hash}`) names; throws a GraphQLError
+   * when the index has not reached it or does not know it. Without it, time travel is refused.
+   */
+  resolveBlock?: (block: { number?: number; hash?: string }) => Promise<BlockAt>;
 }
 
 type Row = Record<string, unknown>;
+/** The block a row was read at (time travel): its relations are resolved at the same block. */
+const AT = Symbol("zkvin.blockAt");
+type AtRow = Row & { [AT]?: BlockAt };
+
+function tag(rows: Row[], at: BlockAt | undefined): Row[] {
+  if (at) for (const r of rows) Object.defineProperty(r, AT, { value: at, enumerable: false });
+  return rows;
+}
 interface RequestContext {
   byId?: Map<string, Promise<Row | null>>;
 }
@@ -90,17 +110,20 @@ export function createExecutableSchema(options: ExecutableSchemaOptions): GraphQ
     }
   }
 
-  const run = async (entity: EntityDef, q: SqlQuery): Promise<Row[]> => {
+  const run = async (entity: EntityDef, q: SqlQuery, at?: BlockAt): Promise<Row[]> => {
     const rows = await db.query(q.text, q.params);
-    return rows.map((r) => rowToRecord(entity, r));
+    return tag(
+      rows.map((r) => rowToRecord(entity, r)),
+      at,
+    );
   };
 
-  const loadById = (entity: EntityDef, id: string, ctx: RequestContext): Promise<Row | null> => {
+  const loadById = (entity: EntityDef, id: string, ctx: RequestContext, at?: BlockAt): Promise<Row | null> => {
     ctx.byId ??= new Map();
-    const key = `${entity.name}:${id}`;
+    const key = `${entity.name}:${id}:${at ? `${at.number}` : "latest"}`;
     let p = ctx.byId.get(key);
     if (!p) {
-      p = run(entity, buildByIdQuery(entity, id)).then((rows) => rows[0] ?? null);
+      p = run(entity, buildByIdQuery(entity, id, at), at).then((rows) => rows[0] ?? null);
       ctx.byId.set(key, p);
     }
     return p;
@@ -109,18 +132,20 @@ export function createExecutableSchema(options: ExecutableSchemaOptions): GraphQ
   const checkTopLevel = async (args: {
     block?: { number?: number; hash?: string; number_gte?: number } | null;
     subgraphError?: string;
-  }): Promise<IndexStatus> => {
+  }): Promise<IndexStatus & { at?: BlockAt }> => {
     const status = await options.status();
     if (args.subgraphError !== "allow" && status.hasIndexingErrors) {
       throw new GraphQLError("indexing_error", { extensions: { code: "INDEXING_ERROR" } });
     }
     const block = args.block;
     if (!block) return status;
-    if (block.number !== undefined && block.number !== null) {
-      throw new GraphQLError("time-travel queries (block: {number}) are not supported by the local endpoint");
-    }
-    if (block.hash !== undefined && block.hash !== null) {
-      throw new GraphQLError("time-travel queries (block: {hash}) are not supported by the local endpoint");
+    const number = block.number ?? undefined;
+    const hash = block.hash ?? undefined;
+    if (number !== undefined || hash !== undefined) {
+      if (!options.resolveBlock) {
+        throw new GraphQLError("time-travel queries (block: {number} / {hash}) are not supported by this endpoint");
+      }
+      return { ...status, at: await options.resolveBlock({ number, hash }) };
     }
     if (block.number_gte !== undefined && block.number_gte !== null) {
       const have = status.block?.number ?? -1n;
@@ -141,18 +166,21 @@ export function createExecutableSchema(options: ExecutableSchemaOptions): GraphQ
     if (single) {
       single.resolve = (async (
         _root,
-        args: { id: string; block?: never; subgraphError?: string },
+        args: { id: string; block?: { number?: number; hash?: string } | null; subgraphError?: string },
         ctx: RequestContext,
       ) => {
-        await checkTopLevel(args);
-        return loadById(entity, args.id, ctx);
+        const { at } = await checkTopLevel(args);
+        return loadById(entity, args.id, ctx, at);
       }) as GraphQLFieldResolver<unknown, RequestContext>;
     }
     if (list) {
-      list.resolve = (async (_root, args: ListArgs & { block?: never; subgraphError?: string }) => {
-        await checkTopLevel(args);
+      list.resolve = (async (
+        _root,
+        args: ListArgs & { block?: { number?: number; hash?: string } | null; subgraphError?: string },
+      ) => {
+        const { at } = await checkTopLevel(args);
         try {
-          return await run(entity, buildListQuery(model, entity, args));
+          return await run(entity, buildListQuery(model, entity, args, undefined, at), at);
         } catch (error) {
           clientError(error);
         }
@@ -170,7 +198,7 @@ export function createExecutableSchema(options: ExecutableSchemaOptions): GraphQ
           number: Number(s.block?.number ?? 0n),
           hash: s.block?.hash ?? null,
           timestamp: s.block?.timestamp === null || s.block?.timestamp === undefined ? null : Number(s.block.timestamp),
-          parentHash: null,
+          parentHash: s.block?.parentHash ?? null,
         },
         deployment: s.deployment,
         hasIndexingErrors: s.hasIndexingErrors,
@@ -188,18 +216,24 @@ export function createExecutableSchema(options: ExecutableSchemaOptions): GraphQ
     }
   }
 
-  function referenceResolver(f: FieldDef, target: EntityDef): GraphQLFieldResolver<Row, RequestContext> {
+  function referenceResolver(f: FieldDef, target: EntityDef): GraphQLFieldResolver<AtRow, RequestContext> {
     if (f.derivedFrom) {
       const back = target.fields.find((g) => g.name === f.derivedFrom) as FieldDef;
       if (!f.list) {
         return async (parent) => {
-          const rows = await run(target, buildListQuery(model, target, { first: 1 }, derivedScope(back, parent)));
+          const at = parent[AT];
+          const rows = await run(
+            target,
+            buildListQuery(model, target, { first: 1 }, derivedScope(back, parent), at),
+            at,
+          );
           return rows[0] ?? null;
         };
       }
       return async (parent, args: ListArgs) => {
+        const at = parent[AT];
         try {
-          return await run(target, buildListQuery(model, target, args, derivedScope(back, parent)));
+          return await run(target, buildListQuery(model, target, args, derivedScope(back, parent), at), at);
         } catch (error) {
           clientError(error);
         }
@@ -208,8 +242,9 @@ export function createExecutableSchema(options: ExecutableSchemaOptions): GraphQ
     if (f.list) {
       return async (parent, args: ListArgs) => {
         const ids = (parent[f.name] as string[] | undefined) ?? [];
+        const at = parent[AT];
         try {
-          return await run(target, buildListQuery(model, target, args, { kind: "ids", ids }));
+          return await run(target, buildListQuery(model, target, args, { kind: "ids", ids }, at), at);
         } catch (error) {
           clientError(error);
         }
@@ -217,7 +252,7 @@ export function createExecutableSchema(options: ExecutableSchemaOptions): GraphQ
     }
     return async (parent, _args, ctx) => {
       const id = parent[f.name];
-      return typeof id === "string" ? loadById(target, id, ctx) : null;
+      return typeof id === "string" ? loadById(target, id, ctx, parent[AT]) : null;
     };
   }
 

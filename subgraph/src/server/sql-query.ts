@@ -1,7 +1,7 @@
 // Translates graph-node query arguments (where, orderBy, orderDirection, first, skip) into one SQL
 // query over the entity tables. Values are always bound parameters, never spliced into the text.
 import type { EntityDef, FieldDef, SchemaModel } from "../schema/model.js";
-import { quoteIdent, selectList, sqlType, tableName } from "../store/entities.js";
+import { quoteIdent, selectList, sqlType, tableName, versionsTableName } from "../store/entities.js";
 import { DEFAULT_FIRST, type FilterOp, filterOps, MAX_FIRST, MAX_SKIP } from "./api-schema.js";
 
 /** A query argument graph-node would refuse; the message goes back to the client. */
@@ -89,6 +89,29 @@ interface Ctx {
   model: SchemaModel;
   params: Params;
   aliasCounter: { n: number };
+  at?: BlockAt | undefined;
+}
+
+/**
+ * A time-travel query's block: the hub chain's block `number` and its `timestamp`. An entity version is
+ * visible when it began at or before that hub block, or, for versions written by another chain of the
+ * deployment (spokes), at or before that timestamp; and its replacement is not visible.
+ */
+export interface BlockAt {
+  hubChainId: number;
+  number: bigint;
+  timestamp: bigint;
+}
+
+/** The FROM source of an entity: its table, or its versions as they stood at `ctx.at`. */
+function source(ctx: Ctx, entity: string): string {
+  if (!ctx.at) return tableName(entity);
+  const h = ctx.params.add(ctx.at.hubChainId, "bigint");
+  const n = ctx.params.add(ctx.at.number.toString(), "bigint");
+  const t = ctx.params.add(ctx.at.timestamp.toString(), "bigint");
+  const began = `((_chain = ${h} and _block <= ${n}) or (_chain <> ${h} and _ts <= ${t}))`;
+  const ended = `((_to_chain = ${h} and _to_block <= ${n}) or (_to_chain <> ${h} and _to_ts <= ${t}))`;
+  return `(select * from ${versionsTableName(entity)} where ${began} and (_to_block is null or not ${ended}))`;
 }
 
 function nextAlias(ctx: Ctx): string {
@@ -207,7 +230,7 @@ function nestedCondition(ctx: Ctx, alias: string, field: FieldDef, raw: unknown,
   const child = ctx.model.entities.get(field.type.entityName) as EntityDef;
   const c = nextAlias(ctx);
   const inner = compileFilter(ctx, child, raw as Record<string, unknown>, c);
-  const from = `${tableName(child.name)} ${c}`;
+  const from = `${source(ctx, child.name)} ${c}`;
   if (field.derivedFrom) {
     const back = fieldOf(child, field.derivedFrom) as FieldDef;
     const link = back.list
@@ -276,7 +299,7 @@ function orderExpression(ctx: Ctx, entity: EntityDef, alias: string, orderBy: st
     throw new QueryArgumentError("orderBy", orderBy, `cannot sort ${entity.name} by ${orderBy}`);
   }
   const c = nextAlias(ctx);
-  return `(select ${c}.${quoteIdent(childName)} from ${tableName(child.name)} ${c} where ${c}.id = ${alias}.${quoteIdent(ref.name)})`;
+  return `(select ${c}.${quoteIdent(childName)} from ${source(ctx, child.name)} ${c} where ${c}.id = ${alias}.${quoteIdent(ref.name)})`;
 }
 
 export function checkPaging(args: ListArgs): { first: number; skip: number } {
@@ -300,8 +323,14 @@ export function checkPaging(args: ListArgs): { first: number; skip: number } {
 }
 
 /** The SQL for a list of `entity` (top level, or the children of one parent when `scope` is given). */
-export function buildListQuery(model: SchemaModel, entity: EntityDef, args: ListArgs, scope?: ListScope): SqlQuery {
-  const ctx: Ctx = { model, params: new Params(), aliasCounter: { n: 0 } };
+export function buildListQuery(
+  model: SchemaModel,
+  entity: EntityDef,
+  args: ListArgs,
+  scope?: ListScope,
+  at?: BlockAt,
+): SqlQuery {
+  const ctx: Ctx = { model, params: new Params(), aliasCounter: { n: 0 }, at };
   const alias = "t0";
   const { first, skip } = checkPaging(args);
   const conditions: string[] = [];
@@ -315,14 +344,26 @@ export function buildListQuery(model: SchemaModel, entity: EntityDef, args: List
   if (args.where) conditions.push(compileFilter(ctx, entity, args.where, alias));
   const dir = args.orderDirection === "desc" ? "desc" : "asc";
   const order = args.orderBy ? `${orderExpression(ctx, entity, alias, args.orderBy)} ${dir}, ` : "";
+  const from = source(ctx, entity.name);
   const text =
-    `select ${selectList(entity, `${alias}.`)} from ${tableName(entity.name)} ${alias}` +
+    `select ${selectList(entity, `${alias}.`)} from ${from} ${alias}` +
     ` where ${conditions.length ? conditions.join(" and ") : "true"}` +
     ` order by ${order}${alias}.id ${dir}` +
     ` limit ${ctx.params.add(first, "bigint")} offset ${ctx.params.add(skip, "bigint")}`;
   return { text, params: ctx.params.values };
 }
 
-export function buildByIdQuery(entity: EntityDef, id: string): SqlQuery {
-  return { text: `select ${selectList(entity)} from ${tableName(entity.name)} where id = $1`, params: [id] };
+export function buildByIdQuery(entity: EntityDef, id: string, at?: BlockAt): SqlQuery {
+  if (!at) return { text: `select ${selectList(entity)} from ${tableName(entity.name)} where id = $1`, params: [id] };
+  const ctx: Ctx = {
+    model: { source: "", entities: new Map(), enums: new Map() },
+    params: new Params(),
+    aliasCounter: { n: 0 },
+    at,
+  };
+  const p = ctx.params.add(id, "text");
+  return {
+    text: `select ${selectList(entity)} from ${source(ctx, entity.name)} v where v.id = ${p}`,
+    params: ctx.params.values,
+  };
 }

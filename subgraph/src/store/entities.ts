@@ -12,7 +12,7 @@ import { type EntityDef, type FieldDef, type SchemaModel, storedFields } from ".
 
 export const SUBGRAPH_SCHEMA = "zkvin_subgraph";
 /** Bump when the table layout below changes (not the entity schema: that is fingerprinted). */
-const LAYOUT_VERSION = 1;
+const LAYOUT_VERSION = 2;
 
 /** The tables were built for another schema or mappings; the index must be rebuilt from the chain. */
 export class IndexFingerprintMismatchError extends Error {
@@ -30,6 +30,12 @@ export class IndexFingerprintMismatchError extends Error {
 
 export const quoteIdent = (name: string): string => `"${name.replace(/"/g, '""')}"`;
 export const tableName = (entity: string): string => `${SUBGRAPH_SCHEMA}.${quoteIdent(entity)}`;
+/**
+ * Every version an entity has had, as graph-node keeps them for time-travel queries: the version's
+ * columns, where it began (`_chain`, `_block` and that block's timestamp `_ts`) and where the next version
+ * or the removal replaced it (`_to_chain`, `_to_block`, `_to_ts`; null while current).
+ */
+export const versionsTableName = (entity: string): string => `${SUBGRAPH_SCHEMA}.${quoteIdent(`${entity}__versions`)}`;
 
 function baseSqlType(f: FieldDef): string {
   if (f.type.kind !== "scalar") return "text";
@@ -81,6 +87,25 @@ export function tableDdl(entity: EntityDef): string {
   return `create table ${tableName(entity.name)} (${cols.join(", ")})`;
 }
 
+export function versionsDdl(entity: EntityDef): string[] {
+  const cols = storedFields(entity).map((f) => `${quoteIdent(f.name)} ${sqlType(f)}`);
+  cols.push(
+    "_block bigint not null",
+    "_chain bigint not null",
+    "_ts bigint not null",
+    "_to_chain bigint",
+    "_to_block bigint",
+    "_to_ts bigint",
+  );
+  const table = versionsTableName(entity.name);
+  return [
+    `create table ${table} (${cols.join(", ")})`,
+    `create index on ${table} (id)`,
+    `create index on ${table} (_chain, _block)`,
+    `create index on ${table} (_to_chain, _to_block)`,
+  ];
+}
+
 /** Identifies the entity schema and the mappings the tables were built with. */
 export function indexFingerprint(model: SchemaModel, mappingSources: readonly string[]): string {
   const h = createHash("sha256");
@@ -123,7 +148,10 @@ export class EntityDatabase {
         await tx.query(`drop schema ${SUBGRAPH_SCHEMA} cascade`);
       }
       await tx.query(`create schema ${SUBGRAPH_SCHEMA}`);
-      for (const entity of model.entities.values()) await tx.query(tableDdl(entity));
+      for (const entity of model.entities.values()) {
+        await tx.query(tableDdl(entity));
+        for (const ddl of versionsDdl(entity)) await tx.query(ddl);
+      }
       await tx.query(
         `create table ${SUBGRAPH_SCHEMA}._journal (seq bigserial primary key, chain_id bigint not null,
          block_number bigint not null, entity text not null, id text not null, before jsonb, before_block bigint)`,
@@ -152,6 +180,22 @@ export class EntityDatabase {
     return rows[0] ? rowToRecord(def, rows[0]) : null;
   }
 
+  /** The entities whose reference `field` (a single or a list reference) holds `id`, by id. */
+  async loadRelated(
+    entity: string,
+    field: string,
+    list: boolean,
+    id: string,
+    executor: SqlExecutor = this.sql,
+  ): Promise<EntityRecord[]> {
+    const def = this.def(entity);
+    const cond = list ? `$1 = any(${quoteIdent(field)})` : `${quoteIdent(field)} = $1`;
+    const rows = await executor.query(`select ${selectList(def)} from ${tableName(entity)} where ${cond} order by id`, [
+      id,
+    ]);
+    return rows.map((r) => rowToRecord(def, r));
+  }
+
   /** The last block of (chainId, stream) whose changes the tables hold, or null. */
   async progress(chainId: number, stream: string, executor: SqlExecutor = this.sql): Promise<bigint | null> {
     const rows = await executor.query<{ block_number: string | number }>(
@@ -172,7 +216,7 @@ export class EntityDatabase {
   /** Writes one block's changes of one chain and journals the previous rows. */
   async applyChanges(
     tx: SqlExecutor,
-    chain: { chainId: number; block: bigint },
+    chain: { chainId: number; block: bigint; timestamp: bigint },
     changes: readonly EntityChange[],
   ): Promise<void> {
     for (const change of changes) {
@@ -193,7 +237,36 @@ export class EntityDatabase {
         ],
       );
       await this.writeRow(tx, change.entity, change.id, change.after, chain.block);
+      await this.writeVersion(tx, change.entity, change.id, change.after, chain);
     }
+  }
+
+  /** Closes the entity's current version at this block and opens the new one (none after a removal). */
+  private async writeVersion(
+    tx: SqlExecutor,
+    entity: string,
+    id: string,
+    record: EntityRecord | null,
+    at: { chainId: number; block: bigint; timestamp: bigint },
+  ): Promise<void> {
+    const table = versionsTableName(entity);
+    const where = [at.chainId, at.block.toString(), at.timestamp.toString()];
+    await tx.query(
+      `update ${table} set _to_chain = $2, _to_block = $3, _to_ts = $4 where id = $1 and _to_block is null`,
+      [id, ...where],
+    );
+    if (record === null) return;
+    const fields = storedFields(this.def(entity));
+    const cols = [...fields.map((f) => quoteIdent(f.name)), "_block", "_chain", "_ts"];
+    const values = fields.map((f, i) => `$${i + 1}::${sqlType(f)}`);
+    const n = fields.length;
+    values.push(`$${n + 1}::bigint`, `$${n + 2}::bigint`, `$${n + 3}::bigint`);
+    await tx.query(`insert into ${table} (${cols.join(", ")}) values (${values.join(", ")})`, [
+      ...fields.map((f) => record[f.name] ?? null),
+      at.block.toString(),
+      at.chainId,
+      at.timestamp.toString(),
+    ]);
   }
 
   private async writeRow(
@@ -247,6 +320,14 @@ export class EntityDatabase {
         chainId,
         after,
       ]);
+      for (const entity of this.model.entities.keys()) {
+        const table = versionsTableName(entity);
+        await tx.query(`delete from ${table} where _chain = $1 and _block > $2`, [chainId, after]);
+        await tx.query(
+          `update ${table} set _to_chain = null, _to_block = null, _to_ts = null where _to_chain = $1 and _to_block > $2`,
+          [chainId, after],
+        );
+      }
       if (toBlock === null) {
         await tx.query(`delete from ${SUBGRAPH_SCHEMA}._progress where chain_id = $1 and stream = $2`, [
           chainId,
