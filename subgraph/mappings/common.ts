@@ -1,5 +1,5 @@
 // Helpers shared by the mappings. The mappings are AssemblyScript: `graph build` compiles them to
-// WebAssembly, which graph-node runs and the local indexer runs too (src/runtime, decision 0064).
+// WebAssembly, which graph-node runs and the local indexer runs too (src/runtime, decision 0065).
 import { BigInt, Bytes, dataSource, ethereum } from "@graphprotocol/graph-ts";
 import { Epoch, Payment, Protocol } from "../generated/schema";
 
