@@ -68,6 +68,15 @@ export function createZkVinClient(options: ZkVinClientOptions) {
     models: {
       registerVka: (p: { words: readonly `0x${string}`[] }) => models.registerVka(hub(), p),
       register: (spec: models.ModelSpecInput) => models.registerModel(hub(), spec),
+      /** The digest an approval of `spec` registered by `owner` must name. */
+      specDigest: (p: { owner: `0x${string}`; spec: models.ModelSpecInput }) => models.modelSpecDigest(hub(), p),
+      status: (p: { modelId: bigint }) => models.getModelStatus(hub(), p),
+      /** MODEL_APPROVER_ROLE: make a pending model live / reject it. */
+      approve: (p: { modelId: bigint; specDigest: `0x${string}` }) => models.approveModel(hub(), p),
+      reject: (p: { modelId: bigint; reason: string }) => models.rejectModel(hub(), p),
+      /** The registrant: withdraw a pending proposal (fee refunded), or claim fees credited by rejections. */
+      withdrawProposal: (p: { modelId: bigint }) => models.withdrawModelProposal(hub(), p),
+      claimRefund: () => models.claimRegistrationRefund(hub()),
       spokeTerms: ({ chain, ...p }: OnChain<{ modelId: bigint }>) => models.getSpokeModelTerms(on(chain), p),
     },
     /** Node-operator helpers (hub). */
