@@ -74,7 +74,7 @@ export function createZkVinClient(options: ZkVinClientOptions) {
       /** MODEL_APPROVER_ROLE: make a pending model live / reject it. */
       approve: (p: { modelId: bigint; specDigest: `0x${string}` }) => models.approveModel(hub(), p),
       reject: (p: { modelId: bigint; reason: string }) => models.rejectModel(hub(), p),
-      /** The registrant: withdraw a pending proposal (fee refunded), or claim fees credited by rejections. */
+      /** The registrant: withdraw a pending proposal, then claim the fees credited by withdrawals and rejections. */
       withdrawProposal: (p: { modelId: bigint }) => models.withdrawModelProposal(hub(), p),
       claimRefund: () => models.claimRegistrationRefund(hub()),
       spokeTerms: ({ chain, ...p }: OnChain<{ modelId: bigint }>) => models.getSpokeModelTerms(on(chain), p),

@@ -95,13 +95,13 @@ describe("models", () => {
     for (const id of [run.lrModel, run.b4Model]) {
       const m = await getEntity(gql, "Model", String(id));
       expect(m).toMatchObject({ status: "LIVE", approver: deployer });
-      const digest = (await anvil.publicClient.readContract({
+      const onChain = (await anvil.publicClient.readContract({
         address: run.deployment.hub.contracts.ModelRegistry as Address,
         abi: modelRegistryAbi,
-        functionName: "modelSpecDigest",
+        functionName: "model",
         args: [id],
-      })) as string;
-      expect(m?.specDigest).toBe(digest);
+      })) as { specDigest: string };
+      expect(m?.specDigest).toBe(onChain.specDigest);
     }
     const rejected = await getEntity(gql, "Model", String(run.rejectedModel));
     expect(rejected).toMatchObject({

@@ -25,8 +25,8 @@ import {HubAccess} from "./HubAccess.sol";
 /// Each input feature has its own registered bound; every request's input is checked against them.
 /// While `modelApprovalRequired` is on (public networks) registration is register -> approve -> live: a
 /// registration is a Pending proposal, its fee held in escrow, until MODEL_APPROVER_ROLE approves that
-/// model id with its spec digest (registrant, adapter, key, settings hash, layout, bounds, compute units,
-/// artifact URI). Approving a VKA in its adapter is not enough: the same key under another layout (input and
+/// model id with its spec digest (the registrant and the whole spec: adapter, key, settings hash, layout,
+/// bounds, compute units, royalty, URIs). Approving a VKA in its adapter is not enough: the same key under another layout (input and
 /// output slots swapped) would make a genuine proof deliver the inputs as the "verified output".
 /// @dev One (verifier, key) pair names at most one live model, so a verifying key always maps to one model
 /// id. A pending proposal holds no key, so nobody can squat a key by proposing it first; approval takes it.
@@ -159,12 +159,17 @@ contract ModelRegistry is IModelRegistry, HubAccess {
         ModelRecord storage m = _ownedModel(modelId);
         _closeProposal(m, modelId, ModelStatus.Withdrawn);
         emit ModelProposalWithdrawn(modelId);
-        _payRefund(msg.sender);
     }
 
     /// @inheritdoc IModelRegistry
     function claimRefund() external {
-        _payRefund(msg.sender);
+        RegistryStorage storage s = _s();
+        uint256 amount = s.refunds[msg.sender];
+        if (amount == 0) revert NothingToWithdraw();
+        s.refunds[msg.sender] = 0;
+        emit RegistrationFeeRefunded(msg.sender, amount);
+        (bool ok,) = msg.sender.call{value: amount}("");
+        if (!ok) revert TransferFailed(msg.sender, amount);
     }
 
     /// @inheritdoc IModelRegistry
@@ -415,11 +420,6 @@ contract ModelRegistry is IModelRegistry, HubAccess {
     }
 
     /// @inheritdoc IModelRegistry
-    function modelSpecDigest(uint256 modelId) external view returns (bytes32) {
-        return _model(modelId).specDigest;
-    }
-
-    /// @inheritdoc IModelRegistry
     function specDigest(address owner, ModelSpec calldata spec) external view returns (bytes32) {
         return _specDigest(owner, spec);
     }
@@ -432,11 +432,6 @@ contract ModelRegistry is IModelRegistry, HubAccess {
     /// @inheritdoc IModelRegistry
     function refundOf(address registrant) external view returns (uint256) {
         return _s().refunds[registrant];
-    }
-
-    /// @notice The fee held for a pending proposal.
-    function escrowedFee(uint256 modelId) external view returns (uint256) {
-        return _s().escrowedFees[modelId];
     }
 
     /// @notice Largest royalty a model may set.
@@ -500,13 +495,11 @@ contract ModelRegistry is IModelRegistry, HubAccess {
         if (m.owner == address(0)) revert ModelNotFound(modelId);
     }
 
-    /// @dev The caller's model, live or pending (a rejected or withdrawn one is closed for good).
+    /// @dev The caller's model, whatever its status: its royalty, metadata and backtests change nothing about
+    /// whether it takes requests (a rejected or withdrawn model stays closed for good).
     function _ownedModel(uint256 modelId) private view returns (ModelRecord storage m) {
         m = _model(modelId);
         if (m.owner != msg.sender) revert NotModelOwner(modelId, msg.sender);
-        if (m.status == ModelStatus.Rejected || m.status == ModelStatus.Withdrawn) {
-            revert ModelNotLive(modelId, m.status);
-        }
     }
 
     function _liveOwnedModel(uint256 modelId) private view returns (ModelRecord storage m) {
@@ -525,16 +518,6 @@ contract ModelRegistry is IModelRegistry, HubAccess {
         emit RegistrationFeeCredited(m.owner, modelId, fee);
     }
 
-    function _payRefund(address to) private {
-        RegistryStorage storage s = _s();
-        uint256 amount = s.refunds[to];
-        if (amount == 0) revert NothingToWithdraw();
-        s.refunds[to] = 0;
-        emit RegistrationFeeRefunded(to, amount);
-        (bool ok,) = to.call{value: amount}("");
-        if (!ok) revert TransferFailed(to, amount);
-    }
-
     function _checkKeyFree(RegistryStorage storage s, bytes32 keyId, IProofVerifier verifier, bytes32 key)
         private
         view
@@ -550,22 +533,10 @@ contract ModelRegistry is IModelRegistry, HubAccess {
         }
     }
 
-    /// @dev Everything an approval binds: this registry on this chain, the registrant, and every fixed term.
+    /// @dev Everything an approval binds: this registry on this chain, the registrant, and the whole spec
+    /// as registered (encoded as ModelRegistered logs it).
     function _specDigest(address owner, ModelSpec calldata spec) private view returns (bytes32) {
-        return keccak256(
-            abi.encode(
-                block.chainid,
-                address(this),
-                owner,
-                spec.verifier,
-                spec.verifierKey,
-                spec.settingsHash,
-                spec.layout,
-                spec.inputBounds,
-                spec.computeUnits,
-                spec.artifactURI
-            )
-        );
+        return keccak256(abi.encode(block.chainid, address(this), owner, spec));
     }
 
     function _keyId(IProofVerifier verifier, bytes32 key) private pure returns (bytes32) {

@@ -92,8 +92,9 @@ struct Backtest {
 /// costs, and verified backtests for vetting.
 /// @dev Registration is register -> approve -> live while `modelApprovalRequired` is on (public networks):
 /// a registration is a proposal (Pending) that holds no verifier key and takes no requests until
-/// MODEL_APPROVER_ROLE approves that exact model id and spec digest, which binds the registrant (owner),
-/// adapter, key, settings hash, instance layout, input bounds, compute units and artifact URI together.
+/// MODEL_APPROVER_ROLE approves that exact model id and spec digest, which binds the registrant (owner) and
+/// the whole spec (adapter, key, settings hash, instance layout, input bounds, compute units, first royalty,
+/// artifact and metadata URIs) together.
 /// Off (development networks), a registration is live at once.
 interface IModelRegistry {
     /// @notice A model was registered with `spec` (its fixed terms, first royalty and metadata): live at
@@ -166,9 +167,10 @@ interface IModelRegistry {
     function approveModel(uint256 modelId, bytes32 specDigest) external;
 
     /// @notice Refuses a pending model for good; its fee is credited back to the registrant.
+    /// The digest an approval must name is `model(modelId).specDigest` (ModelProposed logs it too).
     function rejectModel(uint256 modelId, string calldata reason) external;
 
-    /// @notice The registrant withdraws its pending model and receives every fee credited to it.
+    /// @notice The registrant withdraws its pending model; its fee is credited back (claimRefund pays it).
     function withdrawModelProposal(uint256 modelId) external;
 
     /// @notice Pays the caller the fees credited to it by rejected or withdrawn proposals.
@@ -219,10 +221,9 @@ interface IModelRegistry {
     function registrationFee() external view returns (uint256);
     /// @notice Where the model stands (Live, Pending, Rejected, Withdrawn).
     function modelStatus(uint256 modelId) external view returns (ModelStatus);
-    /// @notice The digest an approval of `modelId` must name.
-    function modelSpecDigest(uint256 modelId) external view returns (bytes32);
-    /// @notice The digest of `spec` registered by `owner`: keccak256 of the owner and every field an approval
-    /// binds (all of the spec but the royalty and the metadata URI, which the owner may change anyway).
+    /// @notice The digest of `spec` registered by `owner`: keccak256(abi.encode(chainid, registry, owner,
+    /// spec)). It covers the whole spec as registered; the royalty (up to the cap) and the metadata URI stay
+    /// the owner's to change afterwards.
     function specDigest(address owner, ModelSpec calldata spec) external view returns (bytes32);
     /// @notice Whether registrations need MODEL_APPROVER_ROLE's approval before they go live.
     function modelApprovalRequired() external view returns (bool);

@@ -631,7 +631,7 @@ contract ModelRegistryTest is HubTestBase {
         emit IModelRegistry.ModelApproved(1, digest, address(0));
         uint256 id = _register(spec);
         assertEq(uint8(registry.modelStatus(id)), uint8(ModelStatus.Live));
-        assertEq(registry.modelSpecDigest(id), digest);
+        assertEq(registry.model(id).specDigest, digest);
         assertEq(registry.model(id).specDigest, digest);
         assertEq(registry.accruedFees(), REGISTRATION_FEE);
         assertEq(registry.modelIdOf(spec.verifier, spec.verifierKey), id);
@@ -653,7 +653,7 @@ contract ModelRegistryTest is HubTestBase {
         assertEq(uint8(registry.model(id).status), uint8(ModelStatus.Pending));
         assertEq(registry.modelIdOf(spec.verifier, spec.verifierKey), 0, "a proposal holds no key");
         assertEq(registry.accruedFees(), 0, "the fee is held, not the treasury's yet");
-        assertEq(registry.escrowedFee(id), REGISTRATION_FEE);
+        assertEq(address(registry).balance, REGISTRATION_FEE, "held by the registry");
         assertTrue(registry.modelTerms(id).deprecated, "takes no requests");
         int256[] memory input = new int256[](4);
         vm.expectRevert(abi.encodeWithSelector(IModelRegistry.ModelNotLive.selector, id, ModelStatus.Pending));
@@ -675,7 +675,6 @@ contract ModelRegistryTest is HubTestBase {
         assertEq(uint8(registry.modelStatus(id)), uint8(ModelStatus.Live));
         assertEq(registry.modelIdOf(spec.verifier, spec.verifierKey), id);
         assertEq(registry.accruedFees(), REGISTRATION_FEE);
-        assertEq(registry.escrowedFee(id), 0);
         assertFalse(registry.modelTerms(id).deprecated);
         (ModelTerms memory t,) = registry.requestTerms(id, input, 0, false);
         assertEq(t.royalty, 7);
@@ -703,13 +702,13 @@ contract ModelRegistryTest is HubTestBase {
         // An approval names the spec it checked: it cannot land on another proposal.
         vm.expectRevert(
             abi.encodeWithSelector(
-                IModelRegistry.SpecDigestMismatch.selector, squat, registry.modelSpecDigest(squat), genuineDigest
+                IModelRegistry.SpecDigestMismatch.selector, squat, registry.model(squat).specDigest, genuineDigest
             )
         );
         registry.approveModel(squat, genuineDigest);
         vm.expectRevert(
             abi.encodeWithSelector(
-                IModelRegistry.SpecDigestMismatch.selector, again, registry.modelSpecDigest(again), genuineDigest
+                IModelRegistry.SpecDigestMismatch.selector, again, registry.model(again).specDigest, genuineDigest
             )
         );
         registry.approveModel(again, genuineDigest);
@@ -719,7 +718,7 @@ contract ModelRegistryTest is HubTestBase {
         assertEq(registry.model(id).owner, modelOwner);
 
         // The key is now held: the squatter's proposals can never go live, and new ones are refused.
-        bytes32 squatDigest = registry.modelSpecDigest(squat);
+        bytes32 squatDigest = registry.model(squat).specDigest;
         vm.expectRevert(
             abi.encodeWithSelector(IModelRegistry.VerifierKeyTaken.selector, verifier, genuine.verifierKey, id)
         );
@@ -745,7 +744,7 @@ contract ModelRegistryTest is HubTestBase {
         registry.requestTerms(squat, input, 0, false);
         vm.prank(squatter);
         vm.expectRevert(abi.encodeWithSelector(IModelRegistry.ModelNotLive.selector, squat, ModelStatus.Rejected));
-        registry.setRoyalty(squat, 1);
+        registry.transferModelOwnership(squat, stranger);
 
         // Rejection loses no fee: the squatter claims both back; the treasury keeps the genuine one.
         assertEq(registry.refundOf(squatter), 2 * REGISTRATION_FEE);
@@ -767,7 +766,7 @@ contract ModelRegistryTest is HubTestBase {
         registry.setModelApprovalRequired(true);
         ModelSpec memory spec = _specFor(_layout(1, 4, 1));
         uint256 id = _propose(modelOwner, spec);
-        bytes32 digest = registry.modelSpecDigest(id);
+        bytes32 digest = registry.model(id).specDigest;
 
         verifier.removeKey(spec.verifierKey); // revoked in its adapter meanwhile
         vm.expectRevert(
@@ -798,18 +797,21 @@ contract ModelRegistryTest is HubTestBase {
         emit IModelRegistry.RegistrationFeeCredited(modelOwner, id, REGISTRATION_FEE);
         vm.expectEmit(address(registry));
         emit IModelRegistry.ModelProposalWithdrawn(id);
+        vm.prank(modelOwner);
+        registry.withdrawModelProposal(id);
+        assertEq(uint8(registry.modelStatus(id)), uint8(ModelStatus.Withdrawn));
+        assertEq(registry.refundOf(modelOwner), REGISTRATION_FEE);
         vm.expectEmit(address(registry));
         emit IModelRegistry.RegistrationFeeRefunded(modelOwner, REGISTRATION_FEE);
         vm.prank(modelOwner);
-        registry.withdrawModelProposal(id);
+        registry.claimRefund();
         assertEq(modelOwner.balance - before, REGISTRATION_FEE);
-        assertEq(uint8(registry.modelStatus(id)), uint8(ModelStatus.Withdrawn));
         assertEq(address(registry).balance, 0);
 
         vm.prank(modelOwner);
-        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.ModelNotLive.selector, id, ModelStatus.Withdrawn));
+        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.ModelNotPending.selector, id, ModelStatus.Withdrawn));
         registry.withdrawModelProposal(id);
-        bytes32 digest = registry.modelSpecDigest(id);
+        bytes32 digest = registry.model(id).specDigest;
         vm.expectRevert(abi.encodeWithSelector(IModelRegistry.ModelNotPending.selector, id, ModelStatus.Withdrawn));
         registry.approveModel(id, digest);
 
@@ -839,7 +841,7 @@ contract ModelRegistryTest is HubTestBase {
         emit IModelRegistry.ModelApprovalRequirementSet(true);
         registry.setModelApprovalRequired(true);
         uint256 id = _propose(modelOwner, _specFor(_layout(1, 4, 1)));
-        bytes32 digest = registry.modelSpecDigest(id);
+        bytes32 digest = registry.model(id).specDigest;
         bytes32 approver = registry.MODEL_APPROVER_ROLE();
         bytes32 adminRole = registry.DEFAULT_ADMIN_ROLE();
         vm.startPrank(modelOwner);
@@ -866,14 +868,11 @@ contract ModelRegistryTest is HubTestBase {
         registry.modelStatus(99);
     }
 
-    function testFuzz_specDigest_bindsEveryFixedTerm(uint8 field, uint96 royalty, string calldata meta) public {
+    function testFuzz_specDigest_bindsTheWholeSpecAndOwner(uint8 field) public {
         ModelSpec memory a = _specFor(_layout(1, 4, 1));
         bytes32 base = registry.specDigest(modelOwner, a);
-        // The royalty and metadata are the owner's to change at any time: not part of the digest.
-        a.royalty = royalty;
-        a.metadataURI = meta;
-        assertEq(registry.specDigest(modelOwner, a), base);
-        field = uint8(bound(field, 0, 8));
+        assertEq(base, keccak256(abi.encode(block.chainid, address(registry), modelOwner, a)));
+        field = uint8(bound(field, 0, 11));
         if (field == 0) a.verifier = IProofVerifier(stranger);
         else if (field == 1) a.verifierKey = bytes32(uint256(a.verifierKey) ^ 1);
         else if (field == 2) a.settingsHash = bytes32(uint256(a.settingsHash) ^ 1);
@@ -882,7 +881,10 @@ contract ModelRegistryTest is HubTestBase {
         else if (field == 5) a.inputBounds[2].max -= 1;
         else if (field == 6) a.computeUnits += 1;
         else if (field == 7) a.artifactURI = "ipfs://other";
-        else a.layout.inputMode = InputMode.Hashed;
-        assertTrue(registry.specDigest(modelOwner, a) != base);
+        else if (field == 8) a.layout.inputMode = InputMode.Hashed;
+        else if (field == 9) a.royalty += 1;
+        else if (field == 10) a.metadataURI = "ipfs://other-metadata";
+        assertTrue(field == 11 || registry.specDigest(modelOwner, a) != base);
+        assertTrue(registry.specDigest(stranger, a) != registry.specDigest(modelOwner, a), "the owner binds too");
     }
 }

@@ -369,7 +369,7 @@ contract RealProofTest is HubTestBase {
         approvedCode.approveCodeHash(generated.codehash, b1.layout.instanceCount);
         vm.prank(modelOwner);
         uint256 modelId = registry.registerModel{value: REGISTRATION_FEE}(spec);
-        registry.approveModel(modelId, registry.modelSpecDigest(modelId));
+        registry.approveModel(modelId, registry.model(modelId).specDigest);
         _registerNode(nodeB, modelId, 100);
         _nextEpoch();
         uint256 id = _consumerRequest(modelId, b1.inputs[0]);
@@ -447,15 +447,15 @@ contract RealProofTest is HubTestBase {
         vm.prank(modelOwner);
         uint256 id = registry.registerModel{value: REGISTRATION_FEE}(genuine);
         bytes32 digest = registry.specDigest(modelOwner, genuine);
-        assertEq(registry.modelSpecDigest(id), digest);
-        bytes32 copyDigest = registry.modelSpecDigest(copy);
+        assertEq(registry.model(id).specDigest, digest);
+        bytes32 copyDigest = registry.model(copy).specDigest;
         vm.expectRevert(abi.encodeWithSelector(IModelRegistry.SpecDigestMismatch.selector, copy, copyDigest, digest));
         registry.approveModel(copy, digest);
         registry.approveModel(id, digest);
         assertEq(registry.modelIdOf(ezkl, key), id);
 
         // From now on the squatter's proposals can never go live; rejecting them refunds the squatter.
-        bytes32 squatDigest = registry.modelSpecDigest(squat);
+        bytes32 squatDigest = registry.model(squat).specDigest;
         vm.expectRevert(abi.encodeWithSelector(IModelRegistry.VerifierKeyTaken.selector, ezkl, key, id));
         registry.approveModel(squat, squatDigest);
         registry.rejectModel(squat, "layout does not match the artifact manifest");

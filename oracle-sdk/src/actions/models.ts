@@ -358,7 +358,7 @@ export async function rejectModel(ctx: ChainContext, params: { modelId: bigint; 
   });
 }
 
-/** The registrant withdraws its pending model and receives every registration fee credited to it. */
+/** The registrant withdraws its pending model; the fee is credited back (claimRegistrationRefund pays it). */
 export async function withdrawModelProposal(ctx: ChainContext, params: { modelId: bigint }): Promise<void> {
   await writeContract(ctx, {
     contract: "ModelRegistry",

@@ -248,25 +248,6 @@ export const modelRegistryAbi = [
   },
   {
     "type": "function",
-    "name": "escrowedFee",
-    "inputs": [
-      {
-        "name": "modelId",
-        "type": "uint256",
-        "internalType": "uint256"
-      }
-    ],
-    "outputs": [
-      {
-        "name": "",
-        "type": "uint256",
-        "internalType": "uint256"
-      }
-    ],
-    "stateMutability": "view"
-  },
-  {
-    "type": "function",
     "name": "exists",
     "inputs": [
       {
@@ -708,25 +689,6 @@ export const modelRegistryAbi = [
         "name": "",
         "type": "uint256",
         "internalType": "uint256"
-      }
-    ],
-    "stateMutability": "view"
-  },
-  {
-    "type": "function",
-    "name": "modelSpecDigest",
-    "inputs": [
-      {
-        "name": "modelId",
-        "type": "uint256",
-        "internalType": "uint256"
-      }
-    ],
-    "outputs": [
-      {
-        "name": "",
-        "type": "bytes32",
-        "internalType": "bytes32"
       }
     ],
     "stateMutability": "view"
