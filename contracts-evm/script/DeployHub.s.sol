@@ -22,7 +22,8 @@ struct HubDeployment {
 /// @notice Deploys the hub (registry, node pool, market behind UUPS proxies), EZKL's reusable verifier (unless
 /// HUB_REUSABLE_VERIFIER names a deployed one), the VKA adapter bound to the canonical SRS (VKAs need
 /// approval unless HUB_VKA_APPROVAL_REQUIRED=false), and the approved-code adapter; approves both adapters
-/// in the registry; hands every role to HUB_ADMIN; writes the
+/// in the registry; turns model approval on (register -> approve -> live; unless
+/// HUB_MODEL_APPROVAL_REQUIRED=false); hands every role to HUB_ADMIN; writes the
 /// addresses as JSON to HUB_DEPLOYMENT_OUT (default broadcast/hub-deployment.<chainId>.json).
 /// Every setting has a default suitable for a local devnet (short epochs); see README.md for the list.
 ///
@@ -44,6 +45,7 @@ contract DeployHub is Script {
         d.approvedCodeAdapter = new ApprovedCodeVerifierAdapter(d.config.admin);
         d.hub.registry.setVerifierApproval(d.ezklVkaAdapter, true);
         d.hub.registry.setVerifierApproval(d.approvedCodeAdapter, true);
+        d.hub.registry.setModelApprovalRequired(modelApprovalRequired());
         HubDeployer.handOver(d.hub, d.config.admin, deployer);
         _handOverAdapter(d.ezklVkaAdapter, d.config.admin, deployer);
         vm.stopBroadcast();
@@ -102,6 +104,12 @@ contract DeployHub is Script {
         return vm.envOr("HUB_VKA_APPROVAL_REQUIRED", true);
     }
 
+    /// @notice Whether a registered model needs MODEL_APPROVER_ROLE's approval before it takes requests
+    /// (HUB_MODEL_APPROVAL_REQUIRED, default true; turn it off only on throwaway development networks).
+    function modelApprovalRequired() public view returns (bool) {
+        return vm.envOr("HUB_MODEL_APPROVAL_REQUIRED", true);
+    }
+
     function _handOverAdapter(EzklVkaVerifierAdapter adapter, address admin, address deployer) private {
         if (admin == deployer) return;
         adapter.grantRole(adapter.DEFAULT_ADMIN_ROLE(), admin);
@@ -143,6 +151,7 @@ contract DeployHub is Script {
         vm.serializeAddress(k, "approvedCodeAdapter", address(d.approvedCodeAdapter));
         vm.serializeBytes32(k, "canonicalSrsDigest", d.ezklVkaAdapter.CANONICAL_SRS_DIGEST());
         vm.serializeBool(k, "vkaApprovalRequired", d.ezklVkaAdapter.approvalRequired());
+        vm.serializeBool(k, "modelApprovalRequired", d.hub.registry.modelApprovalRequired());
         return vm.serializeString(k, "implementations", impls);
     }
 }

@@ -93,6 +93,9 @@ library HubDeployer {
     /// @notice Gives every governance role of the three contracts to `admin` and drops the caller's.
     function handOver(HubContracts memory h, address admin, address caller) internal {
         if (admin == caller) return;
+        bytes32 approver = h.registry.MODEL_APPROVER_ROLE();
+        h.registry.grantRole(approver, admin);
+        h.registry.renounceRole(approver, caller);
         _handOver(HubAccess(address(h.registry)), admin, caller);
         _handOver(HubAccess(address(h.pool)), admin, caller);
         _handOver(HubAccess(address(h.market)), admin, caller);

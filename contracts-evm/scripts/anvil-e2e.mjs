@@ -140,8 +140,15 @@ async function main() {
     };
     const fee = await read(d.modelRegistry, "ModelRegistry", "registrationFee");
     await send(owner, d.modelRegistry, "ModelRegistry", "registerModel", [spec], fee);
+    check(
+      (await read(d.modelRegistry, "ModelRegistry", "modelIdOf", [d.ezklVkaAdapter, key])) === 0n,
+      "model 1 proposed: pending, holds no key until approved",
+    );
+    // Governance approves the exact spec (owner, key, layout, bounds, ...) it checked against the artifacts.
+    const digest = await read(d.modelRegistry, "ModelRegistry", "specDigest", [owner.address, spec]);
+    await send(deployer, d.modelRegistry, "ModelRegistry", "approveModel", [1n, digest]);
     const modelId = await read(d.modelRegistry, "ModelRegistry", "modelIdOf", [d.ezklVkaAdapter, key]);
-    check(modelId === 1n, "model 1 registered");
+    check(modelId === 1n, "model 1 approved and live");
 
     // Node: stake for the model, then wait for the next epoch.
     const params = await read(d.nodePool, "NodePool", "params");

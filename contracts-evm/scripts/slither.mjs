@@ -111,7 +111,9 @@ console.log("impact  detector                       found  explained");
 for (const r of [...rows.values()].sort(
   (a, b) => impacts.indexOf(a.impact) - impacts.indexOf(b.impact) || a.check.localeCompare(b.check),
 ))
-  console.log(`${r.impact.padEnd(7)} ${r.check.padEnd(30)} ${String(r.found).padStart(5)}  ${String(r.explained).padStart(9)}`);
+  console.log(
+    `${r.impact.padEnd(7)} ${r.check.padEnd(30)} ${String(r.found).padStart(5)}  ${String(r.explained).padStart(9)}`,
+  );
 console.log(
   `slither: ${findings.length} finding(s) of low impact or above; build ${((tBuild - t0) / 1000).toFixed(1)} s, analysis ${((tAnalyse - tBuild) / 1000).toFixed(1)} s`,
 );
@@ -127,7 +129,8 @@ if (write) {
   console.log(`slither: wrote ${triagePath} (${kept.length} entries)`);
 }
 
-for (const f of untriaged) console.error(`UNEXPLAINED ${f.impact} ${f.check} [${f.id}]\n  ${f.finding.replace(/\n/g, "\n  ")}`);
+for (const f of untriaged)
+  console.error(`UNEXPLAINED ${f.impact} ${f.check} [${f.id}]\n  ${f.finding.replace(/\n/g, "\n  ")}`);
 for (const t of stale) console.error(`STALE triage entry ${t.id} (${t.check}): no such finding any more`);
 if (untriaged.length || stale.length) {
   console.error(

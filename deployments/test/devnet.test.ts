@@ -25,8 +25,10 @@ const oappAbi = parseAbi(["function peers(uint32 eid) view returns (bytes32)"]);
 const registryAbi = parseAbi([
   "struct IOLayout { uint16 batchSize; uint16 instanceCount; uint16 inputOffset; uint16 inputCount; uint16 outputOffset; uint16 outputCount; uint8 inputScale; uint8 outputScale; uint8 inputMode; }",
   "struct InputBound { int256 min; int256 max; }",
-  "struct Model { address owner; uint32 computeUnits; bool deprecated; address verifier; uint96 royalty; bytes32 verifierKey; bytes32 settingsHash; IOLayout layout; InputBound[] inputBounds; string artifactURI; string metadataURI; }",
+  "struct Model { address owner; uint32 computeUnits; bool deprecated; address verifier; uint96 royalty; bytes32 verifierKey; bytes32 settingsHash; IOLayout layout; InputBound[] inputBounds; string artifactURI; string metadataURI; uint8 status; bytes32 specDigest; }",
   "function model(uint256 modelId) view returns (Model)",
+  "function modelApprovalRequired() view returns (bool)",
+  "event ModelApproved(uint256 indexed modelId, bytes32 specDigest, address indexed approver)",
 ]);
 const poolAbi = parseAbi([
   "struct NodeInfo { uint112 stake; uint112 slashed; uint32 withdrawableEpoch; uint64 capacity; uint64 used; uint32 usedEpoch; uint32 activeFrom; uint32 exitEpoch; uint32 pending; }",
@@ -178,7 +180,7 @@ describe("local devnet", () => {
     }
   });
 
-  it("registers the model with its artifact's key and layout and activates the node", async () => {
+  it("registers the model with its artifact's key and layout, approves it, and activates the node", async () => {
     const { hub } = devnet;
     const model = devnet.model("linear_regression");
     const m = await hub.anvil.publicClient.readContract({
@@ -187,6 +189,24 @@ describe("local devnet", () => {
       functionName: "model",
       args: [model.modelId],
     });
+    // The devnet runs the registry's approval flow as public networks do: register -> approve -> live.
+    const approvalRequired = await hub.anvil.publicClient.readContract({
+      address: hub.contracts.ModelRegistry!,
+      abi: registryAbi,
+      functionName: "modelApprovalRequired",
+    });
+    expect(approvalRequired).toBe(true);
+    expect(m.status).toBe(0); // Live
+    const approvals = await hub.anvil.publicClient.getContractEvents({
+      address: hub.contracts.ModelRegistry!,
+      abi: registryAbi,
+      eventName: "ModelApproved",
+      args: { modelId: model.modelId },
+      fromBlock: 0n,
+    });
+    expect(approvals).toHaveLength(1);
+    expect(approvals[0]!.args.specDigest).toBe(m.specDigest);
+    expect(approvals[0]!.args.approver).toBe(devnet.accounts.deployer.address);
     expect(m.verifierKey).toBe(model.manifest.evm!.vkaDigest);
     expect(m.artifactURI).toBe(`zkvin-artifact:sha256:${model.artifactId}`);
     expect(m.layout).toEqual(layoutFromManifest(model.manifest));

@@ -118,6 +118,19 @@ export function createZkVinClient(options: ZkVinClientOptions) {
     models: {
       registerVka: async (p: { words: readonly `0x${string}`[] }) => write(hub, "registerVka").registerVka(p),
       register: async (spec: models.ModelSpecInput) => write(hub, "registerModel").registerModel(spec),
+      /** The digest an approval of `spec` registered by `owner` must name. */
+      specDigest: (p: { owner: `0x${string}`; spec: models.ModelSpecInput }) =>
+        models.modelSpecDigest(read(hub).zkVinContext, p),
+      status: (p: { modelId: bigint }) => models.getModelStatus(read(hub).zkVinContext, p),
+      /** MODEL_APPROVER_ROLE: make a pending model live / reject it. */
+      approve: async (p: { modelId: bigint; specDigest: `0x${string}` }) =>
+        models.approveModel(write(hub, "approveModel").zkVinContext, p),
+      reject: async (p: { modelId: bigint; reason: string }) =>
+        models.rejectModel(write(hub, "rejectModel").zkVinContext, p),
+      /** The registrant: withdraw a pending proposal, then claim the fees credited by withdrawals and rejections. */
+      withdrawProposal: async (p: { modelId: bigint }) =>
+        models.withdrawModelProposal(write(hub, "withdrawModelProposal").zkVinContext, p),
+      claimRefund: async () => models.claimRegistrationRefund(write(hub, "claimRegistrationRefund").zkVinContext),
       spokeTerms: ({ chain, ...p }: OnChain<{ modelId: bigint }>) => read(chain).getSpokeModelTerms(p),
     },
     /** Node-operator helpers (hub). */

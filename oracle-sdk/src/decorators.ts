@@ -34,7 +34,7 @@ export type ZkVinWalletActions = {
   zkVinContext: ChainContext;
   requestInference: (p: Parameters<typeof requests.requestInference>[1]) => Promise<requests.RequestReceipt>;
   registerVka: (p: { words: readonly Hex[] }) => Promise<{ key: Hex }>;
-  registerModel: (spec: models.ModelSpecInput) => Promise<{ modelId: bigint }>;
+  registerModel: (spec: models.ModelSpecInput) => Promise<models.RegisteredModel>;
   registerNode: (p: Parameters<typeof node.registerNode>[1]) => Promise<{ transactionHash: Hash; stake: bigint }>;
   addStake: (p: { amount: bigint }) => Promise<{ transactionHash: Hash }>;
   requestExit: () => Promise<{ transactionHash: Hash }>;

@@ -2,16 +2,24 @@
 
 export * from "./abi/index.js";
 export {
+  approveModel,
+  claimRegistrationRefund,
   getModel,
+  getModelStatus,
   getSpokeModelTerms,
   listModels,
   type ModelInfo,
   type ModelSpecInput,
+  type ModelStatus,
   type ModelUsage,
   modelFromSubgraph,
+  modelSpecDigest,
+  type RegisteredModel,
   registerModel,
   registerVka,
+  rejectModel,
   type SpokeModelTerms,
+  withdrawModelProposal,
 } from "./actions/models.js";
 export {
   addStake,

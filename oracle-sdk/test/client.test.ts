@@ -14,6 +14,7 @@ import {
   InputOutOfBoundsError,
   inferenceMarketAbi,
   ModelNotFoundError,
+  type ModelSpecInput,
   nodePoolAbi,
   type RequestEvent,
   RequestNotFoundError,
@@ -28,6 +29,7 @@ import {
 import { type Anvil, freePort, startAnvil } from "./support/anvil.js";
 import { deployHub, type Fixture, fixtureLayout, loadFixture } from "./support/hub.js";
 
+const ADMIN = 0; // deployed the hub: holds MODEL_APPROVER_ROLE
 const OWNER = 1;
 const NODE = 2;
 const REQUESTER = 3;
@@ -37,6 +39,7 @@ let anvil: Anvil;
 let d: Deployment;
 let lr: Fixture;
 let modelId: bigint;
+let spec: ModelSpecInput;
 let requester: ZkVinClient;
 let node: ZkVinClient;
 
@@ -71,7 +74,7 @@ beforeAll(async () => {
   lr = loadFixture("linear_regression");
   const owner = sdk(OWNER);
   const { key } = await owner.models.registerVka({ words: lr.vka });
-  ({ modelId } = await owner.models.register({
+  spec = {
     verifier: d.hub.contracts.EzklVkaVerifierAdapter as Address,
     verifierKey: key,
     settingsHash: `0x${lr.manifest.files.settings.sha256}`,
@@ -80,7 +83,15 @@ beforeAll(async () => {
     royalty: 10n ** 14n,
     artifactURI: `zkvin-artifact:sha256:${lr.manifest.artifactId}`,
     metadataURI: "ipfs://linear-regression",
-  }));
+  };
+  // The deploy script turns model approval on: register -> approve -> live.
+  const registered = await owner.models.register(spec);
+  expect(registered.status).toBe("pending");
+  modelId = registered.modelId;
+  const admin = sdk(ADMIN);
+  const digest = await admin.models.specDigest({ owner: anvil.account(OWNER).address, spec });
+  expect(digest).toBe(registered.specDigest);
+  await admin.models.approve({ modelId, specDigest: digest });
   node = sdk(NODE);
   requester = sdk(REQUESTER);
   await node.node.register({ modelIds: [modelId], capacity: 100n });
@@ -89,6 +100,46 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await anvil?.stop();
+});
+
+describe("model approval", () => {
+  it("keeps a front-runner's proposal of the same key pending, then rejects it and refunds its fee", async () => {
+    expect(await requester.models.status({ modelId })).toBe("live");
+    const squatter = sdk(SECOND_NODE);
+    // The approved key with input and output slots swapped: the registry refuses nothing at proposal time,
+    // but the key is held by the live model, so the squatter cannot even propose it.
+    const swapped: ModelSpecInput = {
+      ...spec,
+      layout: { ...spec.layout, inputOffset: 1, outputOffset: 0 },
+      royalty: 10n ** 18n,
+    };
+    const taken = await squatter.models.register(swapped).catch((e: unknown) => e);
+    expect(taken).toBeInstanceOf(ContractRevertError);
+    expect(taken).toMatchObject({ errorName: "VerifierKeyTaken" });
+
+    // A proposal of a key no live model holds waits for the approver and takes no request.
+    const mlp = loadFixture("mlp");
+    const { key } = await squatter.models.registerVka({ words: mlp.vka });
+    const proposal = await squatter.models.register({
+      ...spec,
+      verifierKey: key,
+      layout: { ...fixtureLayout(mlp), inputOffset: 3, outputOffset: 0 },
+      artifactURI: `zkvin-artifact:sha256:${mlp.manifest.artifactId}`,
+    });
+    expect(proposal.status).toBe("pending");
+    const info = await requester.getModel({ modelId: proposal.modelId });
+    expect(info).toMatchObject({ status: "pending", specDigest: proposal.specDigest, deprecated: false });
+    await expect(
+      squatter.models.approve({ modelId: proposal.modelId, specDigest: proposal.specDigest }),
+    ).rejects.toMatchObject({ errorName: "AccessControlUnauthorizedAccount" });
+    await sdk(ADMIN).models.reject({ modelId: proposal.modelId, reason: "layout does not match the manifest" });
+    expect(await requester.models.status({ modelId: proposal.modelId })).toBe("rejected");
+    const before = await anvil.publicClient.getBalance({ address: anvil.account(SECOND_NODE).address });
+    await squatter.models.claimRefund();
+    const after = await anvil.publicClient.getBalance({ address: anvil.account(SECOND_NODE).address });
+    expect(after).toBeGreaterThan(before);
+    await expect(requester.models.status({ modelId: 999n })).rejects.toBeInstanceOf(ModelNotFoundError);
+  });
 });
 
 describe("models and prices", () => {

@@ -3,12 +3,12 @@
 // not the registered model, and a node that missed its deadline expires the request so the requester on
 // the spoke is refunded over LayerZero instead of waiting forever.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { DEV_KEYS } from "@zk-vin/deployments";
 import { LocalArtifactStore } from "@zk-vin/prover";
-import { createWalletClient, http, parseAbi } from "viem";
+import { createWalletClient, type Hex, http, parseAbi, parseEventLogs } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { marketAbi, nodePoolAbi } from "../src/node/abi.js";
@@ -33,6 +33,17 @@ import {
 const COLD_START_MS = 20 * 60_000;
 
 const BIN = path.join(repoRoot, "relayer", "bin", "zkvin-relayer.mjs");
+const proposalAbi = parseAbi([
+  "struct IOLayout { uint16 batchSize; uint16 instanceCount; uint16 inputOffset; uint16 inputCount; uint16 outputOffset; uint16 outputCount; uint8 inputScale; uint8 outputScale; uint8 inputMode; }",
+  "struct InputBound { int256 min; int256 max; }",
+  "struct ModelSpec { address verifier; bytes32 verifierKey; bytes32 settingsHash; IOLayout layout; InputBound[] inputBounds; uint32 computeUnits; uint96 royalty; string artifactURI; string metadataURI; }",
+  "function registrationFee() view returns (uint256)",
+  "function registerModel(ModelSpec spec) payable returns (uint256 modelId)",
+  "event ModelProposed(uint256 indexed modelId, bytes32 specDigest, uint256 escrowedFee)",
+  "function registerVka(bytes32[] words) returns (bytes32 key)",
+  "function approveVka(bytes32 key)",
+  "function approvalRequired() view returns (bool)",
+]);
 const failureAbi = parseAbi([
   "event ValueRequestFailed(bytes32 indexed key, uint256 indexed requestId, uint8 reason)",
   "event InferenceExpired(uint256 indexed requestId, uint256 indexed hubRequestId)",
@@ -177,6 +188,72 @@ describe("node operations", () => {
     const right = new ModelCatalog({ client: hub.anvil.publicClient, registry, artifacts: stack.artifacts });
     await expect(right.resolve(model.modelId)).resolves.toMatchObject({ artifactId: model.artifactId, batchSize: 1 });
     await expect(right.resolve(99n)).rejects.toThrow(/model 99: not registered/);
+
+    // A registration the approver has not approved yet (the devnet requires model approval) is not served.
+    const owner = createWalletClient({
+      chain: hub.anvil.chain,
+      account: privateKeyToAccount(DEV_KEYS[0]),
+      transport: http(hub.rpcUrl),
+    });
+    const read = hub.anvil.publicClient;
+    const adapter = hub.contracts.EzklVkaVerifierAdapter!;
+    const mine = (hash: Hex) => read.waitForTransactionReceipt({ hash });
+    const words = (
+      JSON.parse(readFileSync(path.join(repoRoot, "prover", "fixtures", "mlp", "vka.json"), "utf8")) as {
+        words: Hex[];
+      }
+    ).words;
+    const { result: key } = await read.simulateContract({
+      account: owner.account,
+      address: adapter,
+      abi: proposalAbi,
+      functionName: "registerVka",
+      args: [words],
+    });
+    await mine(
+      await owner.writeContract({ address: adapter, abi: proposalAbi, functionName: "registerVka", args: [words] }),
+    );
+    if (await read.readContract({ address: adapter, abi: proposalAbi, functionName: "approvalRequired" })) {
+      await mine(
+        await owner.writeContract({ address: adapter, abi: proposalAbi, functionName: "approveVka", args: [key] }),
+      );
+    }
+    const fee = await read.readContract({ address: registry, abi: proposalAbi, functionName: "registrationFee" });
+    const bound = { min: -(2n ** 20n), max: 2n ** 20n };
+    const proposed = await mine(
+      await owner.writeContract({
+        address: registry,
+        abi: proposalAbi,
+        functionName: "registerModel",
+        value: fee,
+        args: [
+          {
+            verifier: adapter,
+            verifierKey: key,
+            settingsHash: `0x${"11".repeat(32)}`,
+            layout: {
+              batchSize: 1,
+              instanceCount: 7,
+              inputOffset: 0,
+              inputCount: 4,
+              outputOffset: 4,
+              outputCount: 3,
+              inputScale: 13,
+              outputScale: 52,
+              inputMode: 0,
+            },
+            inputBounds: [bound, bound, bound, bound],
+            computeUnits: 2,
+            royalty: 0n,
+            artifactURI: `zkvin-artifact:sha256:${model.artifactId}`,
+            metadataURI: "",
+          },
+        ],
+      }),
+    );
+    const [event] = parseEventLogs({ abi: proposalAbi, eventName: "ModelProposed", logs: proposed.logs });
+    expect(event).toBeDefined();
+    await expect(right.resolve(event!.args.modelId)).rejects.toThrow(/the registry has the model pending, not live/);
   });
 
   it("expires an assignment it missed, and the spoke refunds the requester over LayerZero", async () => {

@@ -43,6 +43,7 @@ export function getProtocol(): Protocol {
     p.network = dataSource.network();
     p.gateways = [];
     p.registrationFee = zero();
+    p.modelApprovalRequired = false;
     p.maxRoyalty = zero();
     p.unitPrice = zero();
     p.protocolFee = zero();

@@ -1,13 +1,20 @@
-// ModelRegistry: models, their terms and metadata, verified backtests, approved verifiers, registry fees.
-import { BigInt, Bytes } from "@graphprotocol/graph-ts";
+// ModelRegistry: models, their terms and metadata, their approval (register -> approve -> live), verified
+// backtests, approved verifiers, registry fees.
+import { Address, BigInt, Bytes } from "@graphprotocol/graph-ts";
 import {
   BacktestRecorded,
   MaxRoyaltyUpdated,
+  ModelApprovalRequirementSet,
+  ModelApproved,
   ModelDeprecated,
   ModelMetadataUpdated,
   ModelOwnershipTransferred,
+  ModelProposalWithdrawn,
+  ModelProposed,
   ModelRegistered,
+  ModelRejected,
   ModelRoyaltyUpdated,
+  RegistrationFeeRefunded,
   RegistrationFeesWithdrawn,
   RegistrationFeeUpdated,
   TreasuryUpdated,
@@ -62,6 +69,8 @@ export function handleModelRegistered(event: ModelRegistered): void {
   m.artifactURI = spec.artifactURI;
   m.metadataURI = spec.metadataURI;
   m.deprecated = false;
+  // ModelProposed or ModelApproved follows in the same transaction and sets the status.
+  m.status = "PENDING";
   m.registeredAt = event.block.timestamp;
   m.registeredAtBlock = event.block.number;
   m.registrationTransaction = event.transaction.hash;
@@ -83,6 +92,56 @@ export function handleModelRegistered(event: ModelRegistered): void {
   const payment = recordPayment(event, "fee", "REGISTRATION_FEE", event.params.owner, event.address, p.registrationFee);
   payment.model = m.id;
   payment.save();
+}
+
+export function handleModelProposed(event: ModelProposed): void {
+  const m = Model.load(event.params.modelId.toString());
+  if (m === null) return;
+  m.status = "PENDING";
+  m.specDigest = event.params.specDigest;
+  m.save();
+}
+
+export function handleModelApproved(event: ModelApproved): void {
+  const m = Model.load(event.params.modelId.toString());
+  if (m === null) return;
+  m.status = "LIVE";
+  m.specDigest = event.params.specDigest;
+  // The zero address: registered while approval was off, live at once.
+  if (event.params.approver.notEqual(Address.zero())) m.approver = event.params.approver;
+  m.approvedAt = event.block.timestamp;
+  m.approvedAtBlock = event.block.number;
+  m.save();
+}
+
+export function handleModelRejected(event: ModelRejected): void {
+  const m = Model.load(event.params.modelId.toString());
+  if (m === null) return;
+  m.status = "REJECTED";
+  m.rejectedBy = event.params.approver;
+  m.rejectionReason = event.params.reason;
+  m.closedAt = event.block.timestamp;
+  m.save();
+}
+
+export function handleModelProposalWithdrawn(event: ModelProposalWithdrawn): void {
+  const m = Model.load(event.params.modelId.toString());
+  if (m === null) return;
+  m.status = "WITHDRAWN";
+  m.closedAt = event.block.timestamp;
+  m.save();
+}
+
+export function handleModelApprovalRequirementSet(event: ModelApprovalRequirementSet): void {
+  const p = getProtocol();
+  p.registry = event.address;
+  p.modelApprovalRequired = event.params.required;
+  p.save();
+}
+
+export function handleRegistrationFeeRefunded(event: RegistrationFeeRefunded): void {
+  const params = event.params;
+  recordPayment(event, "refund", "REGISTRATION_FEE_REFUND", event.address, params.registrant, params.amount).save();
 }
 
 export function handleModelRoyaltyUpdated(event: ModelRoyaltyUpdated): void {

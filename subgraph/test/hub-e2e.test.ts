@@ -19,6 +19,7 @@ import {
   inferenceMarketAbi,
   listEntities,
   listModels,
+  modelRegistryAbi,
   nodePoolAbi,
 } from "@zk-vin/oracle-sdk";
 import pg from "pg";
@@ -27,7 +28,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Anvil, freePort, startAnvil } from "../../oracle-sdk/test/support/anvil.js";
 import { ensurePostgres, stopPostgres } from "../../scripts/lib/postgres.mjs";
 import { type LocalSubgraph, SubgraphIndexer, startLocalSubgraph } from "../src/index.js";
-import { runHubScenario, type ScenarioResult } from "./support/scenario.js";
+import { KEYS, runHubScenario, type ScenarioResult } from "./support/scenario.js";
 
 const subgraphRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 let anvil: Anvil;
@@ -56,8 +57,8 @@ afterAll(async () => {
 });
 
 describe("models", () => {
-  it("lists both models with the usage statistics the market counts", async () => {
-    const models = await listModels(gql);
+  it("lists both live models with the usage statistics the market counts", async () => {
+    const models = await listModels(gql, { where: { status: "LIVE" } });
     expect(models.map((m) => m.modelId)).toEqual([run.lrModel, run.b4Model]);
     for (const m of models) {
       const usage = (await anvil.publicClient.readContract({
@@ -87,6 +88,34 @@ describe("models", () => {
     });
     // One bound per feature, from the ModelRegistered event's spec.
     expect(lr?.layout.inputBounds).toEqual(run.lr.inputBounds);
+  });
+
+  it("follows each model through the approval flow (register -> approve -> live, or rejected)", async () => {
+    const deployer = anvil.account(0).address.toLowerCase();
+    for (const id of [run.lrModel, run.b4Model]) {
+      const m = await getEntity(gql, "Model", String(id));
+      expect(m).toMatchObject({ status: "LIVE", approver: deployer });
+      const onChain = (await anvil.publicClient.readContract({
+        address: run.deployment.hub.contracts.ModelRegistry as Address,
+        abi: modelRegistryAbi,
+        functionName: "model",
+        args: [id],
+      })) as { specDigest: string };
+      expect(m?.specDigest).toBe(onChain.specDigest);
+    }
+    const rejected = await getEntity(gql, "Model", String(run.rejectedModel));
+    expect(rejected).toMatchObject({
+      status: "REJECTED",
+      rejectedBy: deployer,
+      rejectionReason: "layout does not match the manifest",
+      approver: null,
+    });
+    const protocol = await getEntity(gql, "Protocol", "hub");
+    expect(protocol?.modelApprovalRequired).toBe(true);
+    const refunds = await listEntities(gql, "Payment", { where: { kind: "REGISTRATION_FEE_REFUND" } });
+    expect(refunds).toHaveLength(1);
+    expect(refunds[0]?.to).toBe(anvil.account(KEYS.modelOwner).address.toLowerCase());
+    expect(BigInt(refunds[0]?.amount ?? 0)).toBeGreaterThan(0n);
   });
 
   it("resolves a model's requests, backtests and nodes (derived fields with arguments)", async () => {
@@ -498,7 +527,7 @@ describe("the CLI", () => {
       const deadline = Date.now() + 60_000;
       let models: Awaited<ReturnType<typeof listModels>> = [];
       while (models.length < 2 && Date.now() < deadline) {
-        models = await listModels(client);
+        models = await listModels(client, { where: { status: "LIVE" } });
         if (models.length < 2) await new Promise((r) => setTimeout(r, 200));
       }
       expect(models.map((m) => m.modelId)).toEqual([run.lrModel, run.b4Model]);

@@ -58,6 +58,7 @@ contract DeployLocalHubChain is Script {
         d.approvedCodeAdapter = new ApprovedCodeVerifierAdapter(config.admin);
         d.hub.registry.setVerifierApproval(d.ezklVkaAdapter, true);
         d.hub.registry.setVerifierApproval(d.approvedCodeAdapter, true);
+        d.hub.registry.setModelApprovalRequired(settings.modelApprovalRequired());
         d.gateway = new ZkVinHubGateway(
             d.layerZero.endpoint,
             deployer,

@@ -8,6 +8,7 @@ import {
     IModelRegistry,
     Model,
     ModelSpec,
+    ModelStatus,
     ModelTerms
 } from "../interfaces/IModelRegistry.sol";
 import {FieldEncoding} from "../libraries/FieldEncoding.sol";
@@ -22,7 +23,13 @@ import {HubAccess} from "./HubAccess.sol";
 /// inside it, plus the circuit's settings hash, instance layout, compute units and artifact URI. The owner
 /// may change the royalty and metadata, hand the model over, deprecate it, and record verified backtests.
 /// Each input feature has its own registered bound; every request's input is checked against them.
-/// @dev One (verifier, key) pair names at most one model, so a verifying key always maps to one model id.
+/// While `modelApprovalRequired` is on (public networks) registration is register -> approve -> live: a
+/// registration is a Pending proposal, its fee held in escrow, until MODEL_APPROVER_ROLE approves that
+/// model id with its spec digest (the registrant and the whole spec: adapter, key, settings hash, layout,
+/// bounds, compute units, royalty, URIs). Approving a VKA in its adapter is not enough: the same key under another layout (input and
+/// output slots swapped) would make a genuine proof deliver the inputs as the "verified output".
+/// @dev One (verifier, key) pair names at most one live model, so a verifying key always maps to one model
+/// id. A pending proposal holds no key, so nobody can squat a key by proposing it first; approval takes it.
 /// The bounds live as contract code (InputBounds/CodeStore), so a request reads them with one EXTCODECOPY.
 contract ModelRegistry is IModelRegistry, HubAccess {
     using InstanceLayout for IOLayout;
@@ -33,12 +40,15 @@ contract ModelRegistry is IModelRegistry, HubAccess {
     uint256 public constant MAX_REGISTRATION_FEE = 100 ether;
     /// @notice Upper bound for a model's compute units per inference.
     uint32 public constant MAX_COMPUTE_UNITS = 1_000_000;
+    /// @notice May approve and reject pending models (after rebuilding their artifacts).
+    bytes32 public constant MODEL_APPROVER_ROLE = keccak256("MODEL_APPROVER_ROLE");
 
     /// @dev A model as stored: `Model` with its input bounds behind a CodeStore pointer.
     struct ModelRecord {
         address owner;
         uint32 computeUnits;
         bool deprecated;
+        ModelStatus status; // packs with the owner; Live = 0
         IProofVerifier verifier;
         uint96 royalty;
         bytes32 verifierKey;
@@ -47,6 +57,7 @@ contract ModelRegistry is IModelRegistry, HubAccess {
         address inputBounds; // InputBounds pointer: layout.inputCount bounds
         string artifactURI;
         string metadataURI;
+        bytes32 specDigest;
     }
 
     /// @custom:storage-location erc7201:zkvin.storage.ModelRegistry
@@ -60,6 +71,9 @@ contract ModelRegistry is IModelRegistry, HubAccess {
         mapping(bytes32 verifierAndKey => uint256 modelId) modelIdByKey;
         mapping(IProofVerifier verifier => bool approved) approvedVerifiers;
         mapping(uint256 modelId => Backtest[]) backtests;
+        bool modelApprovalRequired;
+        mapping(uint256 modelId => uint256 fee) escrowedFees; // fees of pending proposals
+        mapping(address registrant => uint256 amount) refunds; // fees of rejected or withdrawn proposals
     }
 
     // keccak256(abi.encode(uint256(keccak256("zkvin.storage.ModelRegistry")) - 1)) & ~bytes32(uint256(0xff))
@@ -71,8 +85,8 @@ contract ModelRegistry is IModelRegistry, HubAccess {
         }
     }
 
-    /// @notice Sets up the registry behind its proxy.
-    /// @param admin Receives every role.
+    /// @notice Sets up the registry behind its proxy (model approval off; the deploy script turns it on).
+    /// @param admin Receives every role, MODEL_APPROVER_ROLE included.
     /// @param treasury_ Where registration fees go.
     /// @param registrationFee_ Fee per registration, in wei (non-zero).
     /// @param maxRoyalty_ Largest royalty a model may charge per inference.
@@ -81,6 +95,7 @@ contract ModelRegistry is IModelRegistry, HubAccess {
         initializer
     {
         __HubAccess_init(admin);
+        _grantRole(MODEL_APPROVER_ROLE, admin);
         _setTreasury(treasury_);
         _setRegistrationFee(registrationFee_);
         _setMaxRoyalty(maxRoyalty_);
@@ -97,27 +112,30 @@ contract ModelRegistry is IModelRegistry, HubAccess {
             revert VerifierKeyNotAccepted(spec.verifier, spec.verifierKey);
         }
         bytes32 keyId = _keyId(spec.verifier, spec.verifierKey);
-        uint256 existing = s.modelIdByKey[keyId];
-        if (existing != 0) revert VerifierKeyTaken(spec.verifier, spec.verifierKey, existing);
+        _checkKeyFree(s, keyId, spec.verifier, spec.verifierKey);
 
         IOLayout memory layout = spec.layout;
         layout.validate();
         InputBound[] memory bounds = spec.inputBounds;
         InputBounds.validate(bounds, layout.inputCount);
-        uint256 verifierInstances = spec.verifier.instanceCount(spec.verifierKey);
-        if (verifierInstances != 0 && verifierInstances != layout.instanceCount) {
-            revert LayoutInstanceCountMismatch(layout.instanceCount, verifierInstances);
-        }
+        _checkInstanceCount(spec.verifier, spec.verifierKey, layout.instanceCount);
         if (spec.computeUnits == 0 || spec.computeUnits > MAX_COMPUTE_UNITS) {
             revert InvalidComputeUnits(spec.computeUnits);
         }
         if (spec.royalty > s.maxRoyalty) revert RoyaltyTooHigh(spec.royalty, s.maxRoyalty);
         if (bytes(spec.artifactURI).length == 0) revert EmptyArtifactURI();
 
+        bytes32 digest = _specDigest(msg.sender, spec);
+        bool live = !s.modelApprovalRequired;
         modelId = ++s.modelCount;
-        s.modelIdByKey[keyId] = modelId;
-        s.accruedFees += msg.value;
         ModelRecord storage m = s.models[modelId];
+        if (live) {
+            s.modelIdByKey[keyId] = modelId;
+            s.accruedFees += msg.value;
+        } else {
+            m.status = ModelStatus.Pending;
+            s.escrowedFees[modelId] = msg.value;
+        }
         m.owner = msg.sender;
         m.computeUnits = spec.computeUnits;
         m.verifier = spec.verifier;
@@ -129,8 +147,29 @@ contract ModelRegistry is IModelRegistry, HubAccess {
         m.inputBounds = InputBounds.store(bounds);
         m.artifactURI = spec.artifactURI;
         m.metadataURI = spec.metadataURI;
+        m.specDigest = digest;
 
         emit ModelRegistered(modelId, msg.sender, spec.verifier, spec);
+        if (live) emit ModelApproved(modelId, digest, address(0));
+        else emit ModelProposed(modelId, digest, msg.value);
+    }
+
+    /// @inheritdoc IModelRegistry
+    function withdrawModelProposal(uint256 modelId) external {
+        ModelRecord storage m = _ownedModel(modelId);
+        _closeProposal(m, modelId, ModelStatus.Withdrawn);
+        emit ModelProposalWithdrawn(modelId);
+    }
+
+    /// @inheritdoc IModelRegistry
+    function claimRefund() external {
+        RegistryStorage storage s = _s();
+        uint256 amount = s.refunds[msg.sender];
+        if (amount == 0) revert NothingToWithdraw();
+        s.refunds[msg.sender] = 0;
+        emit RegistrationFeeRefunded(msg.sender, amount);
+        (bool ok,) = msg.sender.call{value: amount}("");
+        if (!ok) revert TransferFailed(msg.sender, amount);
     }
 
     /// @inheritdoc IModelRegistry
@@ -149,8 +188,9 @@ contract ModelRegistry is IModelRegistry, HubAccess {
     }
 
     /// @inheritdoc IModelRegistry
+    /// @dev Only a live model changes hands: the owner is part of what an approval binds.
     function transferModelOwnership(uint256 modelId, address newOwner) external {
-        ModelRecord storage m = _ownedModel(modelId);
+        ModelRecord storage m = _liveOwnedModel(modelId);
         if (newOwner == address(0)) revert ZeroAddress();
         m.owner = newOwner;
         emit ModelOwnershipTransferred(modelId, msg.sender, newOwner);
@@ -158,7 +198,7 @@ contract ModelRegistry is IModelRegistry, HubAccess {
 
     /// @inheritdoc IModelRegistry
     function deprecateModel(uint256 modelId) external {
-        ModelRecord storage m = _ownedModel(modelId);
+        ModelRecord storage m = _liveOwnedModel(modelId);
         if (m.deprecated) revert ModelIsDeprecated(modelId);
         m.deprecated = true;
         emit ModelDeprecated(modelId);
@@ -195,6 +235,41 @@ contract ModelRegistry is IModelRegistry, HubAccess {
         index = list.length;
         list.push(record);
         emit BacktestRecorded(modelId, index, record, outputs);
+    }
+
+    // ---------------------------------------------------------------- model approval
+
+    /// @inheritdoc IModelRegistry
+    function approveModel(uint256 modelId, bytes32 digest) external onlyRole(MODEL_APPROVER_ROLE) {
+        RegistryStorage storage s = _s();
+        ModelRecord storage m = _model(modelId);
+        if (m.status != ModelStatus.Pending) revert ModelNotPending(modelId, m.status);
+        if (digest != m.specDigest) revert SpecDigestMismatch(modelId, m.specDigest, digest);
+        // The adapter may have revoked the key, or another model may have gone live with it, since the proposal.
+        if (!s.approvedVerifiers[m.verifier]) revert VerifierNotApproved(m.verifier);
+        if (!m.verifier.isKeyAccepted(m.verifierKey)) revert VerifierKeyNotAccepted(m.verifier, m.verifierKey);
+        bytes32 keyId = _keyId(m.verifier, m.verifierKey);
+        _checkKeyFree(s, keyId, m.verifier, m.verifierKey);
+        _checkInstanceCount(m.verifier, m.verifierKey, m.layout.instanceCount);
+
+        m.status = ModelStatus.Live;
+        s.modelIdByKey[keyId] = modelId;
+        s.accruedFees += s.escrowedFees[modelId];
+        delete s.escrowedFees[modelId];
+        emit ModelApproved(modelId, digest, msg.sender);
+    }
+
+    /// @inheritdoc IModelRegistry
+    function rejectModel(uint256 modelId, string calldata reason) external onlyRole(MODEL_APPROVER_ROLE) {
+        _closeProposal(_model(modelId), modelId, ModelStatus.Rejected);
+        emit ModelRejected(modelId, msg.sender, reason);
+    }
+
+    /// @notice Switches the model approval requirement on (public networks) or off (development networks).
+    /// Models already live or pending keep their status.
+    function setModelApprovalRequired(bool required) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _s().modelApprovalRequired = required;
+        emit ModelApprovalRequirementSet(required);
     }
 
     // ---------------------------------------------------------------- treasury and governance
@@ -250,7 +325,9 @@ contract ModelRegistry is IModelRegistry, HubAccess {
             layout: m.layout,
             inputBounds: InputBounds.load(m.inputBounds, m.layout.inputCount),
             artifactURI: m.artifactURI,
-            metadataURI: m.metadataURI
+            metadataURI: m.metadataURI,
+            status: m.status,
+            specDigest: m.specDigest
         });
     }
 
@@ -264,7 +341,11 @@ contract ModelRegistry is IModelRegistry, HubAccess {
     function modelTerms(uint256 modelId) external view returns (ModelTerms memory t) {
         ModelRecord storage m = _model(modelId);
         t = ModelTerms({
-            owner: m.owner, computeUnits: m.computeUnits, royalty: m.royalty, deprecated: m.deprecated, layout: m.layout
+            owner: m.owner,
+            computeUnits: m.computeUnits,
+            royalty: m.royalty,
+            deprecated: m.deprecated || m.status != ModelStatus.Live,
+            layout: m.layout
         });
     }
 
@@ -275,6 +356,7 @@ contract ModelRegistry is IModelRegistry, HubAccess {
         returns (ModelTerms memory t, bytes32 inputDigest)
     {
         ModelRecord storage m = _model(modelId);
+        if (m.status != ModelStatus.Live) revert ModelNotLive(modelId, m.status);
         if (m.deprecated) revert ModelIsDeprecated(modelId);
         t = ModelTerms({
             owner: m.owner, computeUnits: m.computeUnits, royalty: m.royalty, deprecated: false, layout: m.layout
@@ -330,6 +412,26 @@ contract ModelRegistry is IModelRegistry, HubAccess {
     /// @inheritdoc IModelRegistry
     function registrationFee() external view returns (uint256) {
         return _s().registrationFee;
+    }
+
+    /// @inheritdoc IModelRegistry
+    function modelStatus(uint256 modelId) external view returns (ModelStatus) {
+        return _model(modelId).status;
+    }
+
+    /// @inheritdoc IModelRegistry
+    function specDigest(address owner, ModelSpec calldata spec) external view returns (bytes32) {
+        return _specDigest(owner, spec);
+    }
+
+    /// @inheritdoc IModelRegistry
+    function modelApprovalRequired() external view returns (bool) {
+        return _s().modelApprovalRequired;
+    }
+
+    /// @inheritdoc IModelRegistry
+    function refundOf(address registrant) external view returns (uint256) {
+        return _s().refunds[registrant];
     }
 
     /// @notice Largest royalty a model may set.
@@ -393,9 +495,48 @@ contract ModelRegistry is IModelRegistry, HubAccess {
         if (m.owner == address(0)) revert ModelNotFound(modelId);
     }
 
+    /// @dev The caller's model, whatever its status: its royalty, metadata and backtests change nothing about
+    /// whether it takes requests (a rejected or withdrawn model stays closed for good).
     function _ownedModel(uint256 modelId) private view returns (ModelRecord storage m) {
         m = _model(modelId);
         if (m.owner != msg.sender) revert NotModelOwner(modelId, msg.sender);
+    }
+
+    function _liveOwnedModel(uint256 modelId) private view returns (ModelRecord storage m) {
+        m = _ownedModel(modelId);
+        if (m.status != ModelStatus.Live) revert ModelNotLive(modelId, m.status);
+    }
+
+    /// @dev Ends a pending proposal and credits its escrowed fee to the registrant.
+    function _closeProposal(ModelRecord storage m, uint256 modelId, ModelStatus status) private {
+        if (m.status != ModelStatus.Pending) revert ModelNotPending(modelId, m.status);
+        RegistryStorage storage s = _s();
+        m.status = status;
+        uint256 fee = s.escrowedFees[modelId];
+        delete s.escrowedFees[modelId];
+        s.refunds[m.owner] += fee;
+        emit RegistrationFeeCredited(m.owner, modelId, fee);
+    }
+
+    function _checkKeyFree(RegistryStorage storage s, bytes32 keyId, IProofVerifier verifier, bytes32 key)
+        private
+        view
+    {
+        uint256 existing = s.modelIdByKey[keyId];
+        if (existing != 0) revert VerifierKeyTaken(verifier, key, existing);
+    }
+
+    function _checkInstanceCount(IProofVerifier verifier, bytes32 key, uint256 layoutInstances) private view {
+        uint256 verifierInstances = verifier.instanceCount(key);
+        if (verifierInstances != 0 && verifierInstances != layoutInstances) {
+            revert LayoutInstanceCountMismatch(layoutInstances, verifierInstances);
+        }
+    }
+
+    /// @dev Everything an approval binds: this registry on this chain, the registrant, and the whole spec
+    /// as registered (encoded as ModelRegistered logs it).
+    function _specDigest(address owner, ModelSpec calldata spec) private view returns (bytes32) {
+        return keccak256(abi.encode(block.chainid, address(this), owner, spec));
     }
 
     function _keyId(IProofVerifier verifier, bytes32 key) private pure returns (bytes32) {

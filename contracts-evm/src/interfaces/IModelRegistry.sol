@@ -22,6 +22,15 @@ struct ModelSpec {
     string metadataURI; // description, licence, dataset notes; the owner may change it
 }
 
+/// @notice Where a model stands. A model takes requests only while Live (and not deprecated).
+/// Live is 0 so that models stored before the approval flow existed read as live.
+enum ModelStatus {
+    Live, // approved (or registered while approval was off): holds its verifier key, takes requests
+    Pending, // proposed while approval is on: waits for MODEL_APPROVER_ROLE, holds no key, takes no requests
+    Rejected, // refused by MODEL_APPROVER_ROLE; its registration fee was credited back to its registrant
+    Withdrawn // withdrawn by its registrant before a decision; fee credited back
+}
+
 /// @notice A registered model.
 struct Model {
     address owner;
@@ -35,6 +44,8 @@ struct Model {
     InputBound[] inputBounds;
     string artifactURI;
     string metadataURI;
+    ModelStatus status;
+    bytes32 specDigest; // specDigest(owner, spec) as registered: what an approval binds
 }
 
 /// @notice What the market needs to price and accept a request.
@@ -42,7 +53,7 @@ struct ModelTerms {
     address owner;
     uint32 computeUnits;
     uint96 royalty;
-    bool deprecated;
+    bool deprecated; // takes no new requests: deprecated by its owner, or not Live (pending, rejected, withdrawn)
     IOLayout layout;
 }
 
@@ -79,11 +90,33 @@ struct Backtest {
 /// @title IModelRegistry
 /// @notice Models that the hub may run: who owns them, how their proofs are verified, what one inference
 /// costs, and verified backtests for vetting.
+/// @dev Registration is register -> approve -> live while `modelApprovalRequired` is on (public networks):
+/// a registration is a proposal (Pending) that holds no verifier key and takes no requests until
+/// MODEL_APPROVER_ROLE approves that exact model id and spec digest, which binds the registrant (owner) and
+/// the whole spec (adapter, key, settings hash, instance layout, input bounds, compute units, first royalty,
+/// artifact and metadata URIs) together.
+/// Off (development networks), a registration is live at once.
 interface IModelRegistry {
-    /// @notice A model was registered with `spec` (its fixed terms, first royalty and metadata).
+    /// @notice A model was registered with `spec` (its fixed terms, first royalty and metadata): live at
+    /// once (followed by ModelApproved) or, while approval is required, proposed (followed by ModelProposed).
     event ModelRegistered(
         uint256 indexed modelId, address indexed owner, IProofVerifier indexed verifier, ModelSpec spec
     );
+    /// @notice A registration awaits MODEL_APPROVER_ROLE; `specDigest` is what an approval must name.
+    event ModelProposed(uint256 indexed modelId, bytes32 specDigest, uint256 escrowedFee);
+    /// @notice The model is live: it holds its verifier key and takes requests. `approver` is zero when the
+    /// model was registered while approval was off.
+    event ModelApproved(uint256 indexed modelId, bytes32 specDigest, address indexed approver);
+    /// @notice MODEL_APPROVER_ROLE refused a proposal; its fee was credited back to the registrant.
+    event ModelRejected(uint256 indexed modelId, address indexed approver, string reason);
+    /// @notice The registrant withdrew its proposal; its fee was credited back.
+    event ModelProposalWithdrawn(uint256 indexed modelId);
+    /// @notice `registrant` may claim `amount` more (the escrowed fee of a rejected or withdrawn proposal).
+    event RegistrationFeeCredited(address indexed registrant, uint256 indexed modelId, uint256 amount);
+    /// @notice A registrant claimed its credited fees.
+    event RegistrationFeeRefunded(address indexed registrant, uint256 amount);
+    /// @notice Governance switched the model approval requirement on or off.
+    event ModelApprovalRequirementSet(bool required);
     event ModelRoyaltyUpdated(uint256 indexed modelId, uint96 royalty);
     event ModelMetadataUpdated(uint256 indexed modelId, string metadataURI);
     event ModelOwnershipTransferred(uint256 indexed modelId, address indexed previousOwner, address indexed newOwner);
@@ -115,11 +148,33 @@ interface IModelRegistry {
     error BacktestSampleCount(uint256 samples, uint256 slots);
     error BacktestProofRejected(uint256 index);
     error NothingToWithdraw();
+    error ModelNotLive(uint256 modelId, ModelStatus status);
+    error ModelNotPending(uint256 modelId, ModelStatus status);
+    error SpecDigestMismatch(uint256 modelId, bytes32 expected, bytes32 given);
     error TransferFailed(address to, uint256 amount);
 
-    /// @notice Registers a model, paying exactly the registration fee (credited to the treasury).
+    /// @notice Registers a model, paying exactly the registration fee. While approval is off the model is
+    /// live at once and the fee goes to the treasury. While it is on the model is proposed (Pending): the fee
+    /// is held until MODEL_APPROVER_ROLE approves (fee to the treasury) or rejects it, or the registrant
+    /// withdraws it (fee credited back, see claimRefund). A pending model does not hold the key: any number of
+    /// proposals may name the same key, and only an approved one takes it.
     /// @return modelId The new model's id (ids start at 1).
     function registerModel(ModelSpec calldata spec) external payable returns (uint256 modelId);
+
+    /// @notice Makes a pending model live. `specDigest` must equal the model's registered spec digest
+    /// (what the approver checked against the published artifacts); the key must still be accepted by its
+    /// adapter, agree with the layout's instance count, and not be held by a live model.
+    function approveModel(uint256 modelId, bytes32 specDigest) external;
+
+    /// @notice Refuses a pending model for good; its fee is credited back to the registrant.
+    /// The digest an approval must name is `model(modelId).specDigest` (ModelProposed logs it too).
+    function rejectModel(uint256 modelId, string calldata reason) external;
+
+    /// @notice The registrant withdraws its pending model; its fee is credited back (claimRefund pays it).
+    function withdrawModelProposal(uint256 modelId) external;
+
+    /// @notice Pays the caller the fees credited to it by rejected or withdrawn proposals.
+    function claimRefund() external;
 
     /// @notice Sets the royalty per inference; applies to requests made from now on.
     function setRoyalty(uint256 modelId, uint96 royalty) external;
@@ -164,4 +219,14 @@ interface IModelRegistry {
     function backtest(uint256 modelId, uint256 index) external view returns (Backtest memory);
     function isVerifierApproved(IProofVerifier verifier) external view returns (bool);
     function registrationFee() external view returns (uint256);
+    /// @notice Where the model stands (Live, Pending, Rejected, Withdrawn).
+    function modelStatus(uint256 modelId) external view returns (ModelStatus);
+    /// @notice The digest of `spec` registered by `owner`: keccak256(abi.encode(chainid, registry, owner,
+    /// spec)). It covers the whole spec as registered; the royalty (up to the cap) and the metadata URI stay
+    /// the owner's to change afterwards.
+    function specDigest(address owner, ModelSpec calldata spec) external view returns (bytes32);
+    /// @notice Whether registrations need MODEL_APPROVER_ROLE's approval before they go live.
+    function modelApprovalRequired() external view returns (bool);
+    /// @notice Fees credited to `registrant` by rejected or withdrawn proposals, not yet claimed.
+    function refundOf(address registrant) external view returns (uint256);
 }

@@ -13,21 +13,27 @@ import {IHalo2Verifier} from "./ezkl/IHalo2Verifiers.sol";
 /// meaningless): governance approves the exact bytecode EZKL generates for a circuit, after rebuilding it
 /// from the model's published artifacts. A model's key is its verifier's address as a bytes32.
 /// @dev The code hash is checked again at every verification, so revoking an approval stops the models
-/// that use that code at once.
+/// that use that code at once; a revoked code hash stays revoked (it cannot be approved again), as a revoked
+/// VKA does in EzklVkaVerifierAdapter. Approving code admits a circuit, not a model: the model registry's
+/// own approval binds the layout, bounds and owner.
 contract ApprovedCodeVerifierAdapter is IProofVerifier, AccessControl {
     /// @notice May approve and revoke verifier code hashes.
     bytes32 public constant CODE_APPROVER_ROLE = keccak256("CODE_APPROVER_ROLE");
 
     /// @notice Public instances a verifier with this code hash expects; 0 means not approved.
     mapping(bytes32 codeHash => uint256 instances) public approvedInstanceCount;
+    /// @notice Code hashes revoked for good.
+    mapping(bytes32 codeHash => bool) public revokedCodeHash;
 
     /// @notice Governance approved verifier code (`instanceCount` public instances per proof).
     event CodeHashApproved(bytes32 indexed codeHash, uint256 instanceCount);
-    /// @notice Governance withdrew its approval of verifier code.
+    /// @notice Governance revoked verifier code for good.
     event CodeHashRevoked(bytes32 indexed codeHash);
 
     /// @notice An approval needs a non-zero instance count.
     error ZeroInstanceCount(bytes32 codeHash);
+    /// @notice The code hash was revoked; it cannot be approved again.
+    error CodeHashIsRevoked(bytes32 codeHash);
     /// @notice The zero address cannot administer the adapter.
     error ZeroAdmin();
 
@@ -40,13 +46,15 @@ contract ApprovedCodeVerifierAdapter is IProofVerifier, AccessControl {
     /// @notice Approves verifier runtime code with this hash (`address.codehash` of a deployed verifier).
     function approveCodeHash(bytes32 codeHash, uint256 instanceCount_) external onlyRole(CODE_APPROVER_ROLE) {
         if (instanceCount_ == 0) revert ZeroInstanceCount(codeHash);
+        if (revokedCodeHash[codeHash]) revert CodeHashIsRevoked(codeHash);
         approvedInstanceCount[codeHash] = instanceCount_;
         emit CodeHashApproved(codeHash, instanceCount_);
     }
 
-    /// @notice Revokes an approval; models whose verifier has this code stop verifying.
+    /// @notice Revokes verifier code for good; models whose verifier has this code stop verifying.
     function revokeCodeHash(bytes32 codeHash) external onlyRole(CODE_APPROVER_ROLE) {
         delete approvedInstanceCount[codeHash];
+        revokedCodeHash[codeHash] = true;
         emit CodeHashRevoked(codeHash);
     }
 

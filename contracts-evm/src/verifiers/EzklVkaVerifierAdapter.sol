@@ -17,8 +17,11 @@ import {IHalo2VerifierReusable} from "./ezkl/IHalo2Verifiers.sol";
 /// commitments and the verification steps), so a crafted VKA is verifier code in all but name: while
 /// `approvalRequired` is on (the deploy script turns it on), a registered VKA is accepted only once
 /// VKA_APPROVER_ROLE has approved it (after rebuilding it from the model's published artifacts), and
-/// revoking stops it at once. Off, registering a VKA on the canonical SRS approves it (throwaway development
-/// networks); switching the requirement on or off does not change VKAs already approved or pending.
+/// revoking stops it at once and for good: a revoked key can be neither registered nor approved again.
+/// Off, registering a VKA on the canonical SRS approves it (throwaway development networks); switching the
+/// requirement on or off does not change VKAs already approved, pending or revoked.
+/// Approving a VKA admits a circuit, not a model: which instance slots are inputs and outputs, the input
+/// bounds and the owner are bound by the model registry's own approval (ModelRegistry.approveModel).
 /// VKAs are stored as contract code (CodeStore) and read back with EXTCODECOPY at verification time.
 contract EzklVkaVerifierAdapter is IProofVerifier, AccessControl {
     /// @notice Index of the first SRS word in a VKA: the G1 generator (2 words), the G2 generator (4 words)
@@ -43,10 +46,12 @@ contract EzklVkaVerifierAdapter is IProofVerifier, AccessControl {
     /// @dev Code pointer holding the canonical SRS words (for `canonicalSrs`).
     address private immutable SRS_POINTER;
 
-    /// @dev A stored VKA and whether it may verify (one slot, read once per verification).
+    /// @dev A stored VKA, whether it may verify, and whether it was revoked (one slot, read once per
+    /// verification).
     struct VkaRecord {
         address pointer;
         bool approved;
+        bool revoked;
     }
 
     mapping(bytes32 key => VkaRecord) private _vkas;
@@ -55,7 +60,7 @@ contract EzklVkaVerifierAdapter is IProofVerifier, AccessControl {
     event VkaRegistered(bytes32 indexed key, address indexed registrant, address pointer, uint256 instanceCount);
     /// @notice Governance approved a registered VKA.
     event VkaApproved(bytes32 indexed key);
-    /// @notice Governance withdrew its approval of a VKA.
+    /// @notice Governance revoked a VKA for good.
     event VkaRevoked(bytes32 indexed key);
     /// @notice Governance switched the approval requirement on or off.
     event ApprovalRequirementSet(bool required);
@@ -70,6 +75,8 @@ contract EzklVkaVerifierAdapter is IProofVerifier, AccessControl {
     error VkaDigestMismatch(bytes32 expected, bytes32 actual);
     /// @notice Only a registered VKA can be approved.
     error VkaNotRegistered(bytes32 key);
+    /// @notice The VKA was revoked; it can be neither registered nor approved again.
+    error VkaIsRevoked(bytes32 key);
 
     /// @param verifier The deployed EZKL reusable verifier.
     /// @param srsWords The network's canonical SRS as the ten VKA words 14..23.
@@ -84,7 +91,8 @@ contract EzklVkaVerifierAdapter is IProofVerifier, AccessControl {
     }
 
     /// @notice Checks a VKA's SRS points against the canonical SRS, stores it, and registers it with the
-    /// reusable verifier. Anyone may call it; registering an already registered VKA returns its key.
+    /// reusable verifier. Anyone may call it; registering an already registered VKA returns its key. A
+    /// revoked VKA is refused (VkaIsRevoked), so that registering it again cannot approve it again.
     /// @param words The VKA as EZKL's `create_evm_vka` writes it (bytes32 words).
     /// @return key keccak256 of the words: the `verifierKey` to register a model with.
     function registerVka(bytes32[] calldata words) external returns (bytes32 key) {
@@ -93,6 +101,7 @@ contract EzklVkaVerifierAdapter is IProofVerifier, AccessControl {
         if (srsDigest != CANONICAL_SRS_DIGEST) revert SrsMismatch(CANONICAL_SRS_DIGEST, srsDigest);
         key = keccak256(abi.encodePacked(words));
         VkaRecord storage record = _vkas[key];
+        if (record.revoked) revert VkaIsRevoked(key);
         bool autoApprove = !approvalRequired;
         if (record.pointer != address(0)) {
             if (autoApprove && !record.approved) _approve(record, key);
@@ -114,17 +123,26 @@ contract EzklVkaVerifierAdapter is IProofVerifier, AccessControl {
         emit ApprovalRequirementSet(required);
     }
 
-    /// @notice Approves a registered VKA for verification.
+    /// @notice Approves a registered VKA for verification (never a revoked one).
     function approveVka(bytes32 key) external onlyRole(VKA_APPROVER_ROLE) {
         VkaRecord storage record = _vkas[key];
         if (record.pointer == address(0)) revert VkaNotRegistered(key);
+        if (record.revoked) revert VkaIsRevoked(key);
         _approve(record, key);
     }
 
-    /// @notice Withdraws the approval of a VKA; models using it stop verifying.
+    /// @notice Revokes a VKA for good (registered or not, so a known-bad key can be refused in advance);
+    /// models using it stop verifying.
     function revokeVka(bytes32 key) external onlyRole(VKA_APPROVER_ROLE) {
-        _vkas[key].approved = false;
+        VkaRecord storage record = _vkas[key];
+        record.approved = false;
+        record.revoked = true;
         emit VkaRevoked(key);
+    }
+
+    /// @notice Whether a VKA was revoked (for good).
+    function isRevoked(bytes32 key) external view returns (bool) {
+        return _vkas[key].revoked;
     }
 
     /// @notice Whether a VKA with this key was registered (approved or not).

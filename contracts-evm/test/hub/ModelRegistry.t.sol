@@ -12,11 +12,12 @@ import {
     IModelRegistry,
     Model,
     ModelSpec,
+    ModelStatus,
     ModelTerms
 } from "../../src/interfaces/IModelRegistry.sol";
 import {FieldEncoding} from "../../src/libraries/FieldEncoding.sol";
 import {InputBound, InputBounds} from "../../src/libraries/InputBounds.sol";
-import {IOLayout, InstanceLayout} from "../../src/libraries/InstanceLayout.sol";
+import {InputMode, IOLayout, InstanceLayout} from "../../src/libraries/InstanceLayout.sol";
 import {IProofVerifier} from "../../src/verifiers/IProofVerifier.sol";
 import {MockProofVerifier} from "../mocks/MockProofVerifier.sol";
 import {RejectingReceiver} from "../mocks/TestConsumers.sol";
@@ -586,5 +587,304 @@ contract ModelRegistryTest is HubTestBase {
         );
         registry.upgradeToAndCall(address(1), "");
         vm.stopPrank();
+    }
+
+    // ---------------------------------------------------------------- model approval (register -> approve -> live)
+
+    address internal squatter = makeAddr("squatter");
+
+    function _propose(address registrant, ModelSpec memory spec) internal returns (uint256) {
+        vm.deal(registrant, registrant.balance + REGISTRATION_FEE);
+        vm.prank(registrant);
+        return registry.registerModel{value: REGISTRATION_FEE}(spec);
+    }
+
+    /// @dev The same key with input and output slots swapped (4 inputs, 1 output over 5 instances).
+    function _swapped(ModelSpec memory genuine) internal pure returns (ModelSpec memory spec) {
+        spec.verifier = genuine.verifier;
+        spec.verifierKey = genuine.verifierKey;
+        spec.settingsHash = genuine.settingsHash;
+        spec.inputBounds = genuine.inputBounds;
+        spec.computeUnits = genuine.computeUnits;
+        spec.artifactURI = genuine.artifactURI;
+        spec.metadataURI = genuine.metadataURI;
+        IOLayout memory l = genuine.layout;
+        spec.layout = IOLayout({
+            batchSize: 1,
+            instanceCount: l.instanceCount,
+            inputOffset: 1,
+            inputCount: l.inputCount,
+            outputOffset: 0,
+            outputCount: l.outputCount,
+            inputScale: l.inputScale,
+            outputScale: l.outputScale,
+            inputMode: l.inputMode
+        });
+        spec.royalty = MAX_ROYALTY;
+    }
+
+    function test_approvalOff_registrationIsLiveAtOnce() public {
+        assertFalse(registry.modelApprovalRequired(), "off by default (development networks)");
+        ModelSpec memory spec = _specFor(_layout(1, 4, 1));
+        bytes32 digest = registry.specDigest(modelOwner, spec);
+        vm.expectEmit(address(registry));
+        emit IModelRegistry.ModelApproved(1, digest, address(0));
+        uint256 id = _register(spec);
+        assertEq(uint8(registry.modelStatus(id)), uint8(ModelStatus.Live));
+        assertEq(registry.model(id).specDigest, digest);
+        assertEq(registry.model(id).specDigest, digest);
+        assertEq(registry.accruedFees(), REGISTRATION_FEE);
+        assertEq(registry.modelIdOf(spec.verifier, spec.verifierKey), id);
+    }
+
+    function test_approvalOn_proposalTakesNoRequestsAndHoldsNoKey() public {
+        registry.setModelApprovalRequired(true);
+        ModelSpec memory spec = _specFor(_layout(1, 4, 1));
+        bytes32 digest = registry.specDigest(modelOwner, spec);
+        vm.deal(modelOwner, REGISTRATION_FEE);
+        vm.expectEmit(address(registry));
+        emit IModelRegistry.ModelRegistered(1, modelOwner, spec.verifier, spec);
+        vm.expectEmit(address(registry));
+        emit IModelRegistry.ModelProposed(1, digest, REGISTRATION_FEE);
+        vm.prank(modelOwner);
+        uint256 id = registry.registerModel{value: REGISTRATION_FEE}(spec);
+
+        assertEq(uint8(registry.modelStatus(id)), uint8(ModelStatus.Pending));
+        assertEq(uint8(registry.model(id).status), uint8(ModelStatus.Pending));
+        assertEq(registry.modelIdOf(spec.verifier, spec.verifierKey), 0, "a proposal holds no key");
+        assertEq(registry.accruedFees(), 0, "the fee is held, not the treasury's yet");
+        assertEq(address(registry).balance, REGISTRATION_FEE, "held by the registry");
+        assertTrue(registry.modelTerms(id).deprecated, "takes no requests");
+        int256[] memory input = new int256[](4);
+        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.ModelNotLive.selector, id, ModelStatus.Pending));
+        registry.requestTerms(id, input, 0, false);
+
+        // Only a live model changes hands or is deprecated; the owner may still tune it and backtest it.
+        vm.startPrank(modelOwner);
+        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.ModelNotLive.selector, id, ModelStatus.Pending));
+        registry.transferModelOwnership(id, stranger);
+        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.ModelNotLive.selector, id, ModelStatus.Pending));
+        registry.deprecateModel(id);
+        registry.setRoyalty(id, 7);
+        registry.setMetadataURI(id, "ipfs://draft");
+        vm.stopPrank();
+
+        vm.expectEmit(address(registry));
+        emit IModelRegistry.ModelApproved(id, digest, admin);
+        registry.approveModel(id, digest);
+        assertEq(uint8(registry.modelStatus(id)), uint8(ModelStatus.Live));
+        assertEq(registry.modelIdOf(spec.verifier, spec.verifierKey), id);
+        assertEq(registry.accruedFees(), REGISTRATION_FEE);
+        assertFalse(registry.modelTerms(id).deprecated);
+        (ModelTerms memory t,) = registry.requestTerms(id, input, 0, false);
+        assertEq(t.royalty, 7);
+
+        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.ModelNotPending.selector, id, ModelStatus.Live));
+        registry.approveModel(id, digest);
+        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.ModelNotPending.selector, id, ModelStatus.Live));
+        registry.rejectModel(id, "too late");
+    }
+
+    /// @notice M-1: a front-runner proposes an approved key under a swapped layout with the maximum royalty.
+    /// Its proposal never holds the key, so the genuine owner's proposal goes through and is approved; the
+    /// squatter's is rejected and can never go live, and its fee is credited back.
+    function test_approvalOn_squatterCannotTakeOrLockTheKey() public {
+        registry.setModelApprovalRequired(true);
+        ModelSpec memory genuine = _specFor(_layout(1, 4, 1));
+        ModelSpec memory swapped = _swapped(genuine);
+        uint256 squat = _propose(squatter, swapped);
+        uint256 again = _propose(squatter, genuine); // the genuine spec, but the squatter as owner
+        uint256 id = _propose(modelOwner, genuine);
+
+        bytes32 genuineDigest = registry.specDigest(modelOwner, genuine);
+        assertTrue(registry.specDigest(squatter, genuine) != genuineDigest, "the owner is part of the digest");
+        assertTrue(registry.specDigest(modelOwner, swapped) != genuineDigest, "so is the layout");
+        // An approval names the spec it checked: it cannot land on another proposal.
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IModelRegistry.SpecDigestMismatch.selector, squat, registry.model(squat).specDigest, genuineDigest
+            )
+        );
+        registry.approveModel(squat, genuineDigest);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IModelRegistry.SpecDigestMismatch.selector, again, registry.model(again).specDigest, genuineDigest
+            )
+        );
+        registry.approveModel(again, genuineDigest);
+
+        registry.approveModel(id, genuineDigest);
+        assertEq(registry.modelIdOf(genuine.verifier, genuine.verifierKey), id);
+        assertEq(registry.model(id).owner, modelOwner);
+
+        // The key is now held: the squatter's proposals can never go live, and new ones are refused.
+        bytes32 squatDigest = registry.model(squat).specDigest;
+        vm.expectRevert(
+            abi.encodeWithSelector(IModelRegistry.VerifierKeyTaken.selector, verifier, genuine.verifierKey, id)
+        );
+        registry.approveModel(squat, squatDigest);
+        vm.deal(squatter, REGISTRATION_FEE);
+        vm.prank(squatter);
+        vm.expectRevert(
+            abi.encodeWithSelector(IModelRegistry.VerifierKeyTaken.selector, verifier, genuine.verifierKey, id)
+        );
+        registry.registerModel{value: REGISTRATION_FEE}(swapped);
+
+        vm.expectEmit(address(registry));
+        emit IModelRegistry.RegistrationFeeCredited(squatter, squat, REGISTRATION_FEE);
+        vm.expectEmit(address(registry));
+        emit IModelRegistry.ModelRejected(squat, admin, "swapped layout");
+        registry.rejectModel(squat, "swapped layout");
+        registry.rejectModel(again, "not the publisher");
+        assertEq(uint8(registry.modelStatus(squat)), uint8(ModelStatus.Rejected));
+        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.ModelNotPending.selector, squat, ModelStatus.Rejected));
+        registry.approveModel(squat, squatDigest);
+        int256[] memory input = new int256[](4);
+        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.ModelNotLive.selector, squat, ModelStatus.Rejected));
+        registry.requestTerms(squat, input, 0, false);
+        vm.prank(squatter);
+        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.ModelNotLive.selector, squat, ModelStatus.Rejected));
+        registry.transferModelOwnership(squat, stranger);
+
+        // Rejection loses no fee: the squatter claims both back; the treasury keeps the genuine one.
+        assertEq(registry.refundOf(squatter), 2 * REGISTRATION_FEE);
+        uint256 before = squatter.balance;
+        vm.expectEmit(address(registry));
+        emit IModelRegistry.RegistrationFeeRefunded(squatter, 2 * REGISTRATION_FEE);
+        vm.prank(squatter);
+        registry.claimRefund();
+        assertEq(squatter.balance - before, 2 * REGISTRATION_FEE);
+        assertEq(registry.refundOf(squatter), 0);
+        assertEq(registry.accruedFees(), REGISTRATION_FEE);
+        assertEq(address(registry).balance, REGISTRATION_FEE);
+        vm.prank(squatter);
+        vm.expectRevert(IModelRegistry.NothingToWithdraw.selector);
+        registry.claimRefund();
+    }
+
+    function test_approvalOn_approvalRechecksTheKey() public {
+        registry.setModelApprovalRequired(true);
+        ModelSpec memory spec = _specFor(_layout(1, 4, 1));
+        uint256 id = _propose(modelOwner, spec);
+        bytes32 digest = registry.model(id).specDigest;
+
+        verifier.removeKey(spec.verifierKey); // revoked in its adapter meanwhile
+        vm.expectRevert(
+            abi.encodeWithSelector(IModelRegistry.VerifierKeyNotAccepted.selector, verifier, spec.verifierKey)
+        );
+        registry.approveModel(id, digest);
+        verifier.addKey(spec.verifierKey, 9); // now disagrees with the layout
+        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.LayoutInstanceCountMismatch.selector, 5, 9));
+        registry.approveModel(id, digest);
+        verifier.addKey(spec.verifierKey, 5);
+        registry.setVerifierApproval(spec.verifier, false);
+        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.VerifierNotApproved.selector, verifier));
+        registry.approveModel(id, digest);
+        registry.setVerifierApproval(spec.verifier, true);
+        registry.approveModel(id, digest);
+        assertEq(uint8(registry.modelStatus(id)), uint8(ModelStatus.Live));
+    }
+
+    function test_approvalOn_registrantWithdrawsItsProposal() public {
+        registry.setModelApprovalRequired(true);
+        uint256 id = _propose(modelOwner, _specFor(_layout(1, 4, 1)));
+        vm.prank(stranger);
+        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.NotModelOwner.selector, id, stranger));
+        registry.withdrawModelProposal(id);
+
+        uint256 before = modelOwner.balance;
+        vm.expectEmit(address(registry));
+        emit IModelRegistry.RegistrationFeeCredited(modelOwner, id, REGISTRATION_FEE);
+        vm.expectEmit(address(registry));
+        emit IModelRegistry.ModelProposalWithdrawn(id);
+        vm.prank(modelOwner);
+        registry.withdrawModelProposal(id);
+        assertEq(uint8(registry.modelStatus(id)), uint8(ModelStatus.Withdrawn));
+        assertEq(registry.refundOf(modelOwner), REGISTRATION_FEE);
+        vm.expectEmit(address(registry));
+        emit IModelRegistry.RegistrationFeeRefunded(modelOwner, REGISTRATION_FEE);
+        vm.prank(modelOwner);
+        registry.claimRefund();
+        assertEq(modelOwner.balance - before, REGISTRATION_FEE);
+        assertEq(address(registry).balance, 0);
+
+        vm.prank(modelOwner);
+        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.ModelNotPending.selector, id, ModelStatus.Withdrawn));
+        registry.withdrawModelProposal(id);
+        bytes32 digest = registry.model(id).specDigest;
+        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.ModelNotPending.selector, id, ModelStatus.Withdrawn));
+        registry.approveModel(id, digest);
+
+        // A live model cannot be withdrawn (deprecate it instead).
+        registry.setModelApprovalRequired(false);
+        uint256 live = _register(_specFor(_layout(1, 4, 1)));
+        vm.prank(modelOwner);
+        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.ModelNotPending.selector, live, ModelStatus.Live));
+        registry.withdrawModelProposal(live);
+    }
+
+    function test_approvalOn_refusedRefundStaysClaimable() public {
+        registry.setModelApprovalRequired(true);
+        address refuser = address(new RejectingReceiver());
+        uint256 id = _propose(refuser, _specFor(_layout(1, 4, 1)));
+        registry.rejectModel(id, "bad artifacts"); // a registrant that refuses ether cannot block a rejection
+        assertEq(registry.refundOf(refuser), REGISTRATION_FEE);
+        vm.prank(refuser);
+        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.TransferFailed.selector, refuser, REGISTRATION_FEE));
+        registry.claimRefund();
+        assertEq(registry.refundOf(refuser), REGISTRATION_FEE);
+    }
+
+    function test_approvalOn_rolesAndSwitch() public {
+        assertTrue(registry.hasRole(registry.MODEL_APPROVER_ROLE(), admin));
+        vm.expectEmit(address(registry));
+        emit IModelRegistry.ModelApprovalRequirementSet(true);
+        registry.setModelApprovalRequired(true);
+        uint256 id = _propose(modelOwner, _specFor(_layout(1, 4, 1)));
+        bytes32 digest = registry.model(id).specDigest;
+        bytes32 approver = registry.MODEL_APPROVER_ROLE();
+        bytes32 adminRole = registry.DEFAULT_ADMIN_ROLE();
+        vm.startPrank(modelOwner);
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, modelOwner, approver)
+        );
+        registry.approveModel(id, digest);
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, modelOwner, approver)
+        );
+        registry.rejectModel(id, "");
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, modelOwner, adminRole)
+        );
+        registry.setModelApprovalRequired(false);
+        vm.stopPrank();
+
+        // Switching approval off leaves pending proposals pending; they still need an approval.
+        registry.setModelApprovalRequired(false);
+        assertEq(uint8(registry.modelStatus(id)), uint8(ModelStatus.Pending));
+        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.ModelNotFound.selector, 99));
+        registry.approveModel(99, digest);
+        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.ModelNotFound.selector, 99));
+        registry.modelStatus(99);
+    }
+
+    function testFuzz_specDigest_bindsTheWholeSpecAndOwner(uint8 field) public {
+        ModelSpec memory a = _specFor(_layout(1, 4, 1));
+        bytes32 base = registry.specDigest(modelOwner, a);
+        assertEq(base, keccak256(abi.encode(block.chainid, address(registry), modelOwner, a)));
+        field = uint8(bound(field, 0, 11));
+        if (field == 0) a.verifier = IProofVerifier(stranger);
+        else if (field == 1) a.verifierKey = bytes32(uint256(a.verifierKey) ^ 1);
+        else if (field == 2) a.settingsHash = bytes32(uint256(a.settingsHash) ^ 1);
+        else if (field == 3) a.layout.outputOffset = 0;
+        else if (field == 4) a.layout.inputScale += 1;
+        else if (field == 5) a.inputBounds[2].max -= 1;
+        else if (field == 6) a.computeUnits += 1;
+        else if (field == 7) a.artifactURI = "ipfs://other";
+        else if (field == 8) a.layout.inputMode = InputMode.Hashed;
+        else if (field == 9) a.royalty += 1;
+        else if (field == 10) a.metadataURI = "ipfs://other-metadata";
+        assertTrue(field == 11 || registry.specDigest(modelOwner, a) != base);
+        assertTrue(registry.specDigest(stranger, a) != registry.specDigest(modelOwner, a), "the owner binds too");
     }
 }

@@ -7,10 +7,12 @@ import {
     BacktestClaim,
     BacktestProof,
     IModelRegistry,
-    ModelSpec
+    ModelSpec,
+    ModelStatus
 } from "../../src/interfaces/IModelRegistry.sol";
 import {FieldEncoding} from "../../src/libraries/FieldEncoding.sol";
 import {InputBound, InputBounds} from "../../src/libraries/InputBounds.sol";
+import {IOLayout} from "../../src/libraries/InstanceLayout.sol";
 import {ApprovedCodeVerifierAdapter} from "../../src/verifiers/ApprovedCodeVerifierAdapter.sol";
 import {EzklVkaVerifierAdapter} from "../../src/verifiers/EzklVkaVerifierAdapter.sol";
 import {IProofVerifier} from "../../src/verifiers/IProofVerifier.sol";
@@ -44,6 +46,7 @@ contract RealProofTest is HubTestBase {
         reusable = IHalo2VerifierReusable(deployCode("Halo2VerifierReusable.sol:Halo2VerifierReusable"));
         ezkl = new EzklVkaVerifierAdapter(reusable, EzklFixtures.canonicalSrs());
         ezkl.setApprovalRequired(true);
+        registry.setModelApprovalRequired(true); // as on public networks: register -> approve -> live
         approvedCode = new ApprovedCodeVerifierAdapter(admin);
         registry.setVerifierApproval(ezkl, true);
         registry.setVerifierApproval(approvedCode, true);
@@ -84,6 +87,8 @@ contract RealProofTest is HubTestBase {
         vm.deal(modelOwner, REGISTRATION_FEE);
         vm.prank(modelOwner);
         modelId = registry.registerModel{value: REGISTRATION_FEE}(spec);
+        // Governance again, after checking the whole spec (layout, bounds, owner) against the artifacts.
+        registry.approveModel(modelId, registry.specDigest(modelOwner, spec));
     }
 
     function _consumerRequest(uint256 modelId, int256[] memory input) internal returns (uint256) {
@@ -364,6 +369,7 @@ contract RealProofTest is HubTestBase {
         approvedCode.approveCodeHash(generated.codehash, b1.layout.instanceCount);
         vm.prank(modelOwner);
         uint256 modelId = registry.registerModel{value: REGISTRATION_FEE}(spec);
+        registry.approveModel(modelId, registry.model(modelId).specDigest);
         _registerNode(nodeB, modelId, 100);
         _nextEpoch();
         uint256 id = _consumerRequest(modelId, b1.inputs[0]);
@@ -384,5 +390,115 @@ contract RealProofTest is HubTestBase {
         vm.prank(nodeB);
         vm.expectRevert(abi.encodeWithSelector(IInferenceMarket.InvalidProof.selector, modelId));
         market.fulfil(next, b1.proof, b1.instances);
+    }
+
+    // ---------------------------------------------------------------- model approval (M-1)
+
+    /// @dev `genuine` with its input and output slots swapped: the proof's first three input features are
+    /// declared the "output", the fourth feature and the three real outputs the "input"; maximum royalty.
+    function _swappedSpec(ModelSpec memory genuine, int256 wide) internal pure returns (ModelSpec memory spec) {
+        spec.verifier = genuine.verifier;
+        spec.verifierKey = genuine.verifierKey;
+        spec.settingsHash = genuine.settingsHash;
+        spec.computeUnits = genuine.computeUnits;
+        spec.artifactURI = genuine.artifactURI;
+        spec.metadataURI = genuine.metadataURI;
+        IOLayout memory l = genuine.layout;
+        spec.layout = IOLayout({
+            batchSize: 1,
+            instanceCount: l.instanceCount,
+            inputOffset: l.outputCount,
+            inputCount: l.inputCount,
+            outputOffset: 0,
+            outputCount: l.outputCount,
+            inputScale: l.inputScale,
+            outputScale: l.outputScale,
+            inputMode: l.inputMode
+        });
+        spec.inputBounds = new InputBound[](l.inputCount);
+        for (uint256 j; j < l.inputCount; ++j) {
+            spec.inputBounds[j] = InputBound({min: -wide, max: wide});
+        }
+        spec.royalty = MAX_ROYALTY;
+    }
+
+    /// @notice M-1: approving a VKA admits a circuit, not a model. A front-runner registers the approved
+    /// MLP key first under a swapped layout (a genuine proof would then deliver three input features as the
+    /// "verified output") with the maximum royalty. Under the model approval flow its registration is only a
+    /// proposal: it holds no key, takes no request, cannot be approved in place of the genuine one, and the
+    /// genuine owner's model goes live and verifies real proofs.
+    function test_modelApproval_swappedLayoutNeverGoesLive() public {
+        EzklFixture memory mlp = EzklFixtures.load("mlp");
+        assertEq(mlp.layout.instanceCount, 7, "4 input features, 3 outputs");
+        bytes32 key = ezkl.registerVka(mlp.vka);
+        ezkl.approveVka(key);
+        ModelSpec memory genuine = _ezklSpec(mlp, key);
+        address squatter = makeAddr("squatter");
+
+        // The squatter is first, with the swapped layout and with the genuine spec under its own name.
+        (uint256 squat, uint256 copy) = _squat(squatter, genuine);
+        assertEq(uint8(registry.modelStatus(squat)), uint8(ModelStatus.Pending));
+        assertEq(registry.modelIdOf(ezkl, key), 0, "a proposal holds no key");
+        _expectSwappedRequestRefused(squat, mlp);
+
+        // The genuine owner's registration is not blocked (no VerifierKeyTaken), and only its exact spec
+        // digest, owner included, can be approved.
+        vm.deal(modelOwner, REGISTRATION_FEE);
+        vm.prank(modelOwner);
+        uint256 id = registry.registerModel{value: REGISTRATION_FEE}(genuine);
+        bytes32 digest = registry.specDigest(modelOwner, genuine);
+        assertEq(registry.model(id).specDigest, digest);
+        bytes32 copyDigest = registry.model(copy).specDigest;
+        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.SpecDigestMismatch.selector, copy, copyDigest, digest));
+        registry.approveModel(copy, digest);
+        registry.approveModel(id, digest);
+        assertEq(registry.modelIdOf(ezkl, key), id);
+
+        // From now on the squatter's proposals can never go live; rejecting them refunds the squatter.
+        bytes32 squatDigest = registry.model(squat).specDigest;
+        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.VerifierKeyTaken.selector, ezkl, key, id));
+        registry.approveModel(squat, squatDigest);
+        registry.rejectModel(squat, "layout does not match the artifact manifest");
+        registry.rejectModel(copy, "registrant is not the artifact's publisher");
+        assertEq(registry.refundOf(squatter), 2 * REGISTRATION_FEE);
+
+        // The genuine model verifies the real proof and delivers the real outputs, not the inputs.
+        _fulfilOnce(id, mlp);
+        assertEq(market.claimable(modelOwner), ROYALTY);
+        assertEq(market.claimable(squatter), 0);
+    }
+
+    function _squat(address squatter, ModelSpec memory genuine) internal returns (uint256 squat, uint256 copy) {
+        ModelSpec memory swapped = _swappedSpec(genuine, 1e12);
+        vm.deal(squatter, 2 * REGISTRATION_FEE);
+        vm.startPrank(squatter);
+        squat = registry.registerModel{value: REGISTRATION_FEE}(swapped);
+        copy = registry.registerModel{value: REGISTRATION_FEE}(genuine);
+        vm.stopPrank();
+    }
+
+    /// @dev The swapped "input" (feature 3 and the three real outputs) is refused: the model is not live.
+    function _expectSwappedRequestRefused(uint256 squat, EzklFixture memory mlp) internal {
+        int256[] memory swappedInput = new int256[](4);
+        swappedInput[0] = mlp.inputs[0][3];
+        for (uint256 j; j < 3; ++j) {
+            swappedInput[j + 1] = mlp.outputs[0][j];
+        }
+        vm.deal(address(this), 1 ether);
+        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.ModelNotLive.selector, squat, ModelStatus.Pending));
+        consumer.request{value: 1 ether}(market, squat, swappedInput, CALLBACK_GAS);
+    }
+
+    function _fulfilOnce(uint256 id, EzklFixture memory f) internal {
+        _registerNode(nodeB, id, 100);
+        _nextEpoch();
+        uint256 price = market.quote(id).total;
+        vm.deal(address(this), price);
+        // Three outputs: the recording consumer needs more than the default callback gas to store them.
+        uint256 rid = consumer.request{value: price}(market, id, f.inputs[0], 1_000_000);
+        assertEq(market.request(rid).node, nodeB);
+        vm.prank(nodeB);
+        market.fulfil(rid, f.proof, f.instances);
+        _assertFulfilled(rid, f.outputs[0]);
     }
 }

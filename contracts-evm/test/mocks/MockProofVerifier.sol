@@ -13,6 +13,10 @@ contract MockProofVerifier is IProofVerifier {
         instancesOf[key] = instanceCount_ == 0 ? type(uint256).max : instanceCount_;
     }
 
+    function removeKey(bytes32 key) external {
+        delete instancesOf[key];
+    }
+
     function proofFor(bytes32 key, uint256[] memory instances) external pure returns (bytes memory) {
         return abi.encode(key, instances);
     }

@@ -38,6 +38,11 @@ contract DeployHubTest is Test {
         assertFalse(d.ezklVkaAdapter.hasRole(d.ezklVkaAdapter.VKA_APPROVER_ROLE(), address(this)));
         assertFalse(d.ezklVkaAdapter.hasRole(d.ezklVkaAdapter.DEFAULT_ADMIN_ROLE(), address(this)));
 
+        // Model approval is on (register -> approve -> live), and the admin approves models.
+        assertTrue(registry.modelApprovalRequired());
+        assertTrue(registry.hasRole(registry.MODEL_APPROVER_ROLE(), admin));
+        assertFalse(registry.hasRole(registry.MODEL_APPROVER_ROLE(), address(this)));
+
         // Every role went to the admin; the deployer kept none.
         address deployer = address(this);
         bytes32[3] memory roles =
@@ -65,6 +70,7 @@ contract DeployHubTest is Test {
         assertEq(vm.parseJsonBytes32(json, ".canonicalSrsDigest"), d.ezklVkaAdapter.CANONICAL_SRS_DIGEST());
         assertEq(vm.parseJsonAddress(json, ".admin"), admin);
         assertTrue(vm.parseJsonBool(json, ".vkaApprovalRequired"));
+        assertTrue(vm.parseJsonBool(json, ".modelApprovalRequired"));
         vm.removeFile(OUT);
     }
 
@@ -74,9 +80,12 @@ contract DeployHubTest is Test {
         vm.setEnv("HUB_DEPLOYMENT_OUT", OUT);
         vm.setEnv("HUB_ADMIN", vm.toString(address(this)));
         vm.setEnv("HUB_VKA_APPROVAL_REQUIRED", "false");
+        vm.setEnv("HUB_MODEL_APPROVAL_REQUIRED", "false");
         HubDeployment memory d = new DeployHub().run();
         vm.setEnv("HUB_VKA_APPROVAL_REQUIRED", "true");
+        vm.setEnv("HUB_MODEL_APPROVAL_REQUIRED", "true");
         assertFalse(d.ezklVkaAdapter.approvalRequired(), "development networks may switch approval off");
+        assertFalse(d.hub.registry.modelApprovalRequired());
         assertEq(d.halo2VerifierReusable, existing);
         assertEq(address(EzklVkaVerifierAdapter(address(d.ezklVkaAdapter)).VERIFIER()), existing);
         vm.setEnv("HUB_REUSABLE_VERIFIER", vm.toString(address(0)));

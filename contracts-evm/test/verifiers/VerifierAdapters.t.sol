@@ -110,15 +110,39 @@ contract EzklVkaVerifierAdapterTest is Test {
         vm.expectEmit(address(adapter));
         emit EzklVkaVerifierAdapter.VkaRevoked(key);
         adapter.revokeVka(key);
+        assertTrue(adapter.isRevoked(key));
         assertFalse(adapter.verify(key, fixture.proof, fixture.instances));
-        // Switching the requirement off changes nothing by itself; registering (again) then approves.
+        // Revocation is for good: neither switching the requirement off and registering again, nor an
+        // approval, brings the key back.
         adapter.setApprovalRequired(false);
         assertFalse(adapter.verify(key, fixture.proof, fixture.instances));
+        vm.expectRevert(abi.encodeWithSelector(EzklVkaVerifierAdapter.VkaIsRevoked.selector, key));
         adapter.registerVka(fixture.vka);
-        assertTrue(adapter.verify(key, fixture.proof, fixture.instances));
+        vm.expectRevert(abi.encodeWithSelector(EzklVkaVerifierAdapter.VkaIsRevoked.selector, key));
+        adapter.approveVka(key);
+        assertFalse(adapter.isKeyAccepted(key));
+        assertFalse(adapter.verify(key, fixture.proof, fixture.instances));
 
         vm.expectRevert(abi.encodeWithSelector(EzklVkaVerifierAdapter.VkaNotRegistered.selector, bytes32(uint256(7))));
         adapter.approveVka(bytes32(uint256(7)));
+    }
+
+    /// @notice L-2: with approval off, registering a revoked VKA again used to approve it again.
+    function test_revokedVka_staysRevokedWithApprovalOff() public {
+        bytes32 key = adapter.registerVka(fixture.vka); // approval off: registering approves
+        assertTrue(adapter.isKeyAccepted(key));
+        adapter.revokeVka(key);
+        try adapter.registerVka(fixture.vka) {} catch {}
+        assertFalse(adapter.isKeyAccepted(key), "a revoked VKA stays revoked");
+        assertFalse(adapter.verify(key, fixture.proof, fixture.instances));
+        assertEq(adapter.instanceCount(key), 0);
+    }
+
+    function test_revokeVka_refusesAnUnregisteredKeyInAdvance() public {
+        adapter.revokeVka(fixture.vkaDigest);
+        assertFalse(adapter.isRegistered(fixture.vkaDigest));
+        vm.expectRevert(abi.encodeWithSelector(EzklVkaVerifierAdapter.VkaIsRevoked.selector, fixture.vkaDigest));
+        adapter.registerVka(fixture.vka);
     }
 
     function test_approval_requiresRoles() public {
@@ -198,6 +222,14 @@ contract ApprovedCodeVerifierAdapterTest is Test {
         adapter.revokeCodeHash(address(v).codehash);
         assertFalse(adapter.isKeyAccepted(key));
         assertFalse(adapter.verify(key, "", new uint256[](0)));
+        assertTrue(adapter.revokedCodeHash(address(v).codehash));
+
+        // Revocation is for good, as for VKAs.
+        vm.expectRevert(
+            abi.encodeWithSelector(ApprovedCodeVerifierAdapter.CodeHashIsRevoked.selector, address(v).codehash)
+        );
+        adapter.approveCodeHash(address(v).codehash, 3);
+        assertFalse(adapter.isKeyAccepted(key));
     }
 
     function test_rejectsMalformedKeysAndEmptyCode() public {

@@ -13,6 +13,12 @@ export const modelRegistryAbi = parseAbi([
   "function registerModel(ModelSpec spec) payable returns (uint256 modelId)",
   "function modelIdOf(address verifier, bytes32 verifierKey) view returns (uint256)",
   "event ModelRegistered(uint256 indexed modelId, address indexed owner, address indexed verifier, ModelSpec spec)",
+  "function modelApprovalRequired() view returns (bool)",
+  "function specDigest(address owner, ModelSpec spec) view returns (bytes32)",
+  "function modelStatus(uint256 modelId) view returns (uint8)",
+  "function approveModel(uint256 modelId, bytes32 specDigest)",
+  "event ModelProposed(uint256 indexed modelId, bytes32 specDigest, uint256 escrowedFee)",
+  "event ModelApproved(uint256 indexed modelId, bytes32 specDigest, address indexed approver)",
 ]);
 
 export const vkaAdapterAbi = parseAbi([

@@ -453,7 +453,29 @@ async function registerModels(params: {
     );
     const [event] = parseEventLogs({ abi: modelRegistryAbi, eventName: "ModelRegistered", logs: receipt.logs });
     if (!event) throw new DevnetStageError("register models", `no ModelRegistered event for ${model.name}`);
-    out.push({ ...model, modelId: event.args.modelId });
+    const modelId = event.args.modelId;
+    // With model approval required (as on public networks) the registration is only a proposal: it takes
+    // no requests until MODEL_APPROVER_ROLE approves the exact spec (owner, key, layout, bounds, ...). The
+    // devnet's deployer is that governance; it approves the digest of the spec it just built, not the
+    // proposal's own word for it.
+    const [proposed] = parseEventLogs({ abi: modelRegistryAbi, eventName: "ModelProposed", logs: receipt.logs });
+    if (proposed) {
+      const digest = await hub.anvil.publicClient.readContract({
+        address: registry,
+        abi: modelRegistryAbi,
+        functionName: "specDigest",
+        args: [deployer.account.address, spec],
+      });
+      await send(hub.anvil, `approve model ${model.name}`, () =>
+        deployer.writeContract({
+          address: registry,
+          abi: modelRegistryAbi,
+          functionName: "approveModel",
+          args: [modelId, digest],
+        }),
+      );
+    }
+    out.push({ ...model, modelId });
   }
   return out;
 }

@@ -1,5 +1,6 @@
 // Models: read one from the registry (with the market's usage statistics), list them through the
-// subgraph, read a spoke's copy of a model's terms, and register a model (EZKL VKA + registry).
+// subgraph, read a spoke's copy of a model's terms, and register a model (EZKL VKA + registry) through
+// the registry's approval flow (register -> approve -> live while the registry requires approval).
 import { type Address, type Hex, parseEventLogs } from "viem";
 import { ezklVkaVerifierAdapterAbi, inferenceMarketAbi, modelRegistryAbi, zkVinSpokeAbi } from "../abi/index.js";
 import { type ChainContext, readContract, writeContract } from "../chain.js";
@@ -18,6 +19,20 @@ export interface ModelUsage {
   repeatRequesters: number;
 }
 
+/**
+ * Where a model stands (ModelRegistry.ModelStatus): only a live model takes requests. A registration is
+ * pending while the registry requires approval, until MODEL_APPROVER_ROLE approves or rejects it.
+ */
+export type ModelStatus = "live" | "pending" | "rejected" | "withdrawn";
+
+const MODEL_STATUSES: readonly ModelStatus[] = ["live", "pending", "rejected", "withdrawn"];
+
+function statusFromChain(status: number): ModelStatus {
+  const s = MODEL_STATUSES[status];
+  if (s === undefined) throw new RangeError(`unknown ModelStatus ${status}`);
+  return s;
+}
+
 export interface ModelInfo {
   modelId: bigint;
   owner: Address;
@@ -30,6 +45,9 @@ export interface ModelInfo {
   artifactURI: string;
   metadataURI: string;
   deprecated: boolean;
+  status: ModelStatus;
+  /** What an approval binds: ModelRegistry.specDigest(owner, spec). Null in a subgraph model not yet proposed. */
+  specDigest: Hex | null;
   usage: ModelUsage;
 }
 
@@ -72,6 +90,8 @@ export async function getModel(ctx: ChainContext, params: { modelId: bigint }): 
     inputBounds: readonly InputBound[];
     artifactURI: string;
     metadataURI: string;
+    status: number;
+    specDigest: Hex;
   };
   try {
     m = await readContract(ctx, {
@@ -105,6 +125,8 @@ export async function getModel(ctx: ChainContext, params: { modelId: bigint }): 
     artifactURI: m.artifactURI,
     metadataURI: m.metadataURI,
     deprecated: m.deprecated,
+    status: statusFromChain(m.status),
+    specDigest: m.specDigest,
     usage: { ...u },
   };
 }
@@ -134,6 +156,8 @@ export function modelFromSubgraph(f: ModelFields): ModelInfo {
     artifactURI: f.artifactURI,
     metadataURI: f.metadataURI,
     deprecated: f.deprecated,
+    status: f.status.toLowerCase() as ModelStatus,
+    specDigest: f.specDigest ?? null,
     usage: {
       requests: BigInt(f.requestCount),
       fulfilled: BigInt(f.fulfilledCount),
@@ -211,8 +235,44 @@ export interface ModelSpecInput {
   metadataURI: string;
 }
 
-/** Registers a model, paying the registry's registration fee; returns its id. */
-export async function registerModel(ctx: ChainContext, spec: ModelSpecInput): Promise<{ modelId: bigint }> {
+function specToChain(spec: ModelSpecInput) {
+  return {
+    verifier: spec.verifier,
+    verifierKey: spec.verifierKey,
+    settingsHash: spec.settingsHash,
+    layout: {
+      batchSize: spec.layout.batchSize,
+      instanceCount: spec.layout.instanceCount,
+      inputOffset: spec.layout.inputOffset,
+      inputCount: spec.layout.inputCount,
+      outputOffset: spec.layout.outputOffset,
+      outputCount: spec.layout.outputCount,
+      inputScale: spec.layout.inputScale,
+      outputScale: spec.layout.outputScale,
+      inputMode: spec.layout.inputMode === "hashed" ? 1 : 0,
+    },
+    inputBounds: spec.layout.inputBounds.map(copyBound),
+    computeUnits: spec.computeUnits,
+    royalty: spec.royalty,
+    artifactURI: spec.artifactURI,
+    metadataURI: spec.metadataURI,
+  };
+}
+
+export interface RegisteredModel {
+  modelId: bigint;
+  /** "live" when the registry does not require approval; else "pending" until approved or rejected. */
+  status: ModelStatus;
+  /** The digest an approval of this model must name (approveModel). */
+  specDigest: Hex;
+}
+
+/**
+ * Registers a model, paying the registry's registration fee. While the registry requires approval (public
+ * networks) the model is only proposed: it takes no requests until MODEL_APPROVER_ROLE calls approveModel
+ * with its spec digest; the fee is held meanwhile and credited back if the proposal is rejected or withdrawn.
+ */
+export async function registerModel(ctx: ChainContext, spec: ModelSpecInput): Promise<RegisteredModel> {
   const fee = await readContract<bigint>(ctx, {
     contract: "ModelRegistry",
     abi: modelRegistryAbi,
@@ -223,31 +283,92 @@ export async function registerModel(ctx: ChainContext, spec: ModelSpecInput): Pr
     abi: modelRegistryAbi,
     functionName: "registerModel",
     value: fee,
-    args: [
-      {
-        verifier: spec.verifier,
-        verifierKey: spec.verifierKey,
-        settingsHash: spec.settingsHash,
-        layout: {
-          batchSize: spec.layout.batchSize,
-          instanceCount: spec.layout.instanceCount,
-          inputOffset: spec.layout.inputOffset,
-          inputCount: spec.layout.inputCount,
-          outputOffset: spec.layout.outputOffset,
-          outputCount: spec.layout.outputCount,
-          inputScale: spec.layout.inputScale,
-          outputScale: spec.layout.outputScale,
-          inputMode: spec.layout.inputMode === "hashed" ? 1 : 0,
-        },
-        inputBounds: spec.layout.inputBounds.map(copyBound),
-        computeUnits: spec.computeUnits,
-        royalty: spec.royalty,
-        artifactURI: spec.artifactURI,
-        metadataURI: spec.metadataURI,
-      },
-    ],
+    args: [specToChain(spec)],
   });
-  const [event] = parseEventLogs({ abi: modelRegistryAbi, eventName: "ModelRegistered", logs: receipt.logs });
-  if (!event) throw new MissingEventError("ModelRegistered", receipt.transactionHash);
-  return { modelId: event.args.modelId };
+  const logs = parseEventLogs({ abi: modelRegistryAbi, logs: receipt.logs });
+  const registered = logs.find((l) => l.eventName === "ModelRegistered");
+  if (!registered) throw new MissingEventError("ModelRegistered", receipt.transactionHash);
+  const modelId = registered.args.modelId;
+  for (const log of logs) {
+    if (log.eventName === "ModelApproved" && log.args.modelId === modelId) {
+      return { modelId, status: "live", specDigest: log.args.specDigest };
+    }
+    if (log.eventName === "ModelProposed" && log.args.modelId === modelId) {
+      return { modelId, status: "pending", specDigest: log.args.specDigest };
+    }
+  }
+  throw new MissingEventError("ModelProposed or ModelApproved", receipt.transactionHash);
+}
+
+/**
+ * The digest an approval binds for `spec` registered by `owner` (ModelRegistry.specDigest): an approver
+ * computes it from the spec it checked against the published artifacts and passes it to approveModel.
+ */
+export async function modelSpecDigest(
+  ctx: ChainContext,
+  params: { owner: Address; spec: ModelSpecInput },
+): Promise<Hex> {
+  return readContract<Hex>(ctx, {
+    contract: "ModelRegistry",
+    abi: modelRegistryAbi,
+    functionName: "specDigest",
+    args: [params.owner, specToChain(params.spec)],
+  });
+}
+
+/** Where a model stands on the registry. */
+export async function getModelStatus(ctx: ChainContext, params: { modelId: bigint }): Promise<ModelStatus> {
+  try {
+    const status = await readContract<number>(ctx, {
+      contract: "ModelRegistry",
+      abi: modelRegistryAbi,
+      functionName: "modelStatus",
+      args: [params.modelId],
+    });
+    return statusFromChain(status);
+  } catch (error) {
+    if (error instanceof ContractRevertError && error.errorName === "ModelNotFound") {
+      throw new ModelNotFoundError(params.modelId, ctx.config.name);
+    }
+    throw error;
+  }
+}
+
+/**
+ * Approves a pending model (MODEL_APPROVER_ROLE): it goes live and takes its verifier key. `specDigest` is
+ * the digest the approver computed (modelSpecDigest) from the spec and registrant it checked; the registry
+ * refuses it (SpecDigestMismatch) if the proposal says anything else.
+ */
+export async function approveModel(ctx: ChainContext, params: { modelId: bigint; specDigest: Hex }): Promise<void> {
+  await writeContract(ctx, {
+    contract: "ModelRegistry",
+    abi: modelRegistryAbi,
+    functionName: "approveModel",
+    args: [params.modelId, params.specDigest],
+  });
+}
+
+/** Rejects a pending model for good (MODEL_APPROVER_ROLE); its fee is credited back to the registrant. */
+export async function rejectModel(ctx: ChainContext, params: { modelId: bigint; reason: string }): Promise<void> {
+  await writeContract(ctx, {
+    contract: "ModelRegistry",
+    abi: modelRegistryAbi,
+    functionName: "rejectModel",
+    args: [params.modelId, params.reason],
+  });
+}
+
+/** The registrant withdraws its pending model; the fee is credited back (claimRegistrationRefund pays it). */
+export async function withdrawModelProposal(ctx: ChainContext, params: { modelId: bigint }): Promise<void> {
+  await writeContract(ctx, {
+    contract: "ModelRegistry",
+    abi: modelRegistryAbi,
+    functionName: "withdrawModelProposal",
+    args: [params.modelId],
+  });
+}
+
+/** Claims the registration fees credited to the caller by rejected or withdrawn proposals. */
+export async function claimRegistrationRefund(ctx: ChainContext): Promise<void> {
+  await writeContract(ctx, { contract: "ModelRegistry", abi: modelRegistryAbi, functionName: "claimRefund" });
 }

@@ -74,7 +74,7 @@ export const nodePoolAbi = parseAbi([
 export const modelRegistryAbi = parseAbi([
   ioLayout,
   "struct InputBound { int256 min; int256 max; }",
-  "struct Model { address owner; uint32 computeUnits; bool deprecated; address verifier; uint96 royalty; bytes32 verifierKey; bytes32 settingsHash; IOLayout layout; InputBound[] inputBounds; string artifactURI; string metadataURI; }",
+  "struct Model { address owner; uint32 computeUnits; bool deprecated; address verifier; uint96 royalty; bytes32 verifierKey; bytes32 settingsHash; IOLayout layout; InputBound[] inputBounds; string artifactURI; string metadataURI; uint8 status; bytes32 specDigest; }",
   "function model(uint256 modelId) view returns (Model)",
   "function exists(uint256 modelId) view returns (bool)",
   "function modelCount() view returns (uint256)",
@@ -87,6 +87,9 @@ export const erc20Abi = parseAbi([
   "function balanceOf(address account) view returns (uint256)",
   "function allowance(address owner, address spender) view returns (uint256)",
 ]);
+
+/** ModelStatus in IModelRegistry.sol: only a Live model takes requests. */
+export const ModelStatus = { Live: 0, Pending: 1, Rejected: 2, Withdrawn: 3 } as const;
 
 /** RequestStatus in IInferenceMarket.sol. */
 export const RequestStatus = { None: 0, Pending: 1, Fulfilled: 2, Refunded: 3 } as const;

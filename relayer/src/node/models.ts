@@ -1,7 +1,7 @@
 import type { ArtifactStore, Manifest } from "@zk-vin/prover";
 import type { Address, Hex, PublicClient } from "viem";
 import { describeError, RelayerError } from "../errors.js";
-import { modelRegistryAbi, proofVerifierAbi } from "./abi.js";
+import { ModelStatus, modelRegistryAbi, proofVerifierAbi } from "./abi.js";
 
 /** How a registered model's artifacts are named on chain: `zkvin-artifact:sha256:<artifactId>`. */
 const ARTIFACT_URI = /^zkvin-artifact:sha256:([0-9a-f]{64})$/;
@@ -78,6 +78,13 @@ export class ModelCatalog {
       functionName: "model",
       args: [modelId],
     });
+    if (m.status !== ModelStatus.Live) {
+      const name = Object.entries(ModelStatus).find(([, v]) => v === m.status)?.[0] ?? String(m.status);
+      throw new UnservedModelError(
+        modelId,
+        `the registry has the model ${name.toLowerCase()}, not live (a pending model takes requests once MODEL_APPROVER_ROLE approves it)`,
+      );
+    }
     const accepted = await this.params.client.readContract({
       address: m.verifier,
       abi: proofVerifierAbi,

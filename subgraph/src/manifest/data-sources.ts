@@ -33,6 +33,12 @@ export const DATA_SOURCE_TEMPLATES: readonly DataSourceTemplate[] = [
     entities: ["Protocol", "Model", "Verifier", "Backtest", "Payment"],
     events: [
       "ModelRegistered",
+      "ModelProposed",
+      "ModelApproved",
+      "ModelRejected",
+      "ModelProposalWithdrawn",
+      "ModelApprovalRequirementSet",
+      "RegistrationFeeRefunded",
       "ModelRoyaltyUpdated",
       "ModelMetadataUpdated",
       "ModelOwnershipTransferred",

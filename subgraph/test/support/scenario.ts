@@ -23,6 +23,8 @@ export interface ScenarioResult {
   b4: Fixture;
   lrModel: bigint;
   b4Model: bigint;
+  /** Proposed with a swapped layout, rejected, its fee refunded. */
+  rejectedModel: bigint;
   nodeA: Address;
   nodeB: Address;
   requester: Address;
@@ -123,18 +125,24 @@ export async function runHubScenario(anvil: Anvil): Promise<ScenarioResult> {
   const owner = client(d, anvil, KEYS.modelOwner);
   const adapter = d.hub.contracts.EzklVkaVerifierAdapter as Address;
 
+  const admin = client(d, anvil, KEYS.admin);
+  const specOf = (f: Fixture, key: Hex) => ({
+    verifier: adapter,
+    verifierKey: key,
+    settingsHash: `0x${f.manifest.files.settings.sha256}` as Hex,
+    layout: fixtureLayout(f),
+    computeUnits: f.manifest.computeUnits.perInference,
+    royalty: 10n ** 14n,
+    artifactURI: `zkvin-artifact:sha256:${f.manifest.artifactId}`,
+    metadataURI: `ipfs://${f.name}`,
+  });
+  // Register -> approve -> live: the deploy script requires model approval; the admin approves.
   const register = async (f: Fixture) => {
     const { key } = await owner.models.registerVka({ words: f.vka });
-    const { modelId } = await owner.models.register({
-      verifier: adapter,
-      verifierKey: key,
-      settingsHash: `0x${f.manifest.files.settings.sha256}` as Hex,
-      layout: fixtureLayout(f),
-      computeUnits: f.manifest.computeUnits.perInference,
-      royalty: 10n ** 14n,
-      artifactURI: `zkvin-artifact:sha256:${f.manifest.artifactId}`,
-      metadataURI: `ipfs://${f.name}`,
-    });
+    const spec = specOf(f, key);
+    const { modelId } = await owner.models.register(spec);
+    const specDigest = await admin.models.specDigest({ owner: anvil.account(KEYS.modelOwner).address, spec });
+    await admin.models.approve({ modelId, specDigest });
     return modelId;
   };
   const lrModel = await register(lr);
@@ -238,6 +246,15 @@ export async function runHubScenario(anvil: Anvil): Promise<ScenarioResult> {
     ],
   });
 
+  // A proposal the approver rejects (the MLP's key under a swapped layout); its fee is refunded.
+  const mlp = loadFixture("mlp");
+  const { key: mlpKey } = await owner.models.registerVka({ words: mlp.vka });
+  const swapped = specOf(mlp, mlpKey);
+  swapped.layout = { ...swapped.layout, inputOffset: 3, outputOffset: 0 };
+  const { modelId: rejectedModel } = await owner.models.register(swapped);
+  await admin.models.reject({ modelId: rejectedModel, reason: "layout does not match the manifest" });
+  await owner.models.claimRefund();
+
   // Node B leaves: exit, unbond, withdraw. Node A and the requester collect what they are owed.
   const b = client(d, anvil, KEYS.nodeB);
   await b.node.requestExit();
@@ -254,6 +271,7 @@ export async function runHubScenario(anvil: Anvil): Promise<ScenarioResult> {
     b4,
     lrModel,
     b4Model,
+    rejectedModel,
     nodeA,
     nodeB,
     requester: anvil.account(KEYS.requester).address,

@@ -299,6 +299,25 @@ export const ezklVkaVerifierAdapterAbi = [
   },
   {
     "type": "function",
+    "name": "isRevoked",
+    "inputs": [
+      {
+        "name": "key",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "bool",
+        "internalType": "bool"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
     "name": "registerVka",
     "inputs": [
       {
@@ -660,6 +679,17 @@ export const ezklVkaVerifierAdapterAbi = [
       },
       {
         "name": "actual",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "VkaIsRevoked",
+    "inputs": [
+      {
+        "name": "key",
         "type": "bytes32",
         "internalType": "bytes32"
       }

@@ -55,6 +55,19 @@ export const modelRegistryAbi = [
   },
   {
     "type": "function",
+    "name": "MODEL_APPROVER_ROLE",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
     "name": "PARAMETER_SETTER_ROLE",
     "inputs": [],
     "outputs": [
@@ -104,6 +117,24 @@ export const modelRegistryAbi = [
       }
     ],
     "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "approveModel",
+    "inputs": [
+      {
+        "name": "modelId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "digest",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
   },
   {
     "type": "function",
@@ -194,6 +225,13 @@ export const modelRegistryAbi = [
       }
     ],
     "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "claimRefund",
+    "inputs": [],
+    "outputs": [],
+    "stateMutability": "nonpayable"
   },
   {
     "type": "function",
@@ -589,8 +627,31 @@ export const modelRegistryAbi = [
             "name": "metadataURI",
             "type": "string",
             "internalType": "string"
+          },
+          {
+            "name": "status",
+            "type": "uint8",
+            "internalType": "enum ModelStatus"
+          },
+          {
+            "name": "specDigest",
+            "type": "bytes32",
+            "internalType": "bytes32"
           }
         ]
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "modelApprovalRequired",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "bool",
+        "internalType": "bool"
       }
     ],
     "stateMutability": "view"
@@ -628,6 +689,25 @@ export const modelRegistryAbi = [
         "name": "",
         "type": "uint256",
         "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "modelStatus",
+    "inputs": [
+      {
+        "name": "modelId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint8",
+        "internalType": "enum ModelStatus"
       }
     ],
     "stateMutability": "view"
@@ -833,6 +913,25 @@ export const modelRegistryAbi = [
   },
   {
     "type": "function",
+    "name": "refundOf",
+    "inputs": [
+      {
+        "name": "registrant",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
     "name": "registerModel",
     "inputs": [
       {
@@ -968,6 +1067,24 @@ export const modelRegistryAbi = [
       }
     ],
     "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "rejectModel",
+    "inputs": [
+      {
+        "name": "modelId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "reason",
+        "type": "string",
+        "internalType": "string"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
   },
   {
     "type": "function",
@@ -1151,6 +1268,19 @@ export const modelRegistryAbi = [
   },
   {
     "type": "function",
+    "name": "setModelApprovalRequired",
+    "inputs": [
+      {
+        "name": "required",
+        "type": "bool",
+        "internalType": "bool"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
     "name": "setRegistrationFee",
     "inputs": [
       {
@@ -1210,6 +1340,136 @@ export const modelRegistryAbi = [
     ],
     "outputs": [],
     "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "specDigest",
+    "inputs": [
+      {
+        "name": "owner",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "spec",
+        "type": "tuple",
+        "internalType": "struct ModelSpec",
+        "components": [
+          {
+            "name": "verifier",
+            "type": "address",
+            "internalType": "contract IProofVerifier"
+          },
+          {
+            "name": "verifierKey",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "settingsHash",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "layout",
+            "type": "tuple",
+            "internalType": "struct IOLayout",
+            "components": [
+              {
+                "name": "batchSize",
+                "type": "uint16",
+                "internalType": "uint16"
+              },
+              {
+                "name": "instanceCount",
+                "type": "uint16",
+                "internalType": "uint16"
+              },
+              {
+                "name": "inputOffset",
+                "type": "uint16",
+                "internalType": "uint16"
+              },
+              {
+                "name": "inputCount",
+                "type": "uint16",
+                "internalType": "uint16"
+              },
+              {
+                "name": "outputOffset",
+                "type": "uint16",
+                "internalType": "uint16"
+              },
+              {
+                "name": "outputCount",
+                "type": "uint16",
+                "internalType": "uint16"
+              },
+              {
+                "name": "inputScale",
+                "type": "uint8",
+                "internalType": "uint8"
+              },
+              {
+                "name": "outputScale",
+                "type": "uint8",
+                "internalType": "uint8"
+              },
+              {
+                "name": "inputMode",
+                "type": "uint8",
+                "internalType": "enum InputMode"
+              }
+            ]
+          },
+          {
+            "name": "inputBounds",
+            "type": "tuple[]",
+            "internalType": "struct InputBound[]",
+            "components": [
+              {
+                "name": "min",
+                "type": "int256",
+                "internalType": "int256"
+              },
+              {
+                "name": "max",
+                "type": "int256",
+                "internalType": "int256"
+              }
+            ]
+          },
+          {
+            "name": "computeUnits",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "royalty",
+            "type": "uint96",
+            "internalType": "uint96"
+          },
+          {
+            "name": "artifactURI",
+            "type": "string",
+            "internalType": "string"
+          },
+          {
+            "name": "metadataURI",
+            "type": "string",
+            "internalType": "string"
+          }
+        ]
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ],
+    "stateMutability": "view"
   },
   {
     "type": "function",
@@ -1285,6 +1545,19 @@ export const modelRegistryAbi = [
     ],
     "outputs": [],
     "stateMutability": "payable"
+  },
+  {
+    "type": "function",
+    "name": "withdrawModelProposal",
+    "inputs": [
+      {
+        "name": "modelId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
   },
   {
     "type": "function",
@@ -1399,6 +1672,44 @@ export const modelRegistryAbi = [
   },
   {
     "type": "event",
+    "name": "ModelApprovalRequirementSet",
+    "inputs": [
+      {
+        "name": "required",
+        "type": "bool",
+        "indexed": false,
+        "internalType": "bool"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "ModelApproved",
+    "inputs": [
+      {
+        "name": "modelId",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "specDigest",
+        "type": "bytes32",
+        "indexed": false,
+        "internalType": "bytes32"
+      },
+      {
+        "name": "approver",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
     "name": "ModelDeprecated",
     "inputs": [
       {
@@ -1450,6 +1761,44 @@ export const modelRegistryAbi = [
         "type": "address",
         "indexed": true,
         "internalType": "address"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "ModelProposalWithdrawn",
+    "inputs": [
+      {
+        "name": "modelId",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "ModelProposed",
+    "inputs": [
+      {
+        "name": "modelId",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "specDigest",
+        "type": "bytes32",
+        "indexed": false,
+        "internalType": "bytes32"
+      },
+      {
+        "name": "escrowedFee",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
       }
     ],
     "anonymous": false
@@ -1593,6 +1942,31 @@ export const modelRegistryAbi = [
   },
   {
     "type": "event",
+    "name": "ModelRejected",
+    "inputs": [
+      {
+        "name": "modelId",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "approver",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "reason",
+        "type": "string",
+        "indexed": false,
+        "internalType": "string"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
     "name": "ModelRoyaltyUpdated",
     "inputs": [
       {
@@ -1619,6 +1993,50 @@ export const modelRegistryAbi = [
         "type": "address",
         "indexed": false,
         "internalType": "address"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "RegistrationFeeCredited",
+    "inputs": [
+      {
+        "name": "registrant",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "modelId",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "amount",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "RegistrationFeeRefunded",
+    "inputs": [
+      {
+        "name": "registrant",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "amount",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
       }
     ],
     "anonymous": false
@@ -2110,6 +2528,38 @@ export const modelRegistryAbi = [
   },
   {
     "type": "error",
+    "name": "ModelNotLive",
+    "inputs": [
+      {
+        "name": "modelId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "status",
+        "type": "uint8",
+        "internalType": "enum ModelStatus"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "ModelNotPending",
+    "inputs": [
+      {
+        "name": "modelId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "status",
+        "type": "uint8",
+        "internalType": "enum ModelStatus"
+      }
+    ]
+  },
+  {
+    "type": "error",
     "name": "NotInitializing",
     "inputs": []
   },
@@ -2163,6 +2613,27 @@ export const modelRegistryAbi = [
         "name": "max",
         "type": "uint96",
         "internalType": "uint96"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "SpecDigestMismatch",
+    "inputs": [
+      {
+        "name": "modelId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "expected",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "given",
+        "type": "bytes32",
+        "internalType": "bytes32"
       }
     ]
   },

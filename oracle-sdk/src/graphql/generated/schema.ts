@@ -13,8 +13,9 @@ export type DeliveryStatus = "NONE" | "DELIVERED" | "FAILED";
 export type InputMode = "PUBLIC" | "HASHED";
 export type NodeStatus = "REGISTERED" | "EXITING" | "WITHDRAWN";
 export type AssignmentOutcome = "PENDING" | "FULFILLED" | "EXPIRED";
+export type ModelStatus = "PENDING" | "LIVE" | "REJECTED" | "WITHDRAWN";
 export type FailureReason = "NONE" | "EXPIRED" | "REJECTED";
-export type PaymentKind = "REQUEST_FEE" | "NODE_FEE" | "ROYALTY" | "PROTOCOL_FEE" | "REFUND" | "WITHDRAWAL" | "STAKE" | "STAKE_WITHDRAWAL" | "SLASH_SHARE" | "SLASH_PROCEEDS_CLAIM" | "REGISTRATION_FEE" | "REGISTRATION_FEES_WITHDRAWAL" | "RETURN_BUDGET" | "RETURN_MESSAGE_FEE" | "SPOKE_ESCROW" | "SPOKE_MESSAGE_FEE" | "SPOKE_CREDIT" | "SPOKE_REFUND" | "SPOKE_WITHDRAWAL";
+export type PaymentKind = "REQUEST_FEE" | "NODE_FEE" | "ROYALTY" | "PROTOCOL_FEE" | "REFUND" | "WITHDRAWAL" | "STAKE" | "STAKE_WITHDRAWAL" | "SLASH_SHARE" | "SLASH_PROCEEDS_CLAIM" | "REGISTRATION_FEE" | "REGISTRATION_FEES_WITHDRAWAL" | "REGISTRATION_FEE_REFUND" | "RETURN_BUDGET" | "RETURN_MESSAGE_FEE" | "SPOKE_ESCROW" | "SPOKE_MESSAGE_FEE" | "SPOKE_CREDIT" | "SPOKE_REFUND" | "SPOKE_WITHDRAWAL";
 
 /** Protocol as a query returns its stored fields (references as their id). */
 export interface ProtocolFields {
@@ -29,6 +30,7 @@ export interface ProtocolFields {
   registryTreasury: BytesString | null;
   poolTreasury: BytesString | null;
   registrationFee: BigIntString;
+  modelApprovalRequired: boolean;
   maxRoyalty: BigIntString;
   unitPrice: BigIntString;
   protocolFee: BigIntString;
@@ -56,7 +58,7 @@ export interface ProtocolFields {
   totalStaked: BigIntString;
   totalSlashed: BigIntString;
 }
-export const PROTOCOL_FIELDS = "id network registry market pool gateway gateways marketTreasury registryTreasury poolTreasury registrationFee maxRoyalty unitPrice protocolFee fulfilmentWindow maxCallbackGasLimit maxReassignments minStakePerComputeUnit slashAmount requesterShareBps maxNodesPerModel maxModelsPerNode unbondingEpochs epochAnchor epochAnchorBlock epochLength previousEpochAnchor previousEpochAnchorBlock previousEpochLength modelCount nodeCount requestCount fulfilledCount expiredCount refundedCount totalStaked totalSlashed";
+export const PROTOCOL_FIELDS = "id network registry market pool gateway gateways marketTreasury registryTreasury poolTreasury registrationFee modelApprovalRequired maxRoyalty unitPrice protocolFee fulfilmentWindow maxCallbackGasLimit maxReassignments minStakePerComputeUnit slashAmount requesterShareBps maxNodesPerModel maxModelsPerNode unbondingEpochs epochAnchor epochAnchorBlock epochLength previousEpochAnchor previousEpochAnchorBlock previousEpochLength modelCount nodeCount requestCount fulfilledCount expiredCount refundedCount totalStaked totalSlashed";
 export interface Protocol_filter {
   id?: string | null;
   id_not?: string | null;
@@ -170,6 +172,10 @@ export interface Protocol_filter {
   registrationFee_lte?: BigIntInput | null;
   registrationFee_in?: Array<BigIntInput> | null;
   registrationFee_not_in?: Array<BigIntInput> | null;
+  modelApprovalRequired?: boolean | null;
+  modelApprovalRequired_not?: boolean | null;
+  modelApprovalRequired_in?: Array<boolean> | null;
+  modelApprovalRequired_not_in?: Array<boolean> | null;
   maxRoyalty?: BigIntInput | null;
   maxRoyalty_not?: BigIntInput | null;
   maxRoyalty_gt?: BigIntInput | null;
@@ -393,6 +399,7 @@ export type Protocol_orderBy =
   | "registryTreasury"
   | "poolTreasury"
   | "registrationFee"
+  | "modelApprovalRequired"
   | "maxRoyalty"
   | "unitPrice"
   | "protocolFee"
@@ -484,6 +491,14 @@ export interface ModelFields {
   artifactURI: string;
   metadataURI: string;
   deprecated: boolean;
+  status: ModelStatus;
+  specDigest: BytesString | null;
+  approver: BytesString | null;
+  approvedAt: BigIntString | null;
+  approvedAtBlock: BigIntString | null;
+  rejectedBy: BytesString | null;
+  rejectionReason: string | null;
+  closedAt: BigIntString | null;
   registeredAt: BigIntString;
   registeredAtBlock: BigIntString;
   registrationTransaction: BytesString;
@@ -496,7 +511,7 @@ export interface ModelFields {
   royaltiesEarned: BigIntString;
   backtestCount: number;
 }
-export const MODEL_FIELDS = "id modelId owner verifier { id } verifierKey settingsHash batchSize instanceCount inputOffset inputCount outputOffset outputCount inputScale outputScale inputMode inputMin inputMax computeUnits royalty artifactURI metadataURI deprecated registeredAt registeredAtBlock registrationTransaction requestCount fulfilledCount expiredCount refundedCount distinctRequesters repeatRequesters royaltiesEarned backtestCount";
+export const MODEL_FIELDS = "id modelId owner verifier { id } verifierKey settingsHash batchSize instanceCount inputOffset inputCount outputOffset outputCount inputScale outputScale inputMode inputMin inputMax computeUnits royalty artifactURI metadataURI deprecated status specDigest approver approvedAt approvedAtBlock rejectedBy rejectionReason closedAt registeredAt registeredAtBlock registrationTransaction requestCount fulfilledCount expiredCount refundedCount distinctRequesters repeatRequesters royaltiesEarned backtestCount";
 export interface Model_filter {
   id?: string | null;
   id_not?: string | null;
@@ -705,6 +720,84 @@ export interface Model_filter {
   deprecated_not?: boolean | null;
   deprecated_in?: Array<boolean> | null;
   deprecated_not_in?: Array<boolean> | null;
+  status?: ModelStatus | null;
+  status_not?: ModelStatus | null;
+  status_in?: Array<ModelStatus> | null;
+  status_not_in?: Array<ModelStatus> | null;
+  specDigest?: BytesString | null;
+  specDigest_not?: BytesString | null;
+  specDigest_gt?: BytesString | null;
+  specDigest_lt?: BytesString | null;
+  specDigest_gte?: BytesString | null;
+  specDigest_lte?: BytesString | null;
+  specDigest_in?: Array<BytesString> | null;
+  specDigest_not_in?: Array<BytesString> | null;
+  specDigest_contains?: BytesString | null;
+  specDigest_not_contains?: BytesString | null;
+  approver?: BytesString | null;
+  approver_not?: BytesString | null;
+  approver_gt?: BytesString | null;
+  approver_lt?: BytesString | null;
+  approver_gte?: BytesString | null;
+  approver_lte?: BytesString | null;
+  approver_in?: Array<BytesString> | null;
+  approver_not_in?: Array<BytesString> | null;
+  approver_contains?: BytesString | null;
+  approver_not_contains?: BytesString | null;
+  approvedAt?: BigIntInput | null;
+  approvedAt_not?: BigIntInput | null;
+  approvedAt_gt?: BigIntInput | null;
+  approvedAt_lt?: BigIntInput | null;
+  approvedAt_gte?: BigIntInput | null;
+  approvedAt_lte?: BigIntInput | null;
+  approvedAt_in?: Array<BigIntInput> | null;
+  approvedAt_not_in?: Array<BigIntInput> | null;
+  approvedAtBlock?: BigIntInput | null;
+  approvedAtBlock_not?: BigIntInput | null;
+  approvedAtBlock_gt?: BigIntInput | null;
+  approvedAtBlock_lt?: BigIntInput | null;
+  approvedAtBlock_gte?: BigIntInput | null;
+  approvedAtBlock_lte?: BigIntInput | null;
+  approvedAtBlock_in?: Array<BigIntInput> | null;
+  approvedAtBlock_not_in?: Array<BigIntInput> | null;
+  rejectedBy?: BytesString | null;
+  rejectedBy_not?: BytesString | null;
+  rejectedBy_gt?: BytesString | null;
+  rejectedBy_lt?: BytesString | null;
+  rejectedBy_gte?: BytesString | null;
+  rejectedBy_lte?: BytesString | null;
+  rejectedBy_in?: Array<BytesString> | null;
+  rejectedBy_not_in?: Array<BytesString> | null;
+  rejectedBy_contains?: BytesString | null;
+  rejectedBy_not_contains?: BytesString | null;
+  rejectionReason?: string | null;
+  rejectionReason_not?: string | null;
+  rejectionReason_gt?: string | null;
+  rejectionReason_lt?: string | null;
+  rejectionReason_gte?: string | null;
+  rejectionReason_lte?: string | null;
+  rejectionReason_in?: Array<string> | null;
+  rejectionReason_not_in?: Array<string> | null;
+  rejectionReason_contains?: string | null;
+  rejectionReason_contains_nocase?: string | null;
+  rejectionReason_not_contains?: string | null;
+  rejectionReason_not_contains_nocase?: string | null;
+  rejectionReason_starts_with?: string | null;
+  rejectionReason_starts_with_nocase?: string | null;
+  rejectionReason_not_starts_with?: string | null;
+  rejectionReason_not_starts_with_nocase?: string | null;
+  rejectionReason_ends_with?: string | null;
+  rejectionReason_ends_with_nocase?: string | null;
+  rejectionReason_not_ends_with?: string | null;
+  rejectionReason_not_ends_with_nocase?: string | null;
+  closedAt?: BigIntInput | null;
+  closedAt_not?: BigIntInput | null;
+  closedAt_gt?: BigIntInput | null;
+  closedAt_lt?: BigIntInput | null;
+  closedAt_gte?: BigIntInput | null;
+  closedAt_lte?: BigIntInput | null;
+  closedAt_in?: Array<BigIntInput> | null;
+  closedAt_not_in?: Array<BigIntInput> | null;
   registeredAt?: BigIntInput | null;
   registeredAt_not?: BigIntInput | null;
   registeredAt_gt?: BigIntInput | null;
@@ -825,6 +918,14 @@ export type Model_orderBy =
   | "artifactURI"
   | "metadataURI"
   | "deprecated"
+  | "status"
+  | "specDigest"
+  | "approver"
+  | "approvedAt"
+  | "approvedAtBlock"
+  | "rejectedBy"
+  | "rejectionReason"
+  | "closedAt"
   | "registeredAt"
   | "registeredAtBlock"
   | "registrationTransaction"
@@ -934,6 +1035,14 @@ export type ModelRequester_orderBy =
   | "model__artifactURI"
   | "model__metadataURI"
   | "model__deprecated"
+  | "model__status"
+  | "model__specDigest"
+  | "model__approver"
+  | "model__approvedAt"
+  | "model__approvedAtBlock"
+  | "model__rejectedBy"
+  | "model__rejectionReason"
+  | "model__closedAt"
   | "model__registeredAt"
   | "model__registeredAtBlock"
   | "model__registrationTransaction"
@@ -1167,6 +1276,14 @@ export type Backtest_orderBy =
   | "model__artifactURI"
   | "model__metadataURI"
   | "model__deprecated"
+  | "model__status"
+  | "model__specDigest"
+  | "model__approver"
+  | "model__approvedAt"
+  | "model__approvedAtBlock"
+  | "model__rejectedBy"
+  | "model__rejectionReason"
+  | "model__closedAt"
   | "model__registeredAt"
   | "model__registeredAtBlock"
   | "model__registrationTransaction"
@@ -1468,6 +1585,14 @@ export type NodeModel_orderBy =
   | "model__artifactURI"
   | "model__metadataURI"
   | "model__deprecated"
+  | "model__status"
+  | "model__specDigest"
+  | "model__approver"
+  | "model__approvedAt"
+  | "model__approvedAtBlock"
+  | "model__rejectedBy"
+  | "model__rejectionReason"
+  | "model__closedAt"
   | "model__registeredAt"
   | "model__registeredAtBlock"
   | "model__registrationTransaction"
@@ -2377,6 +2502,14 @@ export type InferenceRequest_orderBy =
   | "model__artifactURI"
   | "model__metadataURI"
   | "model__deprecated"
+  | "model__status"
+  | "model__specDigest"
+  | "model__approver"
+  | "model__approvedAt"
+  | "model__approvedAtBlock"
+  | "model__rejectedBy"
+  | "model__rejectionReason"
+  | "model__closedAt"
   | "model__registeredAt"
   | "model__registeredAtBlock"
   | "model__registrationTransaction"
@@ -2646,6 +2779,14 @@ export type FulfilmentBatch_orderBy =
   | "model__artifactURI"
   | "model__metadataURI"
   | "model__deprecated"
+  | "model__status"
+  | "model__specDigest"
+  | "model__approver"
+  | "model__approvedAt"
+  | "model__approvedAtBlock"
+  | "model__rejectedBy"
+  | "model__rejectionReason"
+  | "model__closedAt"
   | "model__registeredAt"
   | "model__registeredAtBlock"
   | "model__registrationTransaction"
@@ -3232,6 +3373,14 @@ export type Payment_orderBy =
   | "model__artifactURI"
   | "model__metadataURI"
   | "model__deprecated"
+  | "model__status"
+  | "model__specDigest"
+  | "model__approver"
+  | "model__approvedAt"
+  | "model__approvedAtBlock"
+  | "model__rejectedBy"
+  | "model__rejectionReason"
+  | "model__closedAt"
   | "model__registeredAt"
   | "model__registeredAtBlock"
   | "model__registrationTransaction"
