@@ -71,7 +71,9 @@ contract StarknetGateway is IRemoteResultSink, Ownable2Step, ReentrancyGuardTran
     /// @notice The market refused the request (`reason`: its custom error); EXPIRED goes back.
     event RequestRejected(bytes32 indexed key, uint256 indexed spoke, uint64 spokeRequestId, bytes reason);
     /// @notice A reply went to L2 (`kind`: 2 RESULT, 3 EXPIRED; the Cairo wire kinds).
-    event ReplySent(bytes32 indexed key, uint256 indexed spoke, uint256 kind, bytes32 msgHash, uint256 nonce, uint256 fee);
+    event ReplySent(
+        bytes32 indexed key, uint256 indexed spoke, uint256 kind, bytes32 msgHash, uint256 nonce, uint256 fee
+    );
     /// @notice A reply waits: `underfunded` (deposit below the message fee) or a payee without a Starknet address.
     event ReplyHeld(bytes32 indexed key, ReplyKind kind, int256[] output, Settlement settlement, bool underfunded);
     /// @notice A result whose output the spoke cannot hold (a value outside i128) is answered with EXPIRED.
@@ -388,7 +390,9 @@ contract StarknetGateway is IRemoteResultSink, Ownable2Step, ReentrancyGuardTran
         if (l1MessageFee_ == 0 || l1MessageFee_ > MESSAGING.getMaxL1MsgFee()) {
             revert ParameterOutOfBounds("l1MessageFee", l1MessageFee_);
         }
-        if (sinkGasLimit_ < MIN_GAS || sinkGasLimit_ > MAX_GAS) revert ParameterOutOfBounds("sinkGasLimit", sinkGasLimit_);
+        if (sinkGasLimit_ < MIN_GAS || sinkGasLimit_ > MAX_GAS) {
+            revert ParameterOutOfBounds("sinkGasLimit", sinkGasLimit_);
+        }
         if (replyReserveGas_ < MIN_GAS || replyReserveGas_ > MAX_GAS) {
             revert ParameterOutOfBounds("replyReserveGas", replyReserveGas_);
         }

@@ -40,10 +40,7 @@ abstract contract StarknetGatewayTestBase is HubTestBase {
         gateway.deposit{value: 1 ether}();
     }
 
-    function _requestPayload(uint256 modelId, int256[] memory input, uint256 fee)
-        internal
-        returns (uint256[] memory)
-    {
+    function _requestPayload(uint256 modelId, int256[] memory input, uint256 fee) internal returns (uint256[] memory) {
         return StarknetCodec.encodeRequest(
             StarknetRequest({
                 spokeRequestId: nextSpokeId++,
@@ -306,9 +303,7 @@ contract StarknetGatewayTest is StarknetGatewayTestBase {
         assertEq(sent[12], StarknetCodec.FELT_PRIME - 1234);
         assertEq(uint8(gateway.ticket(key).status), uint8(StarknetGateway.TicketStatus.Closed));
         vm.expectRevert(
-            abi.encodeWithSelector(
-                StarknetGateway.NotAwaitingReply.selector, key, StarknetGateway.TicketStatus.Closed
-            )
+            abi.encodeWithSelector(StarknetGateway.NotAwaitingReply.selector, key, StarknetGateway.TicketStatus.Closed)
         );
         gateway.resendReply(key, output, s);
     }
@@ -365,9 +360,8 @@ contract StarknetGatewayTest is StarknetGatewayTestBase {
     function test_consume_tooLittleGas_revertsAndMessageStays() public {
         uint256[] memory payload = _requestPayload(modelId, input, L2_FEE);
         _sendFromL2(SPOKE, payload);
-        (bool ok,) = address(gateway).call{gas: 320_000}(
-            abi.encodeCall(StarknetGateway.consumeRequest, (SPOKE, payload))
-        );
+        (bool ok,) =
+            address(gateway).call{gas: 320_000}(abi.encodeCall(StarknetGateway.consumeRequest, (SPOKE, payload)));
         assertFalse(ok);
         assertEq(messaging.l2ToL1Messages(messaging.l2ToL1MsgHash(SPOKE, address(gateway), payload)), 1);
         gateway.consumeRequest(SPOKE, payload);

@@ -91,8 +91,7 @@ contract StarknetRealProofTest is StarknetGatewayTestBase {
 
         // The sequencer executes on_hub_message on L2 and consumes the message on L1.
         (,, uint256[] memory c, uint256 nonce,) = _lastL1ToL2(logs);
-        bytes32 h =
-            messaging.l1ToL2MsgHash(address(gateway), SPOKE, StarknetCodec.ON_HUB_MESSAGE_SELECTOR, c, nonce);
+        bytes32 h = messaging.l1ToL2MsgHash(address(gateway), SPOKE, StarknetCodec.ON_HUB_MESSAGE_SELECTOR, c, nonce);
         assertEq(messaging.l1ToL2Messages(h), MSG_FEE + 1);
         messaging.mockConsumeMessageToL2(
             uint256(uint160(address(gateway))), SPOKE, StarknetCodec.ON_HUB_MESSAGE_SELECTOR, c, nonce

@@ -83,7 +83,9 @@ contract DeployStarknetGatewayTest is HubTestBase {
     function test_deploy_refusesSinkGasAboveMarketLimit() public {
         StarknetGatewayConfig memory c = _config(deployer);
         c.sinkGasLimit = 2_000_000;
-        vm.expectRevert(abi.encodeWithSelector(DeployStarknetGateway.SinkGasAboveMarketLimit.selector, 2_000_000, 1_000_000));
+        vm.expectRevert(
+            abi.encodeWithSelector(DeployStarknetGateway.SinkGasAboveMarketLimit.selector, 2_000_000, 1_000_000)
+        );
         script.deploy(c, deployer, out);
     }
 }
