@@ -367,6 +367,36 @@ contract StarknetGatewayTest is StarknetGatewayTestBase {
         gateway.consumeRequest(SPOKE, payload);
     }
 
+    function testFuzz_result_outputAsCairoDecodesIt(int128 value, uint72 fee) public {
+        _nodePayee();
+        vm.assume(fee > 0); // uint72: below the market's 2^80 bound on a remote fee
+        (bytes32 key, uint256 hubId) = _consume(_requestPayload(modelId, input, fee));
+        int256[] memory out = new int256[](1);
+        out[0] = value;
+        vm.recordLogs();
+        _fulfil(hubId, modelId, input, out);
+        uint256[] memory sent = _sentPayload(vm.getRecordedLogs(), SPOKE);
+        (bool ok, int256 back) = StarknetCodec.tryFromFelt(sent[12]);
+        assertTrue(ok);
+        assertEq(back, value);
+        uint256 paid = (sent[4] | (sent[5] << 128)) + (sent[7] | (sent[8] << 128)) + (sent[9] | (sent[10] << 128));
+        assertEq(paid, fee, "the three amounts add up to the L2 fee");
+        assertEq(uint8(gateway.ticket(key).status), uint8(StarknetGateway.TicketStatus.Closed));
+    }
+
+    function test_outputOutsideI128_answeredExpired() public {
+        (bytes32 key, uint256 hubId) = _consume(_requestPayload(modelId, input, L2_FEE));
+        int256[] memory out = new int256[](1);
+        out[0] = int256(1) << 130;
+        vm.recordLogs();
+        _fulfil(hubId, modelId, input, out);
+        assertEq(uint8(market.request(hubId).status), uint8(RequestStatus.Fulfilled));
+        uint256[] memory sent = _sentPayload(vm.getRecordedLogs(), SPOKE);
+        assertEq(sent.length, 3);
+        assertEq(sent[1], StarknetCodec.KIND_EXPIRED);
+        assertEq(uint8(gateway.ticket(key).status), uint8(StarknetGateway.TicketStatus.Closed));
+    }
+
     function _settlementOf(uint256 hubId) internal view returns (Settlement memory) {
         Fees memory f = market.requestFees(hubId);
         (address owner,,,) = registry.fulfilmentTerms(modelId);
