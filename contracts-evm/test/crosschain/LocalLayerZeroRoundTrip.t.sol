@@ -92,8 +92,14 @@ contract LocalLayerZeroRoundTripTest is HubTestBase {
             CrossChainDefaults.gatewayParams()
         );
         market.grantRole(market.REMOTE_GATEWAY_ROLE(), address(gateway));
-        spoke =
-            new ZkVinSpoke(spokeLz.endpoint, address(this), HUB_EID, spokeTreasury, CrossChainDefaults.spokeParams());
+        spoke = new ZkVinSpoke(
+            spokeLz.endpoint,
+            address(this),
+            HUB_EID,
+            spokeTreasury,
+            CrossChainDefaults.spokeParams(),
+            CrossChainDefaults.reclaimDelay()
+        );
         gateway.setPeer(SPOKE_EID, bytes32(uint256(uint160(address(spoke)))));
         spoke.setPeer(HUB_EID, bytes32(uint256(uint160(address(gateway)))));
         consumer = new RegressionOracleConsumer(
@@ -148,7 +154,11 @@ contract LocalLayerZeroRoundTripTest is HubTestBase {
         assertEq(p.receiver, address(gateway));
         vm.recordLogs();
         _carry(hubLz, p, q.hubGasLimit, q.returnBudget, "REQUEST lzReceive on the hub (gateway + market)");
-        hubId = market.remoteRequestId(SPOKE_EID, bytes32(uint256(uint160(address(consumer)))), bytes32(spokeId));
+        hubId = market.remoteRequestId(
+            SPOKE_EID,
+            bytes32(uint256(uint160(address(consumer)))),
+            gateway.originRequestId(bytes32(uint256(uint160(address(spoke)))), spokeId)
+        );
     }
 
     function test_realLayerZero_requestResult_deliversTheProvenOutput() public {
