@@ -28,6 +28,17 @@ struct HubDeployment {
 ///
 ///   forge script script/DeployHub.s.sol --rpc-url $RPC --private-key $KEY --broadcast
 contract DeployHub is Script {
+    /// @notice The SRS is the development one (its secret is public: anyone can forge proofs against it) and
+    /// `chainId` is not a local development chain.
+    error DevSrsOnPublicChain(uint256 chainId, string srsPath);
+
+    /// @notice Chain ids of local development chains (anvil, hardhat, ganache, and the devnet's and the
+    /// demo's chains: base 31337 and 33000, spoke n on base + n, at most 8 spokes). The development SRS is
+    /// refused everywhere else; deployments/src/public/deploy.ts holds the same list.
+    function isLocalChain(uint256 chainId) public pure returns (bool) {
+        return chainId == 1337 || (chainId >= 31_337 && chainId <= 31_345) || (chainId >= 33_000 && chainId <= 33_008);
+    }
+
     function run() external returns (HubDeployment memory d) {
         address deployer = msg.sender;
         d.config = config(deployer);
@@ -112,10 +123,23 @@ contract DeployHub is Script {
 
     /// @notice The canonical SRS (VKA words 14..23) from HUB_SRS_JSON (`vkaWords`), by default the prover's
     /// development SRS in ../prover/fixtures/srs.json. Production deployments must point it at the SRS of a
-    /// powers-of-tau ceremony.
+    /// powers-of-tau ceremony: an SRS whose `kind` is "dev-insecure" is refused on any chain that is not a
+    /// local one (DevSrsOnPublicChain).
     function canonicalSrs() public view returns (bytes32[] memory) {
-        string memory path = vm.envOr("HUB_SRS_JSON", string("../prover/fixtures/srs.json"));
-        return vm.parseJsonBytes32Array(vm.readFile(path), ".vkaWords");
+        return canonicalSrsAt(vm.envOr("HUB_SRS_JSON", string("../prover/fixtures/srs.json")));
+    }
+
+    /// @notice canonicalSrs() from the SRS file at `path`.
+    function canonicalSrsAt(string memory path) public view returns (bytes32[] memory) {
+        string memory json = vm.readFile(path);
+        if (isDevSrs(json) && !isLocalChain(block.chainid)) revert DevSrsOnPublicChain(block.chainid, path);
+        return vm.parseJsonBytes32Array(json, ".vkaWords");
+    }
+
+    /// @notice Whether an SRS file marks itself as the insecure development SRS (`"kind": "dev-insecure"`).
+    function isDevSrs(string memory json) public view returns (bool) {
+        if (!vm.keyExistsJson(json, ".kind")) return false;
+        return keccak256(bytes(vm.parseJsonString(json, ".kind"))) == keccak256("dev-insecure");
     }
 
     /// @notice The deployment as a flat JSON object (addresses as 0x strings, numbers as numbers).
