@@ -126,7 +126,12 @@ contract DeployHub is Script {
     /// powers-of-tau ceremony: an SRS whose `kind` is "dev-insecure" is refused on any chain that is not a
     /// local one (DevSrsOnPublicChain).
     function canonicalSrs() public view returns (bytes32[] memory) {
-        return canonicalSrsAt(vm.envOr("HUB_SRS_JSON", string("../prover/fixtures/srs.json")));
+        return canonicalSrsAt(srsPath());
+    }
+
+    /// @notice HUB_SRS_JSON, by default the development SRS.
+    function srsPath() public view returns (string memory) {
+        return vm.envOr("HUB_SRS_JSON", string("../prover/fixtures/srs.json"));
     }
 
     /// @notice canonicalSrs() from the SRS file at `path`.
@@ -134,6 +139,13 @@ contract DeployHub is Script {
         string memory json = vm.readFile(path);
         if (isDevSrs(json) && !isLocalChain(block.chainid)) revert DevSrsOnPublicChain(block.chainid, path);
         return vm.parseJsonBytes32Array(json, ".vkaWords");
+    }
+
+    /// @notice The VKA words of the SRS file at `path`, whatever the chain: only for
+    /// script/local/DeployLocalHubChain, which deploys its own LayerZero endpoint and so never a hub that
+    /// public spokes could reach (local devnets use any chain id base).
+    function localDevnetSrsAt(string memory path) public view returns (bytes32[] memory) {
+        return vm.parseJsonBytes32Array(vm.readFile(path), ".vkaWords");
     }
 
     /// @notice Whether an SRS file marks itself as the insecure development SRS (`"kind": "dev-insecure"`).

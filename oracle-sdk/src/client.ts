@@ -61,6 +61,12 @@ export function createZkVinClient(options: ZkVinClientOptions) {
       requests.waitForResult(on(chain), p),
     getRequest: ({ chain, ...p }: OnChain<Parameters<typeof requests.getRequest>[1]>) =>
       requests.getRequest(on(chain), p),
+    /** Spoke: credits a request's escrow back to its requester once its reclaim delay has passed unanswered. */
+    reclaimRequest: ({ chain, ...p }: OnChain<Parameters<typeof requests.reclaimRequest>[1]>) =>
+      requests.reclaimRequest(on(chain), p),
+    /** Spoke: sends the caller's pull balance there (refunds, reclaims, earnings) to `to`. */
+    withdrawFromSpoke: ({ chain, ...p }: OnChain<{ to?: `0x${string}` }> = {}) =>
+      requests.withdrawFromSpoke(on(chain), p),
     /** Models from the subgraph. */
     listModels: (p: queries.ListParams<"Model"> = {}) => models.listModels(graphql(), p),
     /** A model from the hub's registry, with the market's usage statistics. */

@@ -32,11 +32,14 @@ export {
   type InferenceQuote,
   type InferenceResult,
   quote,
+  type ReclaimReceipt,
   type RequestReceipt,
   type RequestState,
   type RequestStatus,
+  reclaimRequest,
   requestInference,
   waitForResult,
+  withdrawFromSpoke,
 } from "./actions/requests.js";
 export {
   type ChainConfig,

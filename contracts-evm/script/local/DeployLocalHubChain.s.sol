@@ -45,7 +45,9 @@ contract DeployLocalHubChain is Script {
         DeployHubGateway gatewaySettings = new DeployHubGateway();
         address deployer = msg.sender;
         HubConfig memory config = settings.config(deployer);
-        bytes32[] memory srs = settings.canonicalSrs();
+        // A devnet's chain ids are any base (tests run several at once): the public-chain check of
+        // DeployHub.canonicalSrs does not apply to a hub behind its own local LayerZero endpoint.
+        bytes32[] memory srs = settings.localDevnetSrsAt(settings.srsPath());
         uint32 eid = LocalChainJson.localEid(vm.envUint("DEVNET_EID"));
         address operator = vm.envAddress("DEVNET_OPERATOR");
 

@@ -1,5 +1,6 @@
 // Requests, on the hub's market or an EVM spoke: price them, make them (inputs encoded at the model's
-// scale), read them, and wait for their result with a timeout and reorg awareness.
+// scale), read them, wait for their result with a timeout and reorg awareness, and on a spoke reclaim an
+// escrow the hub never answered.
 import {
   type Abi,
   type AbiEvent,
@@ -15,9 +16,17 @@ import {
   toHex,
 } from "viem";
 import { inferenceMarketAbi, zkVinSpokeAbi } from "../abi/index.js";
-import { type ChainContext, readContract, writeContract } from "../chain.js";
+import { type ChainContext, readContract, requireWallet, writeContract } from "../chain.js";
 import { checkFixedInput, decodeOutput, encodeInput, type ModelLayout } from "../encoding.js";
-import { CommitmentRequiredError, MissingEventError, RequestNotFoundError, WaitTimeoutError } from "../errors.js";
+import {
+  CommitmentRequiredError,
+  MissingEventError,
+  ReclaimTooEarlyError,
+  RequestNotFoundError,
+  RequestNotPendingError,
+  WaitTimeoutError,
+  WrongChainRoleError,
+} from "../errors.js";
 import { getModel, getSpokeModelTerms } from "./models.js";
 
 export type InferenceQuote =
@@ -148,10 +157,11 @@ export async function requestInference(
   };
 }
 
-export type RequestStatus = "pending" | "fulfilled" | "refunded";
+/** "reclaimed" (spokes only): no reply came within the spoke's reclaim delay and the escrow was credited back. */
+export type RequestStatus = "pending" | "fulfilled" | "refunded" | "reclaimed";
 export type DeliveryStatus = "none" | "delivered" | "failed";
 
-const STATUS: readonly (RequestStatus | null)[] = [null, "pending", "fulfilled", "refunded"];
+const STATUS: readonly (RequestStatus | null)[] = [null, "pending", "fulfilled", "refunded", "reclaimed"];
 const DELIVERY: readonly DeliveryStatus[] = ["none", "delivered", "failed"];
 
 export type RequestState =
@@ -183,6 +193,10 @@ export type RequestState =
       hubRequestId: bigint;
       /** The verified output once fulfilled (empty before). */
       output: bigint[];
+      /** The number of the hub gateway the request went to (only its reply settles it). */
+      gateway: number;
+      /** Unix time from which anyone may reclaim the escrow for the requester if no reply came. */
+      reclaimableAt: bigint;
     };
 
 /** A request's state as the chain holds it now. */
@@ -232,6 +246,8 @@ export async function getRequest(ctx: ChainContext, params: { requestId: bigint 
     escrow: bigint;
     callbackGasLimit: number;
     hubRequestId: bigint;
+    gateway: number;
+    requestedAt: number;
   }>(ctx, { contract: "ZkVinSpoke", abi: zkVinSpokeAbi, functionName: "request", args: [requestId] });
   const status = STATUS[r.status];
   if (!status) throw new RequestNotFoundError(requestId, ctx.config.name);
@@ -256,7 +272,77 @@ export async function getRequest(ctx: ChainContext, params: { requestId: bigint 
     callbackGasLimit: r.callbackGasLimit,
     hubRequestId: BigInt(r.hubRequestId),
     output: [...output],
+    gateway: r.gateway,
+    reclaimableAt: await readContract<bigint>(ctx, {
+      contract: "ZkVinSpoke",
+      abi: zkVinSpokeAbi,
+      functionName: "reclaimableAt",
+      args: [requestId],
+    }),
   };
+}
+
+export interface ReclaimReceipt {
+  chain: string;
+  requestId: bigint;
+  /** The escrow credited back to the requester (withdraw it with `withdrawFromSpoke`). */
+  amount: bigint;
+  requester: Address;
+  transactionHash: Hash;
+  blockNumber: bigint;
+}
+
+/**
+ * Reclaims the escrow of a spoke request that got no reply within the spoke's reclaim delay: it is credited
+ * to the requester's pull balance on the spoke (anyone may call this; the requester then calls
+ * `withdrawFromSpoke`). A reply arriving later is dropped by the spoke. Throws RequestNotPendingError for a
+ * settled request and ReclaimTooEarlyError (with the time it becomes possible) before the delay.
+ */
+export async function reclaimRequest(ctx: ChainContext, params: { requestId: bigint }): Promise<ReclaimReceipt> {
+  if (ctx.config.role === "hub") throw new WrongChainRoleError("reclaimRequest", ctx.config.name, "hub");
+  const state = await getRequest(ctx, params);
+  if (state.kind !== "spoke") throw new WrongChainRoleError("reclaimRequest", ctx.config.name, "hub");
+  if (state.status !== "pending") throw new RequestNotPendingError(params.requestId, ctx.config.name, state.status);
+  const now = (await ctx.publicClient.getBlock({ blockTag: "latest" })).timestamp;
+  if (now < state.reclaimableAt) {
+    throw new ReclaimTooEarlyError(params.requestId, ctx.config.name, state.reclaimableAt, now);
+  }
+  const { receipt, result } = await writeContract<bigint>(ctx, {
+    contract: "ZkVinSpoke",
+    abi: zkVinSpokeAbi,
+    functionName: "reclaim",
+    args: [params.requestId],
+  });
+  return {
+    chain: ctx.config.name,
+    requestId: params.requestId,
+    amount: result,
+    requester: state.requester,
+    transactionHash: receipt.transactionHash,
+    blockNumber: receipt.blockNumber,
+  };
+}
+
+/** Sends the caller's pull balance on a spoke (refunds, reclaims, earnings) to `to` (default: the caller). */
+export async function withdrawFromSpoke(
+  ctx: ChainContext,
+  params: { to?: Address } = {},
+): Promise<{ amount: bigint; transactionHash: Hash }> {
+  if (ctx.config.role === "hub") throw new WrongChainRoleError("withdrawFromSpoke", ctx.config.name, "hub");
+  const wallet = requireWallet(ctx, "ZkVinSpoke.withdraw");
+  const amount = await readContract<bigint>(ctx, {
+    contract: "ZkVinSpoke",
+    abi: zkVinSpokeAbi,
+    functionName: "claimable",
+    args: [wallet.account.address],
+  });
+  const { receipt } = await writeContract(ctx, {
+    contract: "ZkVinSpoke",
+    abi: zkVinSpokeAbi,
+    functionName: "withdraw",
+    args: [params.to ?? wallet.account.address],
+  });
+  return { amount, transactionHash: receipt.transactionHash };
 }
 
 interface Located {
@@ -282,8 +368,9 @@ export type InferenceResult =
       chain: string;
       requestId: bigint;
       amount: bigint;
-      /** On a spoke: why the hub gave up (expired: no node met its deadline; rejected: refused). */
-      reason: "expired" | "rejected" | null;
+      /** On a spoke: why the hub gave up (expired: no node met its deadline; rejected: refused), or
+       * "reclaimed": no reply came within the spoke's reclaim delay and the escrow was credited back. */
+      reason: "expired" | "rejected" | "reclaimed" | null;
     } & Located);
 
 const LOG_RANGE = 5_000n;
@@ -291,9 +378,10 @@ const FAILURE_REASONS = [null, "expired", "rejected"] as const;
 
 function outcomeTopics(hub: boolean): Hex[] {
   const abi: Abi = hub ? inferenceMarketAbi : zkVinSpokeAbi;
-  return ["InferenceFulfilled", "InferenceRefunded"].map((name) =>
-    toEventSelector(getAbiItem({ abi, name }) as AbiEvent),
-  );
+  const names = hub
+    ? ["InferenceFulfilled", "InferenceRefunded"]
+    : ["InferenceFulfilled", "InferenceRefunded", "InferenceReclaimed"];
+  return names.map((name) => toEventSelector(getAbiItem({ abi, name }) as AbiEvent));
 }
 
 /** The request's outcome log in [fromBlock, toBlock] (both events index the request id first). */
@@ -394,6 +482,9 @@ function toResult(params: {
       values: decodeOutput({ output, layout: { outputScale: params.outputScale } }),
       hubRequestId: hub ? null : (decoded.args.hubRequestId as bigint),
     };
+  }
+  if (decoded?.eventName === "InferenceReclaimed") {
+    return { status: "refunded", ...located, amount: decoded.args.amount as bigint, reason: "reclaimed" };
   }
   const reasonIndex = hub ? 0 : Number(decoded?.args.reason ?? 0);
   return {
