@@ -39,7 +39,7 @@ import {CallbackStatus, FeeQuote, IZkVinSpoke, SpokeParams, SpokeRequest, SpokeR
 /// back to the requester. Each request settles once. The hub also sends MODEL messages with each model's
 /// price, input layout and per-feature input bounds, which is how the spoke prices and checks requests.
 ///
-/// Trust (contracts-evm/README.md, docs/decisions/0051): a reply settles a request only if it names this
+/// Trust (contracts-evm/README.md, docs/decisions/0053): a reply settles a request only if it names this
 /// spoke and comes from the gateway the request went to; a gateway that is replaced keeps settling the
 /// requests it carried. A request with no reply after RECLAIM_DELAY can be reclaimed by anyone for its
 /// requester; a reply arriving after that is dropped (LateReplyIgnored), never paid twice. The owner cannot
