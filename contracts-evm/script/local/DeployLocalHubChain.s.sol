@@ -45,9 +45,7 @@ contract DeployLocalHubChain is Script {
         DeployHubGateway gatewaySettings = new DeployHubGateway();
         address deployer = msg.sender;
         HubConfig memory config = settings.config(deployer);
-        // A devnet's chain ids are any base (tests run several at once): the public-chain check of
-        // DeployHub.canonicalSrs does not apply to a hub behind its own local LayerZero endpoint.
-        bytes32[] memory srs = settings.localDevnetSrsAt(settings.srsPath());
+        bytes32[] memory srs = settings.canonicalSrs();
         uint32 eid = LocalChainJson.localEid(vm.envUint("DEVNET_EID"));
         address operator = vm.envAddress("DEVNET_OPERATOR");
 
