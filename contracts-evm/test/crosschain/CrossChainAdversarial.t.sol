@@ -215,7 +215,9 @@ contract CrossChainAdversarialTest is CrossChainTestBase {
         spoke.unpause();
         assertEq(spoke.claimable(user), escrow);
         assertEq(uint8(spoke.request(id).status), uint8(SpokeRequestStatus.Reclaimed));
-        vm.expectRevert(abi.encodeWithSelector(IZkVinSpoke.RequestNotPending.selector, id, SpokeRequestStatus.Reclaimed));
+        vm.expectRevert(
+            abi.encodeWithSelector(IZkVinSpoke.RequestNotPending.selector, id, SpokeRequestStatus.Reclaimed)
+        );
         spoke.reclaim(id);
 
         // The hub's result arrives late: dropped, nobody paid twice, the packet executes.

@@ -48,7 +48,8 @@ abstract contract CrossChainTestBase is TestHelperOz5, HubTestBase {
             _gatewayParams()
         );
         market.grantRole(market.REMOTE_GATEWAY_ROLE(), address(gateway));
-        spoke = new ZkVinSpoke(endpoints[SPOKE_EID], address(this), HUB_EID, spokeTreasury, _spokeParams(), RECLAIM_DELAY);
+        spoke =
+            new ZkVinSpoke(endpoints[SPOKE_EID], address(this), HUB_EID, spokeTreasury, _spokeParams(), RECLAIM_DELAY);
         gateway.setPeer(SPOKE_EID, addressToBytes32(address(spoke)));
         spoke.setPeer(HUB_EID, addressToBytes32(address(gateway)));
     }

@@ -210,8 +210,9 @@ contract ZkVinHubGatewayTest is CrossChainTestBase {
     }
 
     function test_lzReceive_refusesAnythingButRequests() public {
-        bytes memory expiry =
-            ZkVinCodec.encodeExpiry(ExpiryMessage({spoke: bytes32(0), spokeRequestId: 1, hubRequestId: 1, refundAmount: 1}));
+        bytes memory expiry = ZkVinCodec.encodeExpiry(
+            ExpiryMessage({spoke: bytes32(0), spokeRequestId: 1, hubRequestId: 1, refundAmount: 1})
+        );
         vm.prank(endpoints[HUB_EID]);
         vm.expectRevert(abi.encodeWithSelector(IZkVinHubGateway.UnexpectedMessage.selector, ZkVinCodec.EXPIRED));
         gateway.lzReceive(Origin(SPOKE_EID, addressToBytes32(address(spoke)), 9), bytes32(0), expiry, address(0), "");

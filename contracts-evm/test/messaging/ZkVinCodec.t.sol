@@ -78,8 +78,9 @@ contract ZkVinCodecTest is Test {
 
     function testFuzz_rejection_roundTripsAndCutsLongReasons(uint256 id, bytes memory reason) public view {
         bytes memory original = bytes.concat(reason); // the encoder shortens its argument in place
-        RejectionMessage memory d =
-            h.decodeRejection(ZkVinCodec.encodeRejection(RejectionMessage({spoke: bytes32(id), spokeRequestId: id, reason: reason})));
+        RejectionMessage memory d = h.decodeRejection(
+            ZkVinCodec.encodeRejection(RejectionMessage({spoke: bytes32(id), spokeRequestId: id, reason: reason}))
+        );
         assertEq(d.spokeRequestId, id);
         assertEq(d.spoke, bytes32(id));
         uint256 kept = original.length > ZkVinCodec.MAX_REASON_BYTES ? ZkVinCodec.MAX_REASON_BYTES : original.length;
@@ -179,8 +180,9 @@ contract ZkVinCodecTest is Test {
     }
 
     function test_refuses_aMessageOfAnotherType() public {
-        bytes memory expiry =
-            ZkVinCodec.encodeExpiry(ExpiryMessage({spoke: bytes32(uint256(9)), spokeRequestId: 1, hubRequestId: 2, refundAmount: 3}));
+        bytes memory expiry = ZkVinCodec.encodeExpiry(
+            ExpiryMessage({spoke: bytes32(uint256(9)), spokeRequestId: 1, hubRequestId: 2, refundAmount: 3})
+        );
         vm.expectRevert(
             abi.encodeWithSelector(ZkVinCodec.UnexpectedMessageType.selector, ZkVinCodec.RESULT, ZkVinCodec.EXPIRED)
         );
