@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // One idempotent set-up for a fresh machine of this project's kind: npm packages (root workspaces and
 // the Foundry project), the prover's Python virtualenv, the solc that EZKL's verifier generator asks
-// for, Redis and PostgreSQL. Every step is skipped when what it would produce is already there and current;
+// for, Slither's virtualenv, the SDK's dist/ (what plain node/tsx runs import; tests read its sources), Redis and
+// PostgreSQL. Every step is skipped when what it would produce is already there and current;
 // `npm install` (not `npm ci`): the registry mirror here lacks other platforms' optional binaries, so the
 // lockfile cannot list them and `npm ci` refuses it; with the committed lockfile install resolves the same
 // versions. Downloads are cached outside the clone (~/.npm, ~/.cache/pip). Only the npm, PyPI and apt registries
@@ -68,6 +69,22 @@ const steps = [
     },
   },
   {
+    // Slither (static analysis in npm test's forge part): its own pinned venv, beside the contracts.
+    name: "slither venv",
+    run: () => {
+      const venv = path.join(root, "contracts-evm", "tools", "slither", ".venv");
+      return stamped(path.join(venv, ".zkvin-setup"), digest("contracts-evm/tools/slither/requirements.txt"), () => {
+        if (!existsSync(path.join(venv, "bin", "python"))) run("python3", ["-m", "venv", venv]);
+        run(path.join(venv, "bin", "pip"), [
+          "install",
+          "--quiet",
+          "-r",
+          path.join(root, "contracts-evm", "tools", "slither", "requirements.txt"),
+        ]);
+      });
+    },
+  },
+  {
     // EZKL's create_evm_verifier compiles with an svm-managed solc 0.8.20 and would download it. The
     // official compiler's wasm build from npm (contracts-evm's `solc-0820` alias) stands in for it.
     name: "solc 0.8.20 for EZKL",
@@ -83,6 +100,11 @@ const steps = [
       return true;
     },
   },
+  {
+    // The SDK's package exports its built dist to plain node/tsx runs (vitest and tsc read its sources).
+    name: "oracle-sdk build",
+    run: async () => (await import("./build-sdk.mjs")).buildSdk(),
+  },
   { name: "redis-server (apt)", run: () => installRedisIfMissing() },
   // The relayer and the local indexer store state in PGlite by default and in Postgres by URL; tests cover both.
   {
@@ -90,6 +112,22 @@ const steps = [
     run: async () => (await import("./lib/postgres.mjs")).installPostgresIfMissing(),
   },
 ];
+
+// Opt-in (`--ezkl22`): EZKL 22.3 for the aggregation benchmark (prover/bench/aggregation.py), in its own
+// virtualenv outside the clone; nothing else uses it and `npm test` never asks for it.
+if (process.argv.includes("--ezkl22")) {
+  steps.push({
+    name: "EZKL 22.3 venv for the aggregation benchmark (~/.cache/zkvin/ezkl22)",
+    run: () => {
+      const venv = path.join(os.homedir(), ".cache", "zkvin", "ezkl22");
+      const requirements = path.join(root, "prover", "bench", "aggregation-requirements.txt");
+      return stamped(path.join(venv, ".zkvin-setup"), digest("prover/bench/aggregation-requirements.txt"), () => {
+        if (!existsSync(path.join(venv, "bin", "python"))) run("python3", ["-m", "venv", venv]);
+        run(path.join(venv, "bin", "pip"), ["install", "--quiet", "-r", requirements]);
+      });
+    },
+  });
+}
 
 const started = Date.now();
 for (const step of steps) {

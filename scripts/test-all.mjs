@@ -18,7 +18,15 @@ const parts = [
     args: ["--no", "biome", "check", "."],
     andThen: ["npx", ["--no", "--", "tsc", "-p", "tsconfig.json"]],
   },
-  { name: "forge", cmd: "npx", args: ["--no", "forge", "test"], cwd: "contracts-evm", env: { FOUNDRY_PROFILE: "ci" } },
+  {
+    name: "forge",
+    cmd: "npx",
+    args: ["--no", "forge", "test"],
+    cwd: "contracts-evm",
+    env: { FOUNDRY_PROFILE: "ci" },
+    // Slither over src/, held against contracts-evm/slither-triage.json.
+    andThen: ["node", ["scripts/slither.mjs"]],
+  },
   { name: "cairo", cmd: "npm", args: ["test", "-w", "@zk-vin/contracts-cairo"] },
   { name: "python", cmd: venvPython, args: ["-m", "pytest", "-q", "prover/python/tests"] },
   { name: "subgraph", cmd: "npm", args: ["run", "build", "-w", "@zk-vin/subgraph"] },

@@ -1,16 +1,18 @@
 // One chain of a deployment as the SDK talks to it: its configuration, a viem public client, and a
-// wallet client when an account was given; plus the read/write helpers that turn reverts into
-// ContractRevertError with the decoded custom error.
-import { type Deployment, loadDeployment } from "@zk-vin/deployments";
+// wallet client when an account was given (the SDK's own http clients, or a dApp's clients: see
+// contextFromClients); plus the read/write helpers that turn reverts into ContractRevertError with the
+// decoded custom error.
 import {
   type Abi,
   type Account,
   type Address,
   BaseError,
   type Chain,
+  type Client,
   ContractFunctionRevertedError,
   createPublicClient,
   createWalletClient,
+  custom,
   defineChain,
   type Hash,
   http,
@@ -19,6 +21,7 @@ import {
   type Transport,
   type WalletClient,
 } from "viem";
+import type { Deployment } from "./deployment.js";
 import { ConfigError, ContractRevertError, UnknownChainError, WalletRequiredError } from "./errors.js";
 
 export interface ChainConfig {
@@ -27,7 +30,8 @@ export interface ChainConfig {
   chainId: number;
   /** LayerZero endpoint id. */
   eid: number;
-  rpcUrl: string;
+  /** From `rpcUrls` or the deployment; not needed when the context wraps a dApp's own clients. */
+  rpcUrl?: string;
   startBlock: bigint;
   contracts: Readonly<Record<string, Address>>;
 }
@@ -37,10 +41,6 @@ export interface ChainContext {
   chain: Chain;
   publicClient: PublicClient;
   walletClient: WalletClient<Transport, Chain, Account> | null;
-}
-
-export function resolveDeployment(deployment: Deployment | string): Deployment {
-  return typeof deployment === "string" ? loadDeployment(deployment) : deployment;
 }
 
 /** The chain named `name` (default: the hub) with its RPC URL from `rpcUrls` or the deployment. */
@@ -57,31 +57,37 @@ export function chainConfig(params: {
       params.name ?? "",
       all.map((x) => x.name),
     );
-  const rpcUrl = params.rpcUrls?.[c.name] ?? c.rpcUrl;
-  if (!rpcUrl) throw new ConfigError(`rpcUrls.${c.name}`, rpcUrl, "no RPC URL for this chain (pass rpcUrls)");
   return {
     name: c.name,
     role: c === deployment.hub ? "hub" : "spoke",
     chainId: c.chainId,
     eid: c.eid,
-    rpcUrl,
+    rpcUrl: params.rpcUrls?.[c.name] ?? c.rpcUrl,
     startBlock: BigInt(c.startBlock),
     contracts: c.contracts as Record<string, Address>,
   };
 }
 
+function chainOf(config: ChainConfig): Chain {
+  return defineChain({
+    id: config.chainId,
+    name: config.name,
+    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+    rpcUrls: { default: { http: config.rpcUrl ? [config.rpcUrl] : [] } },
+  });
+}
+
+/** A context with the SDK's own http clients on the chain's RPC URL (`account` signs, when given). */
 export function createChainContext(params: {
   config: ChainConfig;
   account?: Account;
   pollingIntervalMs?: number;
 }): ChainContext {
   const { config } = params;
-  const chain = defineChain({
-    id: config.chainId,
-    name: config.name,
-    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
-    rpcUrls: { default: { http: [config.rpcUrl] } },
-  });
+  if (!config.rpcUrl) {
+    throw new ConfigError(`rpcUrls.${config.name}`, config.rpcUrl, "no RPC URL for this chain (pass rpcUrls)");
+  }
+  const chain = chainOf(config);
   const transport = http(config.rpcUrl);
   const pollingInterval = params.pollingIntervalMs ?? 1000;
   return {
@@ -90,6 +96,65 @@ export function createChainContext(params: {
     publicClient: createPublicClient({ chain, transport, pollingInterval, cacheTime: 0 }) as PublicClient,
     walletClient: params.account
       ? createWalletClient({ chain, transport, account: params.account, pollingInterval, cacheTime: 0 })
+      : null,
+  };
+}
+
+/** The deployment's chain a client is on: `name` when given, else the one with the client's chain id, else the hub. */
+export function chainConfigForClient(params: {
+  deployment: Deployment;
+  name?: string;
+  client: Pick<Client, "chain">;
+}): ChainConfig {
+  const { deployment, client } = params;
+  if (params.name !== undefined) return chainConfig({ deployment, name: params.name });
+  const id = client.chain?.id;
+  if (id === undefined) return chainConfig({ deployment });
+  const all = [deployment.hub, ...deployment.spokes];
+  const match = all.find((c) => c.chainId === id);
+  if (!match) {
+    throw new ConfigError(
+      "client.chain.id",
+      id,
+      `no chain of the deployment has this id (${all.map((c) => `${c.name}: ${c.chainId}`).join(", ")}); pass chain`,
+    );
+  }
+  return chainConfig({ deployment, name: match.name });
+}
+
+/**
+ * A context over a dApp's own viem clients: every RPC call goes through their transports (an injected
+ * wallet, a fallback transport, ...), and the wallet client's account signs, whatever its kind (local, or
+ * JSON-RPC: the wallet signs). Reads use `publicClient`, or the wallet client's transport when none.
+ */
+export function contextFromClients(params: {
+  config: ChainConfig;
+  publicClient?: Client<Transport, Chain | undefined>;
+  walletClient?: Client<Transport, Chain | undefined, Account>;
+}): ChainContext {
+  const { config } = params;
+  const reader = params.publicClient ?? params.walletClient;
+  if (!reader) throw new ConfigError("publicClient", undefined, "pass a public client or a wallet client");
+  const chain = chainOf(config);
+  const publicClient = createPublicClient({
+    chain,
+    transport: custom({ request: reader.request }),
+    pollingInterval: reader.pollingInterval,
+    cacheTime: 0,
+  }) as PublicClient;
+  const w = params.walletClient;
+  return {
+    config,
+    chain,
+    publicClient,
+    walletClient: w
+      ? createWalletClient({
+          chain,
+          account: w.account,
+          transport: custom({ request: w.request }),
+          pollingInterval: w.pollingInterval,
+          cacheTime: 0,
+        })
       : null,
   };
 }

@@ -1,102 +1,168 @@
-// createZkVinClient: every action bound to one deployment. Actions run on the hub unless `chain` (the
-// client's or the call's) names a spoke; GraphQL queries go to `graphqlUrl` (hosted subgraph or the local
-// endpoint). Each action is also exported on its own, taking a ChainContext (see index.ts).
-import type { Deployment } from "@zk-vin/deployments";
-import type { Account } from "viem";
+// createZkVinClient: every action bound to one deployment, on the SDK's own http clients. A thin
+// composition of the viem-style actions (decorators.ts): for each chain it makes a public client (and a
+// wallet client when an account is given) and extends them with zkVinPublicActions / zkVinWalletActions.
+// Actions run on the hub unless `chain` (the client's or the call's) names a spoke. GraphQL queries go to
+// each chain's subgraph (graphqlUrls) or to one endpoint for all (graphqlUrl: the local endpoint).
+import { type Account, createPublicClient, createWalletClient, http } from "viem";
 import * as models from "./actions/models.js";
-import * as node from "./actions/node.js";
-import * as requests from "./actions/requests.js";
-import { type ChainContext, chainConfig, createChainContext, resolveDeployment } from "./chain.js";
-import { ConfigError } from "./errors.js";
+import type * as requests from "./actions/requests.js";
+import { type ChainConfig, type ChainContext, chainConfig } from "./chain.js";
+import {
+  type ZkVinPublicActions,
+  type ZkVinWalletActions,
+  zkVinPublicActions,
+  zkVinWalletActions,
+} from "./decorators.js";
+import type { Deployment } from "./deployment.js";
+import { ConfigError, WalletRequiredError } from "./errors.js";
 import { createGraphQLClient, type GraphQLClient } from "./graphql/client.js";
+import { followSpokeRequest } from "./graphql/follow.js";
 import * as queries from "./graphql/queries.js";
 
 export interface ZkVinClientOptions {
-  /** A deployments/<network>.json path or its parsed content. */
-  deployment: Deployment | string;
+  /** A parsed deployments/<network>.json (parseDeployment; under Node, loadDeployment from "@zk-vin/oracle-sdk/node"). */
+  deployment: Deployment;
   /** Default chain for actions: the hub (default) or a spoke's name. */
   chain?: string;
   /** RPC URL per chain name (local deployments carry their own). */
   rpcUrls?: Record<string, string>;
   /** Signs transactions (e.g. privateKeyToAccount(key)); reads need none. */
   account?: Account;
-  /** The subgraph's GraphQL URL (hosted, or the local endpoint); needed by listModels and `graph`. */
+  /** One GraphQL endpoint for every chain (the local endpoint indexes all of a deployment's chains). */
   graphqlUrl?: string;
+  /** Each chain's own subgraph by chain name, as on The Graph (one subgraph per network); beats graphqlUrl. */
+  graphqlUrls?: Record<string, string>;
   pollingIntervalMs?: number;
 }
 
 type OnChain<P> = P & { chain?: string };
 
+interface ChainActions {
+  read: ZkVinPublicActions;
+  write: ZkVinWalletActions | null;
+}
+
 export function createZkVinClient(options: ZkVinClientOptions) {
-  const deployment = resolveDeployment(options.deployment);
-  const contexts = new Map<string, ChainContext>();
-  const on = (name: string | undefined = options.chain): ChainContext => {
-    const key = name ?? deployment.hub.name;
-    let ctx = contexts.get(key);
-    if (!ctx) {
-      ctx = createChainContext({
-        config: chainConfig({ deployment, name: key, rpcUrls: options.rpcUrls }),
-        account: options.account,
-        pollingIntervalMs: options.pollingIntervalMs,
-      });
-      contexts.set(key, ctx);
+  const { deployment } = options;
+  const chains = new Map<string, ChainActions>();
+  const actions = (name: string | undefined = options.chain): ChainActions => {
+    const config: ChainConfig = chainConfig({
+      deployment,
+      name: name ?? deployment.hub.name,
+      rpcUrls: options.rpcUrls,
+    });
+    let a = chains.get(config.name);
+    if (!a) {
+      if (!config.rpcUrl) {
+        throw new ConfigError(`rpcUrls.${config.name}`, config.rpcUrl, "no RPC URL for this chain (pass rpcUrls)");
+      }
+      const transport = http(config.rpcUrl);
+      const pollingInterval = options.pollingIntervalMs ?? 1000;
+      const publicClient = createPublicClient({ transport, pollingInterval, cacheTime: 0 });
+      const target = { deployment, chain: config.name };
+      a = {
+        read: publicClient.extend(zkVinPublicActions(target)),
+        write: options.account
+          ? createWalletClient({ transport, account: options.account, pollingInterval, cacheTime: 0 }).extend(
+              zkVinWalletActions({ ...target, publicClient }),
+            )
+          : null,
+      };
+      chains.set(config.name, a);
     }
-    return ctx;
+    return a;
   };
-  const gql: GraphQLClient | null = options.graphqlUrl ? createGraphQLClient({ url: options.graphqlUrl }) : null;
-  const graphql = (): GraphQLClient => {
-    if (!gql) throw new ConfigError("graphqlUrl", undefined, "this action reads the subgraph: pass graphqlUrl");
-    return gql;
+  const read = (chain?: string) => actions(chain).read;
+  const write = (chain: string | undefined, action: string): ZkVinWalletActions => {
+    const w = actions(chain).write;
+    if (!w) throw new WalletRequiredError(action);
+    return w;
   };
-  const hub = (): ChainContext => on(deployment.hub.name);
+  const hub = deployment.hub.name;
+  const graphs = new Map<string, GraphQLClient>();
+  /** The GraphQL client of a chain's subgraph (default: the hub's). */
+  const graphql = (chain: string = hub): GraphQLClient => {
+    const url = options.graphqlUrls?.[chain] ?? options.graphqlUrl;
+    if (!url) {
+      throw new ConfigError(
+        `graphqlUrls.${chain}`,
+        undefined,
+        "this action reads the subgraph: pass graphqlUrls (per chain) or graphqlUrl",
+      );
+    }
+    let g = graphs.get(url);
+    if (!g) {
+      g = createGraphQLClient({ url });
+      graphs.set(url, g);
+    }
+    return g;
+  };
 
   return {
     deployment,
     /** The context of a chain (default: the client's chain), for the standalone actions. */
-    on,
-    quote: ({ chain, ...p }: OnChain<Parameters<typeof requests.quote>[1]>) => requests.quote(on(chain), p),
-    requestInference: ({ chain, ...p }: OnChain<Parameters<typeof requests.requestInference>[1]>) =>
-      requests.requestInference(on(chain), p),
-    waitForResult: ({ chain, ...p }: OnChain<Parameters<typeof requests.waitForResult>[1]>) =>
-      requests.waitForResult(on(chain), p),
-    getRequest: ({ chain, ...p }: OnChain<Parameters<typeof requests.getRequest>[1]>) =>
-      requests.getRequest(on(chain), p),
+    on: (name?: string): ChainContext => (actions(name).write ?? actions(name).read).zkVinContext,
+    quote: ({ chain, ...p }: OnChain<Parameters<typeof requests.quote>[1]>) => read(chain).quote(p),
+    requestInference: async ({ chain, ...p }: OnChain<Parameters<typeof requests.requestInference>[1]>) =>
+      write(chain, "requestInference").requestInference(p),
+    waitForResult: ({ chain, ...p }: OnChain<requests.WaitForResultParameters>) => read(chain).waitForResult(p),
+    watchResults: ({ chain, ...p }: OnChain<Parameters<ZkVinPublicActions["watchResults"]>[0]>) =>
+      read(chain).watchResults(p),
+    watchRequests: ({ chain, ...p }: OnChain<Parameters<ZkVinPublicActions["watchRequests"]>[0]>) =>
+      read(chain).watchRequests(p),
+    getRequest: ({ chain, ...p }: OnChain<{ requestId: bigint }>) => read(chain).getRequest(p),
     /** Spoke: credits a request's escrow back to its requester once its reclaim delay has passed unanswered. */
-    reclaimRequest: ({ chain, ...p }: OnChain<Parameters<typeof requests.reclaimRequest>[1]>) =>
-      requests.reclaimRequest(on(chain), p),
+    reclaimRequest: ({ chain, ...p }: OnChain<{ requestId: bigint }>) =>
+      write(chain, "reclaimRequest").reclaimRequest(p),
     /** Spoke: sends the caller's pull balance there (refunds, reclaims, earnings) to `to`. */
     withdrawFromSpoke: ({ chain, ...p }: OnChain<{ to?: `0x${string}` }> = {}) =>
-      requests.withdrawFromSpoke(on(chain), p),
-    /** Models from the subgraph. */
+      write(chain, "withdrawFromSpoke").withdrawFromSpoke(p),
+    /** Models from the hub's subgraph. */
     listModels: (p: queries.ListParams<"Model"> = {}) => models.listModels(graphql(), p),
     /** A model from the hub's registry, with the market's usage statistics. */
-    getModel: (p: { modelId: bigint }) => models.getModel(hub(), p),
+    getModel: (p: { modelId: bigint }) => read(hub).getModel(p),
     models: {
-      registerVka: (p: { words: readonly `0x${string}`[] }) => models.registerVka(hub(), p),
-      register: (spec: models.ModelSpecInput) => models.registerModel(hub(), spec),
-      spokeTerms: ({ chain, ...p }: OnChain<{ modelId: bigint }>) => models.getSpokeModelTerms(on(chain), p),
+      registerVka: async (p: { words: readonly `0x${string}`[] }) => write(hub, "registerVka").registerVka(p),
+      register: async (spec: models.ModelSpecInput) => write(hub, "registerModel").registerModel(spec),
+      spokeTerms: ({ chain, ...p }: OnChain<{ modelId: bigint }>) => read(chain).getSpokeModelTerms(p),
     },
     /** Node-operator helpers (hub). */
     node: {
-      requiredStake: (p: { capacity: bigint }) => node.requiredStake(hub(), p),
-      register: (p: Parameters<typeof node.registerNode>[1]) => node.registerNode(hub(), p),
-      addStake: (p: { amount: bigint }) => node.addStake(hub(), p),
-      requestExit: () => node.requestExit(hub()),
-      withdrawStake: (p: { to?: `0x${string}` } = {}) => node.withdrawStake(hub(), p),
-      withdrawEarnings: (p: { to?: `0x${string}` } = {}) => node.withdrawEarnings(hub(), p),
-      claimSlashProceeds: (p: { to?: `0x${string}` } = {}) => node.claimSlashProceeds(hub(), p),
-      status: (p: { address?: `0x${string}` } = {}) => node.getNodeStatus(hub(), p),
+      requiredStake: (p: { capacity: bigint }) => read(hub).requiredStake(p),
+      register: async (p: Parameters<ZkVinWalletActions["registerNode"]>[0]) =>
+        write(hub, "registerNode").registerNode(p),
+      addStake: async (p: { amount: bigint }) => write(hub, "addStake").addStake(p),
+      requestExit: async () => write(hub, "requestExit").requestExit(),
+      withdrawStake: async (p: { to?: `0x${string}` } = {}) => write(hub, "withdrawStake").withdrawStake(p),
+      withdrawEarnings: async (p: { to?: `0x${string}` } = {}) => write(hub, "withdrawEarnings").withdrawEarnings(p),
+      claimSlashProceeds: async (p: { to?: `0x${string}` } = {}) =>
+        write(hub, "claimSlashProceeds").claimSlashProceeds(p),
+      status: async (p: { address?: `0x${string}` } = {}) =>
+        p.address ? read(hub).getNodeStatus({ address: p.address }) : write(hub, "getNodeStatus").getNodeStatus(p),
     },
-    /** Typed subgraph queries (hosted subgraph or local endpoint). */
+    /** Typed subgraph queries: the hub's subgraph unless `chain` names another's. */
     graph: {
-      list: <E extends queries.EntityName>(entity: E, p: queries.ListParams<E> = {}) =>
-        queries.listEntities(graphql(), entity, p),
-      get: <E extends queries.EntityName>(entity: E, id: string) => queries.getEntity(graphql(), entity, id),
+      /** The GraphQL client of a chain's subgraph (default: the hub's). */
+      client: graphql,
+      list: <E extends queries.EntityName>(entity: E, p: queries.ListParams<E> & { chain?: string } = {}) => {
+        const { chain, ...rest } = p;
+        return queries.listEntities(graphql(chain), entity, rest as queries.ListParams<E>);
+      },
+      get: <E extends queries.EntityName>(entity: E, id: string, p: { chain?: string } = {}) =>
+        queries.getEntity(graphql(p.chain), entity, id),
       request: (requestId: bigint | string) => queries.getRequestDetails(graphql(), requestId),
       model: (modelId: bigint | string, p: { requests?: number } = {}) =>
         queries.getModelDetails(graphql(), modelId, p),
       node: (address: string) => queries.getNodeDetails(graphql(), address),
-      meta: () => queries.getIndexMeta(graphql()),
+      meta: (p: { chain?: string } = {}) => queries.getIndexMeta(graphql(p.chain)),
+      /** A spoke request (from the spoke's subgraph) and the hub request made for it (from the hub's). */
+      followSpokeRequest: (p: { chain: string; requestId: bigint | string }) =>
+        followSpokeRequest({
+          spoke: graphql(p.chain),
+          hub: graphql(),
+          eid: chainConfig({ deployment, name: p.chain }).eid,
+          requestId: p.requestId,
+        }),
     },
   };
 }

@@ -209,3 +209,29 @@ export class GraphQLRequestError extends ZkVinError {
     );
   }
 }
+
+/** requestInference was given `maxFee` and the chain quotes more: nothing was sent. */
+export class FeeAboveMaxError extends ZkVinError {
+  override readonly name = "FeeAboveMaxError";
+  constructor(
+    readonly chain: string,
+    readonly modelId: bigint,
+    readonly quoted: bigint,
+    readonly maxFee: bigint,
+  ) {
+    super(`model ${modelId} on ${chain} is quoted ${quoted} wei, above maxFee ${maxFee} wei: nothing was sent`);
+  }
+}
+
+/** waitForResult's AbortSignal fired; the signal's reason is the `cause`. */
+export class WaitAbortedError extends ZkVinError {
+  override readonly name = "WaitAbortedError";
+  constructor(
+    readonly requestId: bigint,
+    readonly chain: string,
+    readonly lastStatus: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`stopped waiting for request ${requestId} on ${chain} (last status: ${lastStatus})`, options);
+  }
+}

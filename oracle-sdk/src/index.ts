@@ -1,6 +1,5 @@
 // @zk-vin/oracle-sdk: a typed client of zk-VIN for dApps and node operators. See oracle-sdk/README.md.
 
-export { type Deployment, loadDeployment } from "@zk-vin/deployments";
 export * from "./abi/index.js";
 export {
   getModel,
@@ -26,7 +25,9 @@ export {
   withdrawStake,
 } from "./actions/node.js";
 export {
+  DEFAULT_BLOCK_RANGE,
   type DeliveryStatus,
+  findRequestBlock,
   getRequest,
   type InferenceInput,
   type InferenceQuote,
@@ -38,17 +39,45 @@ export {
   type RequestStatus,
   reclaimRequest,
   requestInference,
+  type WaitForResultParameters,
   waitForResult,
   withdrawFromSpoke,
 } from "./actions/requests.js";
 export {
+  type RequestEvent,
+  type WatchRequestsParameters,
+  type WatchResultsParameters,
+  watchRequests,
+  watchResults,
+} from "./actions/watch.js";
+export {
   type ChainConfig,
   type ChainContext,
   chainConfig,
+  chainConfigForClient,
+  contextFromClients,
   createChainContext,
-  resolveDeployment,
 } from "./chain.js";
 export { createZkVinClient, type ZkVinClient, type ZkVinClientOptions } from "./client.js";
+export {
+  publicActionsOf,
+  walletActionsOf,
+  type ZkVinActionsOptions,
+  type ZkVinPublicActions,
+  type ZkVinWalletActions,
+  zkVinPublicActions,
+  zkVinWalletActions,
+} from "./decorators.js";
+export {
+  chainByName,
+  contractAddress,
+  type DeployedChain,
+  type DeployedModel,
+  type Deployment,
+  DeploymentFileError,
+  type LayerZeroDeployment,
+  parseDeployment,
+} from "./deployment.js";
 export {
   checkFixedInput,
   decodeOutput,
@@ -64,6 +93,7 @@ export {
 } from "./encoding.js";
 export * from "./errors.js";
 export { createGraphQLClient, type GraphQLClient, type GraphQLClientOptions } from "./graphql/client.js";
+export { type FollowedSpokeRequest, followSpokeRequest } from "./graphql/follow.js";
 export type * from "./graphql/generated/schema.js";
 export { ENTITY_SELECTIONS, QUERY_FIELDS } from "./graphql/generated/schema.js";
 export {

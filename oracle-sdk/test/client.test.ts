@@ -1,23 +1,29 @@
 // The SDK client against the hub on a real anvil (deployed with contracts-evm's forge script) with the
 // prover's real EZKL fixture: quotes, requests, input checks before any transaction, decoded custom
 // errors, a node's whole life through the operator helpers, and waitForResult through a reorg.
-import type { Deployment } from "@zk-vin/deployments";
-import { type Address, parseEventLogs } from "viem";
+import { type Address, createPublicClient, createWalletClient, http, parseEventLogs } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   ContractRevertError,
   createZkVinClient,
+  type Deployment,
+  FeeAboveMaxError,
   GraphQLRequestError,
+  type InferenceResult,
   InputLengthError,
   InputOutOfBoundsError,
   inferenceMarketAbi,
   ModelNotFoundError,
   nodePoolAbi,
+  type RequestEvent,
   RequestNotFoundError,
   UnknownChainError,
+  WaitAbortedError,
   WaitTimeoutError,
   WalletRequiredError,
   type ZkVinClient,
+  zkVinPublicActions,
+  zkVinWalletActions,
 } from "../src/index.js";
 import { type Anvil, freePort, startAnvil } from "./support/anvil.js";
 import { deployHub, type Fixture, fixtureLayout, loadFixture } from "./support/hub.js";
@@ -185,6 +191,97 @@ describe("requests", () => {
   });
 });
 
+describe("viem-style actions on a dApp's own clients", () => {
+  // A JSON-RPC account: anvil signs for its unlocked accounts, as a browser wallet signs for the dApp.
+  const dappWallet = () =>
+    createWalletClient({ account: anvil.account(REQUESTER).address, transport: http(anvil.rpcUrl) }).extend(
+      zkVinWalletActions({ deployment: d }),
+    );
+  const dappPublic = () =>
+    createPublicClient({ chain: anvil.chain, transport: http(anvil.rpcUrl), pollingInterval: 50 }).extend(
+      zkVinPublicActions({ deployment: d }),
+    );
+
+  it("finds the deployment's chain by the client's chain id, and refuses a chain it does not have", () => {
+    expect(dappPublic().zkVinContext.config.name).toBe(d.hub.name);
+    const elsewhere = createPublicClient({ chain: { ...anvil.chain, id: 1 }, transport: http(anvil.rpcUrl) });
+    expect(() => elsewhere.extend(zkVinPublicActions({ deployment: d }))).toThrow(/client\.chain\.id=1/);
+    expect(() => elsewhere.extend(zkVinPublicActions({ deployment: d, chain: "nowhere" }))).toThrow(UnknownChainError);
+  });
+
+  it("refuses a quote above maxFee before sending anything", async () => {
+    const wallet = dappWallet();
+    const q = await dappPublic().quote({ modelId });
+    const account = anvil.account(REQUESTER).address;
+    const nonce = await anvil.publicClient.getTransactionCount({ address: account });
+    const request = wallet.requestInference({ modelId, input: lr.inputsFloat[0] ?? [], maxFee: q.total - 1n });
+    await expect(request).rejects.toBeInstanceOf(FeeAboveMaxError);
+    await expect(request).rejects.toMatchObject({ quoted: q.total, maxFee: q.total - 1n, modelId });
+    expect(await anvil.publicClient.getTransactionCount({ address: account })).toBe(nonce);
+  });
+
+  it("requests through a wallet client the SDK did not create, and watches the request and its result", async () => {
+    const client = dappPublic();
+    expect(client.zkVinContext.config.role).toBe("hub");
+    const seen: RequestEvent[] = [];
+    const results: InferenceResult[] = [];
+    const stopRequests = client.watchRequests({
+      requester: anvil.account(REQUESTER).address,
+      onRequests: (r) => seen.push(...r),
+    });
+    const q = await client.quote({ modelId });
+    const receipt = await dappWallet().requestInference({ modelId, input: lr.inputsFloat[0] ?? [], maxFee: q.total });
+    expect(receipt.fee).toBe(q.total);
+    const tx = await anvil.publicClient.getTransaction({ hash: receipt.transactionHash });
+    expect(tx.from.toLowerCase()).toBe(anvil.account(REQUESTER).address.toLowerCase());
+    const stopResults = client.watchResults({ requestIds: [receipt.requestId], onResults: (r) => results.push(...r) });
+    try {
+      await until(() => seen.some((e) => e.requestId === receipt.requestId));
+      expect(seen.find((e) => e.requestId === receipt.requestId)).toMatchObject({
+        modelId,
+        input: receipt.input,
+        blockNumber: receipt.blockNumber,
+      });
+      await new Promise((r) => setTimeout(r, 200)); // the result filter is installed before the fulfilment
+      await fulfil(receipt.requestId);
+      await until(() => results.length > 0);
+      expect(results[0]).toMatchObject({ status: "fulfilled", requestId: receipt.requestId, output: lr.outputs[0] });
+    } finally {
+      stopRequests();
+      stopResults();
+    }
+    // No fromBlock: the request's block is found once (its InferenceRequested log), not the deployment's first block.
+    const result = await client.waitForResult({ requestId: receipt.requestId, pollIntervalMs: 50 });
+    expect(result).toMatchObject({ status: "fulfilled", output: lr.outputs[0] });
+  });
+
+  it("stops waiting when its AbortSignal aborts", async () => {
+    const receipt = await dappWallet().requestInference({ modelId, input: lr.inputsFloat[0] ?? [] });
+    const controller = new AbortController();
+    const waiting = dappPublic().waitForResult({
+      requestId: receipt.requestId,
+      fromBlock: receipt.blockNumber,
+      pollIntervalMs: 50,
+      signal: controller.signal,
+    });
+    setTimeout(() => controller.abort(new Error("the user left")), 150);
+    await expect(waiting).rejects.toBeInstanceOf(WaitAbortedError);
+    await expect(waiting).rejects.toMatchObject({ requestId: receipt.requestId, lastStatus: "pending" });
+    await fulfil(receipt.requestId);
+    await expect(dappPublic().waitForResult({ requestId: receipt.requestId, blockRange: 0n })).rejects.toThrow(
+      /blockRange/,
+    );
+  });
+});
+
+async function until(check: () => boolean, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error("timed out");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 describe("node-operator helpers", () => {
   it("follow a node from registration to withdrawal", async () => {
     const second = sdk(SECOND_NODE);
@@ -242,6 +339,8 @@ describe("configuration errors", () => {
     );
     expect(() => reader.on("nowhere")).toThrow(UnknownChainError);
     expect(() => reader.listModels()).toThrow(/graphqlUrl/);
+    const noRpc = createZkVinClient({ deployment: { ...d, hub: { ...d.hub, rpcUrl: undefined } } });
+    expect(() => noRpc.quote({ modelId })).toThrow(/rpcUrls\.zkvin-hub/);
     const port = await freePort();
     const offline = createZkVinClient({ deployment: d, graphqlUrl: `http://127.0.0.1:${port}/subgraphs/name/zk-vin` });
     await expect(offline.listModels()).rejects.toBeInstanceOf(GraphQLRequestError);

@@ -1,6 +1,6 @@
 // The proof system behind the prover. EZKL (Halo2 + KZG on BN254) is the one implementation today;
 // recursive aggregation, another SNARK or a zkVM backend plugs in behind the same four operations.
-// See docs/decisions/0011-proof-system-interface-and-no-aggregation.md.
+// See docs/decisions/0011-proof-system-interface-no-aggregation.md.
 import type { Hex } from "viem";
 import type { LocalArtifactStore } from "./artifact-store.js";
 import type { Manifest } from "./manifest.js";
@@ -19,6 +19,8 @@ export interface CompileParams {
   /** Inputs further than margin x (calibrated span) outside the calibration range are refused. */
   rangeMargin?: number;
   contractName?: string;
+  /** Input scales EZKL's calibration chooses from (for example [4, 7]); absent: EZKL's own search. */
+  scales?: number[];
   /** Generate the per-model Solidity verifier (default true). */
   solidityVerifier?: boolean;
   /** Generate the VKA for the reusable verifier (default true). */

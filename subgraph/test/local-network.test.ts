@@ -206,6 +206,18 @@ describe("a request made on the spoke", () => {
     expect(hub.spoke?.id).toBe(String(devnet.spokes[0]?.eid));
     expect(hub.delivery).toBe("DELIVERED");
 
+    // The SDK's cross-subgraph follow: the spoke's subgraph for the spoke request, the hub's for the hub
+    // request made for it (matched by originEid/originRequestId, which hold on The Graph too). Per-chain
+    // URLs, both pointing at the local endpoint, which indexes both chains.
+    const perChain = createZkVinClient({
+      deployment: devnet.deployment,
+      graphqlUrls: { [SPOKE]: subgraph.endpoint.url, [devnet.deployment.hub.name]: subgraph.endpoint.url },
+    });
+    const followed = await perChain.graph.followSpokeRequest({ chain: SPOKE, requestId: receipt.requestId });
+    expect(followed?.spokeRequest.id).toBe(spokeId);
+    expect(followed?.hubRequest?.id).toBe(String(hubRequestId));
+    expect(followed?.hubRequest?.originRequestId).toBe(String(receipt.requestId));
+
     // One query across both chains: the local endpoint resolves the cross-chain links in both directions.
     const linked = await gql.request<{
       spokeRequest: { hubRequest: { id: string; model: { modelId: string }; spokeRequest: { id: string } } };

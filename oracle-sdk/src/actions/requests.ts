@@ -16,14 +16,17 @@ import {
   toHex,
 } from "viem";
 import { inferenceMarketAbi, zkVinSpokeAbi } from "../abi/index.js";
-import { type ChainContext, readContract, requireWallet, writeContract } from "../chain.js";
+import { type ChainContext, contractOf, readContract, requireWallet, writeContract } from "../chain.js";
 import { checkFixedInput, decodeOutput, encodeInput, type ModelLayout } from "../encoding.js";
 import {
   CommitmentRequiredError,
+  ConfigError,
+  FeeAboveMaxError,
   MissingEventError,
   ReclaimTooEarlyError,
   RequestNotFoundError,
   RequestNotPendingError,
+  WaitAbortedError,
   WaitTimeoutError,
   WrongChainRoleError,
 } from "../errors.js";
@@ -121,7 +124,14 @@ export interface RequestReceipt {
  */
 export async function requestInference(
   ctx: ChainContext,
-  params: { modelId: bigint; input: InferenceInput; callbackGasLimit?: number; commitment?: bigint },
+  params: {
+    modelId: bigint;
+    input: InferenceInput;
+    callbackGasLimit?: number;
+    commitment?: bigint;
+    /** The most the caller will pay: a quote above it is refused (FeeAboveMaxError) before anything is sent. */
+    maxFee?: bigint;
+  },
 ): Promise<RequestReceipt> {
   const terms = await inputTerms(ctx, params.modelId);
   const input = encode(params.input, terms);
@@ -130,6 +140,9 @@ export async function requestInference(
     throw new CommitmentRequiredError(params.modelId);
   const hub = ctx.config.role === "hub";
   const q = await quote(ctx, { modelId: params.modelId, input: { fixed: input }, callbackGasLimit: gas });
+  if (params.maxFee !== undefined && q.total > params.maxFee) {
+    throw new FeeAboveMaxError(ctx.config.name, params.modelId, q.total, params.maxFee);
+  }
   const abi: Abi = hub ? inferenceMarketAbi : zkVinSpokeAbi;
   const contract = hub ? "InferenceMarket" : "ZkVinSpoke";
   const hashed = terms.inputMode === "hashed";
@@ -373,30 +386,46 @@ export type InferenceResult =
       reason: "expired" | "rejected" | "reclaimed" | null;
     } & Located);
 
-const LOG_RANGE = 5_000n;
+/** Default width of one eth_getLogs call (many providers cap ranges at a few thousand blocks). */
+export const DEFAULT_BLOCK_RANGE = 5_000n;
 const FAILURE_REASONS = [null, "expired", "rejected"] as const;
 
-function outcomeTopics(hub: boolean): Hex[] {
+function requestEventAddress(ctx: ChainContext): Address {
+  return contractOf(ctx, ctx.config.role === "hub" ? "InferenceMarket" : "ZkVinSpoke");
+}
+
+function topicsOf(hub: boolean, names: readonly string[]): Hex[] {
   const abi: Abi = hub ? inferenceMarketAbi : zkVinSpokeAbi;
-  const names = hub
-    ? ["InferenceFulfilled", "InferenceRefunded"]
-    : ["InferenceFulfilled", "InferenceRefunded", "InferenceReclaimed"];
   return names.map((name) => toEventSelector(getAbiItem({ abi, name }) as AbiEvent));
 }
 
-/** The request's outcome log in [fromBlock, toBlock] (both events index the request id first). */
-async function findOutcome(
+/** The first log of `events` for the request in [fromBlock, toBlock], scanning `blockRange` blocks a call. */
+async function findLog(
   ctx: ChainContext,
-  params: { requestId: bigint; fromBlock: bigint; toBlock: bigint },
+  params: {
+    events: readonly string[];
+    requestId: bigint;
+    fromBlock: bigint;
+    toBlock: bigint;
+    blockRange: bigint;
+    backwards?: boolean;
+    signal?: AbortSignal;
+  },
 ): Promise<Log | null> {
   const hub = ctx.config.role === "hub";
-  const address = ctx.config.contracts[hub ? "InferenceMarket" : "ZkVinSpoke"] as Address;
-  const topics = [outcomeTopics(hub), pad(toHex(params.requestId), { size: 32 })];
-  for (let from = params.fromBlock; from <= params.toBlock; from += LOG_RANGE) {
-    const to = from + LOG_RANGE - 1n < params.toBlock ? from + LOG_RANGE - 1n : params.toBlock;
+  const address = requestEventAddress(ctx);
+  const topics = [topicsOf(hub, params.events), pad(toHex(params.requestId), { size: 32 })];
+  const { fromBlock, toBlock, blockRange } = params;
+  const windows = Number((toBlock - fromBlock) / blockRange) + 1;
+  for (let i = 0; i < windows; i++) {
+    params.signal?.throwIfAborted();
+    const from = params.backwards ? toBlock - BigInt(i + 1) * blockRange + 1n : fromBlock + BigInt(i) * blockRange;
+    const lo = from < fromBlock ? fromBlock : from;
+    const hi = from + blockRange - 1n > toBlock ? toBlock : from + blockRange - 1n;
+    if (hi < lo) continue;
     const logs = await ctx.publicClient.request({
       method: "eth_getLogs",
-      params: [{ address, topics, fromBlock: toHex(from), toBlock: toHex(to) }],
+      params: [{ address, topics, fromBlock: toHex(lo), toBlock: toHex(hi) }],
     });
     const hit = logs.map((l) => formatLog(l)).find((l) => !l.removed);
     if (hit) return hit;
@@ -405,54 +434,127 @@ async function findOutcome(
 }
 
 /**
- * Waits until the request's result (or its refund) has `confirmations` blocks (1: mined) and is still on
- * the canonical chain: an outcome whose block a reorg replaced is forgotten and waited for again. Throws
- * WaitTimeoutError after `timeoutMs`, RequestNotFoundError when the chain does not know the request.
+ * The block the request was made in: its InferenceRequested log, searched backwards from the head (once),
+ * down to the deployment's start block.
  */
-export async function waitForResult(
+export async function findRequestBlock(
   ctx: ChainContext,
-  params: {
-    requestId: bigint;
-    timeoutMs?: number;
-    confirmations?: number;
-    pollIntervalMs?: number;
-    /** Where to look for the outcome (default: the deployment's start block). */
-    fromBlock?: bigint;
-  },
-): Promise<InferenceResult> {
-  const { requestId } = params;
+  params: { requestId: bigint; blockRange?: bigint; signal?: AbortSignal },
+): Promise<bigint> {
+  const head = await ctx.publicClient.getBlockNumber({ cacheTime: 0 });
+  const log = await findLog(ctx, {
+    events: ["InferenceRequested"],
+    requestId: params.requestId,
+    fromBlock: ctx.config.startBlock,
+    toBlock: head,
+    blockRange: params.blockRange ?? DEFAULT_BLOCK_RANGE,
+    backwards: true,
+    signal: params.signal,
+  });
+  if (log?.blockNumber == null) throw new RequestNotFoundError(params.requestId, ctx.config.name);
+  return log.blockNumber;
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+export interface WaitForResultParameters {
+  requestId: bigint;
+  timeoutMs?: number;
+  /** Blocks the outcome must have (1: mined). */
+  confirmations?: number;
+  pollIntervalMs?: number;
+  /**
+   * The request's block (RequestReceipt.blockNumber) or any block before it: the outcome is looked for
+   * from there. Without it the request's InferenceRequested log is searched for once, backwards from the head.
+   */
+  fromBlock?: bigint;
+  /** Blocks per eth_getLogs call (default 5000). */
+  blockRange?: bigint;
+  /** Stops waiting: the promise rejects with WaitAbortedError (the signal's reason as its cause). */
+  signal?: AbortSignal;
+}
+
+/**
+ * Waits until the request's result (or its refund) has `confirmations` blocks (1: mined) and is still on
+ * the canonical chain: an outcome whose block a reorg replaced is forgotten and waited for again. Each
+ * poll reads the request's state; logs are read only once it is settled, from the request's block on.
+ * Throws WaitTimeoutError after `timeoutMs`, WaitAbortedError when `signal` aborts, RequestNotFoundError
+ * when the chain does not know the request.
+ */
+export async function waitForResult(ctx: ChainContext, params: WaitForResultParameters): Promise<InferenceResult> {
+  const { requestId, signal } = params;
   const timeoutMs = params.timeoutMs ?? 120_000;
   const confirmations = BigInt(Math.max(1, params.confirmations ?? 1));
   const pollMs = params.pollIntervalMs ?? 500;
-  const fromBlock = params.fromBlock ?? ctx.config.startBlock;
+  const blockRange = params.blockRange ?? DEFAULT_BLOCK_RANGE;
+  if (blockRange < 1n) throw new ConfigError("blockRange", blockRange.toString(), "must be at least 1 block");
   const hub = ctx.config.role === "hub";
   const deadline = Date.now() + timeoutMs;
   let lastStatus = "unknown";
   let outputScale: number | null = null;
-  for (;;) {
-    const state = await getRequest(ctx, { requestId });
-    lastStatus = state.status;
-    if (state.status !== "pending") {
-      const head = await ctx.publicClient.getBlockNumber({ cacheTime: 0 });
-      const log = await findOutcome(ctx, { requestId, fromBlock, toBlock: head });
-      if (
-        log?.blockNumber != null &&
-        log.blockHash &&
-        log.transactionHash &&
-        head - log.blockNumber + 1n >= confirmations
-      ) {
-        const block = await ctx.publicClient.getBlock({ blockNumber: log.blockNumber });
-        if (block.hash === log.blockHash) {
-          outputScale ??= (await inputTerms(ctx, state.modelId)).outputScale;
-          return toResult({ ctx, log, requestId, outputScale, hub });
+  let fromBlock = params.fromBlock;
+  try {
+    for (;;) {
+      signal?.throwIfAborted();
+      const state = await getRequest(ctx, { requestId });
+      lastStatus = state.status;
+      if (state.status !== "pending") {
+        fromBlock ??= await findRequestBlock(ctx, { requestId, blockRange, signal });
+        const head = await ctx.publicClient.getBlockNumber({ cacheTime: 0 });
+        const log = await findLog(ctx, {
+          events: hub
+            ? ["InferenceFulfilled", "InferenceRefunded"]
+            : ["InferenceFulfilled", "InferenceRefunded", "InferenceReclaimed"],
+          requestId,
+          fromBlock,
+          toBlock: head,
+          blockRange,
+          signal,
+        });
+        if (
+          log?.blockNumber != null &&
+          log.blockHash &&
+          log.transactionHash &&
+          head - log.blockNumber + 1n >= confirmations
+        ) {
+          const block = await ctx.publicClient.getBlock({ blockNumber: log.blockNumber });
+          if (block.hash === log.blockHash) {
+            outputScale ??= (await inputTerms(ctx, state.modelId)).outputScale;
+            return toResult({ ctx, log, requestId, outputScale, hub });
+          }
         }
+        lastStatus = `${state.status} (awaiting ${confirmations} confirmations)`;
       }
-      lastStatus = `${state.status} (awaiting ${confirmations} confirmations)`;
+      if (Date.now() + pollMs > deadline) throw new WaitTimeoutError(requestId, ctx.config.name, timeoutMs, lastStatus);
+      await sleep(pollMs, signal);
     }
-    if (Date.now() + pollMs > deadline) throw new WaitTimeoutError(requestId, ctx.config.name, timeoutMs, lastStatus);
-    await new Promise((resolve) => setTimeout(resolve, pollMs));
+  } catch (error) {
+    if (signal?.aborted && !(error instanceof WaitAbortedError)) {
+      throw new WaitAbortedError(requestId, ctx.config.name, lastStatus, { cause: signal.reason });
+    }
+    throw error;
   }
 }
+
+/** The outcome a fulfilled/refunded log of `requestId` records (the model's output scale decodes the values). */
+export function resultFromLog(ctx: ChainContext, log: Log, requestId: bigint, outputScale: number): InferenceResult {
+  return toResult({ ctx, log, requestId, outputScale, hub: ctx.config.role === "hub" });
+}
+
+export { inputTerms as requestTerms };
 
 function toResult(params: {
   ctx: ChainContext;

@@ -112,6 +112,21 @@ def test_bad_compile_options_are_refused(tmp_path: Path) -> None:
     with pytest.raises(InvalidInputError) as err:
         compile_model(onnx_path, rows, CompileOptions(name="bad name!"), tmp_path)
     assert err.value.field == "name"
+    for scales in ((), (4, 21), (-1,)):
+        with pytest.raises(InvalidInputError) as err:
+            compile_model(onnx_path, rows, CompileOptions(name="lr", scales=scales), tmp_path)
+        assert err.value.field == "scales" and err.value.value == list(scales)
+
+
+def test_scales_are_part_of_the_artifact_id_only_when_given() -> None:
+    from zkvin_prover.cli import _scales
+
+    assert _scales("4,7") == (4, 7) and _scales(None) is None
+    with pytest.raises(InvalidInputError):
+        _scales("4,x")
+    # Without scales the options (and so every existing artifact id) are as before.
+    assert "scales" not in CompileOptions(name="lr").key()
+    assert CompileOptions(name="lr", scales=(4, 7)).key()["scales"] == [4, 7]
 
 
 def test_compiling_twice_reuses_the_artifact(compiled, store: Path) -> None:

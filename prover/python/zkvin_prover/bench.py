@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from .device import ezkl_build, select_device
 from .fixed_point import dequantize
 from .prove import Prover
 
@@ -40,7 +41,17 @@ def bare_once(prover: Prover, inputs_fixed: list[list[Any]], verify: bool = True
     return {"witnessSeconds": t1 - t0, "proveSeconds": t2 - t1, "verifySeconds": t3 - t2 if verify else None, "proofBytes": proof_bytes}
 
 
-def bare_ezkl(artifact_dir: str, inputs_fixed: list[list[str]], repeat: int) -> dict[str, Any]:
+def _rss_now_mib() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def bare_ezkl(artifact_dir: str, inputs_fixed: list[list[str]], repeat: int, device: str = "auto") -> dict[str, Any]:
+    chosen = select_device(device)
+    # The interpreter and the EZKL/onnx/numpy imports, before any artifact is loaded or proof made.
+    baseline = _rss_now_mib()
     prover = Prover(artifact_dir)
     runs = [bare_once(prover, inputs_fixed) for _ in range(repeat)]
     return {
@@ -49,6 +60,9 @@ def bare_ezkl(artifact_dir: str, inputs_fixed: list[list[str]], repeat: int) -> 
         "verifySeconds": [r["verifySeconds"] for r in runs],
         "witnessPlusProveMedianSeconds": statistics.median(r["witnessSeconds"] + r["proveSeconds"] for r in runs),
         "peakRssMiB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "baselineRssMiB": baseline,
+        "device": chosen.to_dict(),
+        "ezkl": ezkl_build(),
         "proofBytes": runs[-1]["proofBytes"],
         "logrows": prover.manifest["logrows"],
         "batchSize": prover.batch_size,

@@ -61,6 +61,15 @@ def _read_calibration(path: str) -> Any:
         raise InvalidInputError(f"calibration rows are ragged or not numbers: {exc}", field="calibration", value=path) from exc
 
 
+def _scales(text: str | None) -> tuple[int, ...] | None:
+    if text is None:
+        return None
+    try:
+        return tuple(int(v) for v in text.split(","))
+    except ValueError as exc:
+        raise InvalidInputError(f"--scales must be comma-separated integers, got {text!r}", field="scales", value=text) from exc
+
+
 def cmd_compile(args: argparse.Namespace) -> dict[str, Any]:
     from .compile import CompileOptions, compile_model, load_manifest
     if not Path(args.onnx).is_file():
@@ -77,6 +86,7 @@ def cmd_compile(args: argparse.Namespace) -> dict[str, Any]:
         solidity_verifier=not args.no_verifier,
         contract_name=args.contract_name,
         srs=_srs_spec(args),
+        scales=_scales(args.scales),
     )
     if options.srs is None:
         _log("WARNING: using the INSECURE development SRS (its secret is public); pass --srs-path/--srs-sha256 for production")
@@ -110,7 +120,7 @@ def cmd_srs(args: argparse.Namespace) -> dict[str, Any]:
 def cmd_bench(args: argparse.Namespace) -> dict[str, Any]:
     from .bench import bare_ezkl
 
-    return bare_ezkl(args.artifact_dir, json.loads(args.inputs_fixed), args.repeat)
+    return bare_ezkl(args.artifact_dir, json.loads(args.inputs_fixed), args.repeat, args.device)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -128,6 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     c.add_argument("--decomp-legs", type=int, default=8)
     c.add_argument("--range-margin", type=float, default=0.5)
     c.add_argument("--contract-name")
+    c.add_argument("--scales", help="comma-separated input scales calibration chooses from (default: EZKL's search)")
     c.add_argument("--no-vka", action="store_true")
     c.add_argument("--no-verifier", action="store_true")
     c.add_argument("--store")
@@ -156,6 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     bb.add_argument("--artifact-dir", required=True)
     bb.add_argument("--inputs-fixed", required=True, help="JSON rows of fixed-point integers (strings)")
     bb.add_argument("--repeat", type=int, default=5)
+    bb.add_argument("--device", default="auto", choices=["auto", "cpu", "gpu"])
 
     args = parser.parse_args(argv)
     warnings.filterwarnings("ignore", category=FutureWarning)

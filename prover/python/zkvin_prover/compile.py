@@ -71,6 +71,8 @@ class CompileOptions:
     solidity_verifier: bool = True
     contract_name: str | None = None
     srs: dict[str, Any] | None = field(default=None)
+    # Input scales calibration may choose from (EZKL's `scales`); None: EZKL's own search.
+    scales: tuple[int, ...] | None = None
 
     def validate(self) -> None:
         if not re.fullmatch(r"[A-Za-z0-9_\-]{1,64}", self.name):
@@ -89,11 +91,13 @@ class CompileOptions:
             raise InvalidInputError("decomposition base >= 2 and legs >= 1", field="decompBase", value=self.decomp_base)
         if not self.range_margin >= 0:
             raise InvalidInputError("range margin must be >= 0", field="rangeMargin", value=self.range_margin)
+        if self.scales is not None and (len(self.scales) == 0 or any(not isinstance(v, int) or not 0 <= v <= 20 for v in self.scales)):
+            raise InvalidInputError("scales must be a non-empty list of integers 0..20", field="scales", value=list(self.scales))
         if self.contract_name is not None and not re.fullmatch(r"[A-Z][A-Za-z0-9_]{0,63}", self.contract_name):
             raise InvalidInputError("contract name must be a Solidity identifier starting upper-case", field="contractName", value=self.contract_name)
 
     def key(self) -> dict[str, Any]:
-        return {
+        key = {
             "batchSize": self.batch_size,
             "inputVisibility": self.input_visibility,
             "outputVisibility": self.output_visibility,
@@ -105,6 +109,10 @@ class CompileOptions:
             "solidityVerifier": self.solidity_verifier,
             "contractName": self.resolved_contract_name(),
         }
+        # Only when set, so artifacts compiled without it keep their ids.
+        if self.scales is not None:
+            key["scales"] = list(self.scales)
+        return key
 
     def resolved_contract_name(self) -> str:
         if self.contract_name:
@@ -322,7 +330,7 @@ def compile_model(onnx_path: str | Path, calibration: np.ndarray, options: Compi
         settings_path = work / FILES["settings"]
         if not ezkl.gen_settings(model=str(work / FILES["onnx"]), output=str(settings_path), py_run_args=_run_args(options)):
             raise EzklError("gen_settings failed", field="onnx")
-        step("calibrate", lambda: ezkl.calibrate_settings(data=str(cal_data), model=str(work / FILES["onnx"]), settings=str(settings_path), target="resources"))
+        step("calibrate", lambda: ezkl.calibrate_settings(data=str(cal_data), model=str(work / FILES["onnx"]), settings=str(settings_path), target="resources", scales=list(options.scales) if options.scales else None))
         cal_data.unlink()
         settings = canonicalise_settings(settings_path)
         logrows = int(settings["run_args"]["logrows"])

@@ -43,6 +43,20 @@ def ezkl_has_gpu_support() -> bool:
     return False
 
 
+def ezkl_build() -> dict[str, object]:
+    """Which EZKL build this process loads: the distribution ("ezkl", or "ezkl-gpu" where that is
+    installed), its version, and whether the native library was built with icicle (GPU)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    for dist in ("ezkl-gpu", "ezkl"):
+        try:
+            v = version(dist)
+        except PackageNotFoundError:
+            continue
+        return {"package": dist, "version": v, "gpu": ezkl_has_gpu_support()}
+    return {"package": None, "version": None, "gpu": False}
+
+
 @lru_cache(maxsize=1)
 def gpu_present() -> bool:
     if not shutil.which("nvidia-smi"):

@@ -3,6 +3,8 @@
   model.onnx         the graph (batch dimension symbolic)
   calibration.json   {"rows": [[...], ...]} training rows EZKL calibrates on
   samples.json       {"inputs": rows, "reference": scikit-learn's answers, "onnxOutputs": onnxruntime's}
+  compile.json       (only where the model asks for more than the defaults) {"scales": [...]}: the input
+                     scales calibration chooses from
   README.md          (one file for all, written by hand)
 """
 
@@ -41,6 +43,8 @@ def write_model(m: BenchmarkModel, root: Path) -> Path:
         "onnxOutputs": _round(onnx_outputs(m.onnx_model, m.samples)),
     }
     (d / "samples.json").write_text(json.dumps(samples, indent=1) + "\n")
+    if m.scales is not None:
+        (d / "compile.json").write_text(json.dumps({"scales": list(m.scales)}) + "\n")
     return d
 
 
@@ -54,3 +58,9 @@ def load_calibration(model_dir: Path) -> np.ndarray:
 
 def load_samples(model_dir: Path) -> dict[str, list[list[float]]]:
     return json.loads((model_dir / "samples.json").read_text())
+
+
+def load_compile_settings(model_dir: Path) -> dict[str, list[int]]:
+    """The model's compile.json ({"scales": [...]}), or {} where it has none."""
+    path = model_dir / "compile.json"
+    return json.loads(path.read_text()) if path.is_file() else {}

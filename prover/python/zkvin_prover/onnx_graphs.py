@@ -163,3 +163,60 @@ def tree_ensemble_graph(
         _const(bias, "bias"),
     ]
     return _model(name, nodes, inits, n_features, e.shape[1])
+
+
+def per_tree_ensemble_graph(
+    name: str,
+    trees: Sequence[object],
+    n_features: int,
+    leaf_values: Callable[[object, list[int]], np.ndarray],
+    bias: np.ndarray,
+) -> onnx.ModelProto:
+    """Like tree_ensemble_graph, but converted tree by tree (as Hummingbird converts each tree of the
+    paper's forest): every tree gets its own GEMM chain and the trees' leaf values are added up. For a
+    forest of many deep trees this keeps the path matrix per tree (sum of I_t * L_t products) instead of
+    one block-diagonal [sum I_t, sum L_t] matrix whose zero blocks EZKL would still multiply out."""
+    nodes: list[onnx.NodeProto] = []
+    inits = [_const(np.array(1.0), "one"), _const(np.array(0.0), "zero"), _const(bias, "bias")]
+    total = ""
+    for k, tree in enumerate(trees):
+        m = tree_matrices(tree, n_features)
+        e = leaf_values(tree, m.leaves)
+        p = f"t{k}_"
+        nodes += [
+            helper.make_node("MatMul", ["input", f"{p}A"], [f"{p}xa"]),
+            helper.make_node("LessOrEqual", [f"{p}xa", f"{p}B"], [f"{p}go_left"]),
+            helper.make_node("Where", [f"{p}go_left", "one", "zero"], [f"{p}go_left_f"]),
+            helper.make_node("MatMul", [f"{p}go_left_f", f"{p}C"], [f"{p}path"]),
+            helper.make_node("Equal", [f"{p}path", f"{p}D"], [f"{p}at_leaf"]),
+            helper.make_node("Where", [f"{p}at_leaf", "one", "zero"], [f"{p}at_leaf_f"]),
+            helper.make_node("MatMul", [f"{p}at_leaf_f", f"{p}E"], [f"{p}leaf"]),
+        ]
+        inits += [_const(m.a, f"{p}A"), _const(m.b, f"{p}B"), _const(m.c, f"{p}C"), _const(m.d, f"{p}D"), _const(e, f"{p}E")]
+        if total:
+            nodes.append(helper.make_node("Add", [total, f"{p}leaf"], [f"{p}sum"]))
+            total = f"{p}sum"
+        else:
+            total = f"{p}leaf"
+    nodes.append(helper.make_node("Add", [total, "bias"], ["output"]))
+    return _model(name, nodes, inits, n_features, int(np.asarray(bias).reshape(-1).shape[0]))
+
+
+def svc_linear_graph(name: str, support_vectors: np.ndarray, dual_coef: np.ndarray, intercept: float, labels: tuple[float, float]) -> onnx.ModelProto:
+    """scikit-learn SVC with a linear kernel as Hummingbird converts it, from its support vectors:
+    decision = (x @ SV^T) @ dual_coef^T + intercept; label = labels[1] if decision > 0 else labels[0]."""
+    nodes = [
+        helper.make_node("MatMul", ["input", "SVT"], ["kernel"]),
+        helper.make_node("Gemm", ["kernel", "DUAL", "b"], ["decision"]),
+        helper.make_node("Greater", ["decision", "zero"], ["positive"]),
+        helper.make_node("Where", ["positive", "pos_label", "neg_label"], ["output"]),
+    ]
+    inits = [
+        _const(support_vectors.T, "SVT"),
+        _const(dual_coef.reshape(-1, 1), "DUAL"),
+        _const(np.array([intercept]), "b"),
+        _const(np.array(0.0), "zero"),
+        _const(np.array(labels[1]), "pos_label"),
+        _const(np.array(labels[0]), "neg_label"),
+    ]
+    return _model(name, nodes, inits, support_vectors.shape[1], 1)

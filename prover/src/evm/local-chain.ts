@@ -82,13 +82,14 @@ export interface LocalChain {
   stop(): void;
 }
 
-export async function startLocalChain(): Promise<LocalChain> {
+/** `disableCodeSizeLimit`: lets contracts above EIP-170's 24 KiB deploy (EZKL's aggregate verifiers). */
+export async function startLocalChain(options: { disableCodeSizeLimit?: boolean } = {}): Promise<LocalChain> {
   const port = await freePort();
   // The platform binary directly: the npm `anvil` wrapper's PID is not anvil's.
   const bin = path.join(path.dirname(require.resolve("@foundry-rs/anvil-linux-amd64/package.json")), "bin", "anvil");
-  const anvil: ChildProcess = spawn(bin, ["--port", String(port), "--silent", "--chain-id", String(foundry.id)], {
-    stdio: "ignore",
-  });
+  const args = ["--port", String(port), "--silent", "--chain-id", String(foundry.id)];
+  if (options.disableCodeSizeLimit) args.push("--disable-code-size-limit");
+  const anvil: ChildProcess = spawn(bin, args, { stdio: "ignore" });
   const rpcUrl = `http://127.0.0.1:${port}`;
   const client = createWalletClient({
     account: privateKeyToAccount(ANVIL_KEY),

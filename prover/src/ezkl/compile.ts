@@ -59,6 +59,7 @@ export async function compileModel(params: CompileParams & { onLog?: (line: stri
     );
     if (params.rangeMargin !== undefined) args.push("--range-margin", String(params.rangeMargin));
     if (params.contractName) args.push("--contract-name", params.contractName);
+    if (params.scales) args.push("--scales", params.scales.join(","));
     if (params.solidityVerifier === false) args.push("--no-verifier");
     if (params.vka === false) args.push("--no-vka");
     if (params.srs) args.push("--srs-path", path.resolve(params.srs.path), "--srs-sha256", params.srs.sha256);
