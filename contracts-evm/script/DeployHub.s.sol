@@ -29,6 +29,37 @@ struct HubDeployment {
 ///
 ///   forge script script/DeployHub.s.sol --rpc-url $RPC --private-key $KEY --broadcast
 contract DeployHub is Script {
+    /// @notice The SRS is the development one (its secret is public: anyone can forge proofs against it) and
+    /// `chainId` is not a local development chain.
+    error DevSrsOnPublicChain(uint256 chainId, string srsPath);
+
+    /// @notice Chain ids of local development chains (anvil, hardhat, ganache, and the devnet's and the
+    /// demo's chains: base 31337 and 33000, spoke n on base + n, at most 8 spokes). The development SRS is
+    /// refused on any other chain unless the node says it is a local one (isLocalNode: tests start anvil
+    /// with many chain ids); deployments/src/public/deploy.ts holds the same list.
+    function isLocalChain(uint256 chainId) public pure returns (bool) {
+        return chainId == 1337 || (chainId >= 31_337 && chainId <= 31_345) || (chainId >= 33_000 && chainId <= 33_008);
+    }
+
+    /// @notice Whether the script runs against a local development node (anvil, Hardhat, Ganache: its
+    /// `web3_clientVersion`), whatever chain id it was started with; false without an RPC.
+    function isLocalNode() public returns (bool) {
+        try vm.rpc("web3_clientVersion", "[]") returns (bytes memory r) {
+            bytes memory v = bytes(abi.decode(r, (string)));
+            return _startsWith(v, "anvil/") || _startsWith(v, "HardhatNetwork/") || _startsWith(v, "Ganache/");
+        } catch {
+            return false;
+        }
+    }
+
+    function _startsWith(bytes memory s, bytes memory prefix) private pure returns (bool) {
+        if (s.length < prefix.length) return false;
+        for (uint256 i; i < prefix.length; ++i) {
+            if (s[i] != prefix[i]) return false;
+        }
+        return true;
+    }
+
     function run() external returns (HubDeployment memory d) {
         address deployer = msg.sender;
         d.config = config(deployer);
@@ -120,10 +151,30 @@ contract DeployHub is Script {
 
     /// @notice The canonical SRS (VKA words 14..23) from HUB_SRS_JSON (`vkaWords`), by default the prover's
     /// development SRS in ../prover/fixtures/srs.json. Production deployments must point it at the SRS of a
-    /// powers-of-tau ceremony.
-    function canonicalSrs() public view returns (bytes32[] memory) {
-        string memory path = vm.envOr("HUB_SRS_JSON", string("../prover/fixtures/srs.json"));
-        return vm.parseJsonBytes32Array(vm.readFile(path), ".vkaWords");
+    /// powers-of-tau ceremony: an SRS whose `kind` is "dev-insecure" is refused on any chain that is not a
+    /// local one (DevSrsOnPublicChain).
+    function canonicalSrs() public returns (bytes32[] memory) {
+        return canonicalSrsAt(srsPath());
+    }
+
+    /// @notice HUB_SRS_JSON, by default the development SRS.
+    function srsPath() public view returns (string memory) {
+        return vm.envOr("HUB_SRS_JSON", string("../prover/fixtures/srs.json"));
+    }
+
+    /// @notice canonicalSrs() from the SRS file at `path`.
+    function canonicalSrsAt(string memory path) public returns (bytes32[] memory) {
+        string memory json = vm.readFile(path);
+        if (isDevSrs(json) && !isLocalChain(block.chainid) && !isLocalNode()) {
+            revert DevSrsOnPublicChain(block.chainid, path);
+        }
+        return vm.parseJsonBytes32Array(json, ".vkaWords");
+    }
+
+    /// @notice Whether an SRS file marks itself as the insecure development SRS (`"kind": "dev-insecure"`).
+    function isDevSrs(string memory json) public view returns (bool) {
+        if (!vm.keyExistsJson(json, ".kind")) return false;
+        return keccak256(bytes(vm.parseJsonString(json, ".kind"))) == keccak256("dev-insecure");
     }
 
     /// @notice The deployment as a flat JSON object (addresses as 0x strings, numbers as numbers).

@@ -12,10 +12,11 @@ import {DeploymentFiles} from "./crosschain/DeploymentFiles.sol";
 struct SpokeConfig {
     address endpoint; // this chain's LayerZero EndpointV2 (LayerZero's published address on public networks)
     uint32 hubEid; // the hub chain's endpoint id
-    address owner; // owns the spoke and is its endpoint delegate (a multisig or timelock in production)
+    address owner; // owns the spoke (a multisig in production); the spoke is its own delegate, changes are delayed
     address treasury; // receives the protocol's share of fees on this chain
     address hubGateway; // the hub's ZkVinHubGateway, if already deployed (zero: set the peer later)
     SpokeParams params;
+    uint32 reclaimDelay; // RECLAIM_DELAY; governance changes wait this + 1 day
 }
 
 /// @title DeploySpoke
@@ -35,6 +36,9 @@ struct SpokeConfig {
 ///   SPOKE_PRICE_RATIO           spoke wei per hub wei x 1e18                                 (default 1e18)
 ///   SPOKE_RETURN_FEE_BASE, SPOKE_RETURN_FEE_PER_GAS, SPOKE_MAX_CALLBACK_GAS, SPOKE_HUB_GAS_BASE,
 ///   SPOKE_RETURN_GAS_BASE       override CrossChainDefaults.spokeParams()
+///   SPOKE_RECLAIM_DELAY         seconds before a request with no reply can be reclaimed (default
+///                               CrossChainDefaults.reclaimDelay(), 1 day; peer and endpoint changes wait
+///                               this + 1 day)
 /// Usage: forge script script/DeploySpoke.s.sol --rpc-url $RPC --private-key $KEY --broadcast
 contract DeploySpoke is Script {
     function run() external returns (ZkVinSpoke spoke) {
@@ -46,7 +50,8 @@ contract DeploySpoke is Script {
             owner: owner,
             treasury: vm.envOr("SPOKE_TREASURY", owner),
             hubGateway: vm.envOr("HUB_GATEWAY", address(0)),
-            params: params()
+            params: params(),
+            reclaimDelay: reclaimDelay()
         });
         string memory out = vm.envOr(
             "SPOKE_DEPLOYMENT_OUT", string.concat("broadcast/spoke-deployment.", vm.toString(block.chainid), ".json")
@@ -58,11 +63,16 @@ contract DeploySpoke is Script {
     function deploy(SpokeConfig memory c, address deployer, string memory out) public returns (ZkVinSpoke spoke) {
         uint256 startBlock = block.number;
         vm.startBroadcast(deployer);
-        spoke = new ZkVinSpoke(c.endpoint, c.owner, c.hubEid, c.treasury, c.params);
+        spoke = new ZkVinSpoke(c.endpoint, c.owner, c.hubEid, c.treasury, c.params, c.reclaimDelay);
         bool peerSet = c.hubGateway != address(0) && c.owner == deployer;
         if (peerSet) spoke.setPeer(c.hubEid, bytes32(uint256(uint160(c.hubGateway))));
         vm.stopBroadcast();
         DeploymentFiles.write(_json(spoke, c, startBlock, peerSet), out);
+    }
+
+    /// @notice SPOKE_RECLAIM_DELAY, or CrossChainDefaults.reclaimDelay().
+    function reclaimDelay() public view returns (uint32) {
+        return uint32(vm.envOr("SPOKE_RECLAIM_DELAY", uint256(CrossChainDefaults.reclaimDelay())));
     }
 
     /// @notice CrossChainDefaults.spokeParams() with the environment's overrides.
@@ -91,6 +101,8 @@ contract DeploySpoke is Script {
         vm.serializeAddress(k, "treasury", c.treasury);
         vm.serializeUint(k, "startBlock", startBlock);
         vm.serializeBool(k, "peerSet", peerSet);
+        vm.serializeUint(k, "reclaimDelay", c.reclaimDelay);
+        vm.serializeUint(k, "governanceDelay", spoke.GOVERNANCE_DELAY());
         vm.serializeString(k, "params", p);
         return vm.serializeString(k, "contracts", contracts);
     }

@@ -1,8 +1,12 @@
 export * from "./deployment";
 export * from "./devnet/index.js";
 export {
+  checkHubSrs,
+  DEV_SRS_PATH,
   type DeployProgress,
+  DevSrsOnPublicChainError,
   deployNetwork,
+  isLocalChain,
   LAYERZERO_TESTNETS_FILE,
   type LayerZeroNetwork,
   type PublicChainTarget,

@@ -21,7 +21,13 @@ import {
 /** A cold start compiles the contracts with the wasm solc: minutes on a busy 2-core machine. */
 const COLD_START_MS = 20 * 60_000;
 
-const oappAbi = parseAbi(["function peers(uint32 eid) view returns (bytes32)"]);
+const oappAbi = parseAbi([
+  "function peers(uint32 eid) view returns (bytes32)",
+  "function RECLAIM_DELAY() view returns (uint32)",
+  "function GOVERNANCE_DELAY() view returns (uint32)",
+  "function endpoint() view returns (address)",
+]);
+const endpointAbi = parseAbi(["function delegates(address oapp) view returns (address)"]);
 const registryAbi = parseAbi([
   "struct IOLayout { uint16 batchSize; uint16 instanceCount; uint16 inputOffset; uint16 inputCount; uint16 outputOffset; uint16 outputCount; uint8 inputScale; uint8 outputScale; uint8 inputMode; }",
   "struct InputBound { int256 min; int256 max; }",
@@ -177,6 +183,19 @@ describe("local devnet", () => {
         args: [hub.eid],
       });
       expect(fromSpoke).toBe(pad(hub.contracts.ZkVinHubGateway!.toLowerCase() as `0x${string}`));
+      // Requesters can reclaim after a day; re-pointing the spoke or its endpoint configuration waits longer,
+      // and nobody but the spoke itself is its LayerZero delegate.
+      const read = (functionName: "RECLAIM_DELAY" | "GOVERNANCE_DELAY" | "endpoint") =>
+        spoke.anvil.publicClient.readContract({ address: spoke.contracts.ZkVinSpoke!, abi: oappAbi, functionName });
+      expect(await read("RECLAIM_DELAY")).toBe(86_400);
+      expect(await read("GOVERNANCE_DELAY")).toBe(2 * 86_400);
+      const delegate = await spoke.anvil.publicClient.readContract({
+        address: (await read("endpoint")) as `0x${string}`,
+        abi: endpointAbi,
+        functionName: "delegates",
+        args: [spoke.contracts.ZkVinSpoke!],
+      });
+      expect(delegate).toBe(spoke.contracts.ZkVinSpoke!);
     }
   });
 

@@ -2,17 +2,21 @@
 // EndpointV2 + ULN302 + DVN + executor deployed there stand in for the published ones, and the deploy runs
 // contracts-evm's own scripts (DeployHub, DeployHubGateway, DeploySpoke, ConnectSpoke) with only RPC
 // URLs and a key, as it would against Sepolia and Arbitrum Sepolia.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { type Address, keccak256, pad, parseAbi, toHex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type AnvilChain,
+  checkHubSrs,
   DEV_KEYS,
+  DEV_SRS_PATH,
   DevnetStageError,
+  DevSrsOnPublicChainError,
   deployNetwork,
   devnetAccounts,
+  isLocalChain,
   LAYERZERO_TESTNETS_FILE,
   loadDeployment,
   type PublicChainTarget,
@@ -41,6 +45,38 @@ describe("the published LayerZero networks file", () => {
   });
 });
 
+describe("the hub's SRS on public networks", () => {
+  it("refuses the development SRS on any chain that is not a local one, naming the chain", () => {
+    for (const id of [1, 10, 8453, 42_161, 43_114, 11_155_111, 421_614, 31_346, 33_009]) {
+      expect(isLocalChain(id)).toBe(false);
+      const error = (() => {
+        try {
+          checkHubSrs(id, DEV_SRS_PATH);
+        } catch (e) {
+          return e;
+        }
+      })();
+      expect(error).toBeInstanceOf(DevSrsOnPublicChainError);
+      expect((error as DevSrsOnPublicChainError).chainId).toBe(id);
+      expect((error as DevSrsOnPublicChainError).value).toBe(id);
+      expect((error as Error).message).toContain(`chain ${id} is not a local chain`);
+    }
+    for (const id of [1337, 31_337, 31_340, 33_000, 33_008]) {
+      expect(isLocalChain(id)).toBe(true);
+      expect(() => checkHubSrs(id, DEV_SRS_PATH)).not.toThrow();
+    }
+  });
+
+  it("takes an SRS that is not the development one anywhere", () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "zkvin-srs-"));
+    const dev = JSON.parse(readFileSync(path.join(import.meta.dirname, "../../prover/fixtures/srs.json"), "utf8"));
+    const file = path.join(dir, "ceremony.json");
+    writeFileSync(file, JSON.stringify({ kind: "powers-of-tau", vkaWords: dev.vkaWords }));
+    expect(() => checkHubSrs(11_155_111, file)).not.toThrow();
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
+
 describe("deploying to public networks", () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), "zkvin-public-"));
   // Scratch files of the LayerZero scripts must sit where forge may write (deployments/).
@@ -51,7 +87,8 @@ describe("deploying to public networks", () => {
   const targets: PublicChainTarget[] = [];
 
   beforeAll(async () => {
-    chains = await Promise.all([startAnvil({ chainId: 42_600 }), startAnvil({ chainId: 42_601 })]);
+    // Local chain ids: the rehearsal uses the development SRS, which a public chain id would refuse.
+    chains = await Promise.all([startAnvil({ chainId: 31_340 }), startAnvil({ chainId: 31_341 })]);
     const eids = [50_001, 50_002];
     for (const [i, chain] of chains.entries()) {
       const stackFile = path.join(work, `stack-${i}.json`);
@@ -97,7 +134,21 @@ describe("deploying to public networks", () => {
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DevnetStageError);
     expect((error as DevnetStageError).stage).toBe("check RPCs and endpoints");
-    expect((error as Error).message).toContain(`spokenet: ${wrong.rpcUrl} serves chain 42601, not 11155111`);
+    expect((error as Error).message).toContain(`spokenet: ${wrong.rpcUrl} serves chain 31341, not 11155111`);
+    expect(await chains[0]!.publicClient.getTransactionCount({ address: devnetAccounts.deployer.address })).toBe(0);
+  });
+
+  it("refuses to put a hub that trusts the development SRS on a public chain, before deploying anything", async () => {
+    const sepolia = { ...targets[0]!, chainId: 11_155_111 };
+    const error = await deployNetwork({
+      network: "rehearsal",
+      hub: sepolia,
+      spokes: [targets[1]!],
+      privateKey: DEV_KEYS[0],
+      deploymentFile: path.join(dir, "never.json"),
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DevSrsOnPublicChainError);
+    expect((error as DevSrsOnPublicChainError).chainId).toBe(11_155_111);
     expect(await chains[0]!.publicClient.getTransactionCount({ address: devnetAccounts.deployer.address })).toBe(0);
   });
 
@@ -123,7 +174,7 @@ describe("deploying to public networks", () => {
     ]);
     expect(pending).toEqual([]);
     expect(loadDeployment(file)).toEqual(deployment);
-    expect(deployment.hub).toMatchObject({ name: "hubnet", chainId: 42_600, eid: 50_001 });
+    expect(deployment.hub).toMatchObject({ name: "hubnet", chainId: 31_340, eid: 50_001 });
     const [hub, spoke] = chains as [AnvilChain, AnvilChain];
     const gateway = deployment.hub.contracts.ZkVinHubGateway!;
     const spokeAddress = deployment.spokes[0]!.contracts.ZkVinSpoke!;

@@ -111,6 +111,12 @@ export function createZkVinClient(options: ZkVinClientOptions) {
     watchRequests: ({ chain, ...p }: OnChain<Parameters<ZkVinPublicActions["watchRequests"]>[0]>) =>
       read(chain).watchRequests(p),
     getRequest: ({ chain, ...p }: OnChain<{ requestId: bigint }>) => read(chain).getRequest(p),
+    /** Spoke: credits a request's escrow back to its requester once its reclaim delay has passed unanswered. */
+    reclaimRequest: ({ chain, ...p }: OnChain<{ requestId: bigint }>) =>
+      write(chain, "reclaimRequest").reclaimRequest(p),
+    /** Spoke: sends the caller's pull balance there (refunds, reclaims, earnings) to `to`. */
+    withdrawFromSpoke: ({ chain, ...p }: OnChain<{ to?: `0x${string}` }> = {}) =>
+      write(chain, "withdrawFromSpoke").withdrawFromSpoke(p),
     /** Models from the hub's subgraph. */
     listModels: (p: queries.ListParams<"Model"> = {}) => models.listModels(graphql(), p),
     /** A model from the hub's registry, with the market's usage statistics. */

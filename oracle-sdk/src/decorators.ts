@@ -33,6 +33,10 @@ export type ZkVinPublicActions = {
 export type ZkVinWalletActions = {
   zkVinContext: ChainContext;
   requestInference: (p: Parameters<typeof requests.requestInference>[1]) => Promise<requests.RequestReceipt>;
+  /** Spoke: reclaims an unanswered request's escrow for its requester after the reclaim delay. */
+  reclaimRequest: (p: { requestId: bigint }) => Promise<requests.ReclaimReceipt>;
+  /** Spoke: sends the caller's pull balance there to `to` (default: the caller). */
+  withdrawFromSpoke: (p?: { to?: Address }) => Promise<{ amount: bigint; transactionHash: Hash }>;
   registerVka: (p: { words: readonly Hex[] }) => Promise<{ key: Hex }>;
   registerModel: (spec: models.ModelSpecInput) => Promise<models.RegisteredModel>;
   registerNode: (p: Parameters<typeof node.registerNode>[1]) => Promise<{ transactionHash: Hash; stake: bigint }>;
@@ -63,6 +67,8 @@ export function walletActionsOf(ctx: ChainContext): ZkVinWalletActions {
   return {
     zkVinContext: ctx,
     requestInference: (p) => requests.requestInference(ctx, p),
+    reclaimRequest: (p) => requests.reclaimRequest(ctx, p),
+    withdrawFromSpoke: (p = {}) => requests.withdrawFromSpoke(ctx, p),
     registerVka: (p) => models.registerVka(ctx, p),
     registerModel: (spec) => models.registerModel(ctx, spec),
     registerNode: (p) => node.registerNode(ctx, p),

@@ -142,6 +142,43 @@ export class RequestNotFoundError extends ZkVinError {
   }
 }
 
+/** The action needs a spoke chain (reclaim, spoke withdrawals) and the context is the hub, or the reverse. */
+export class WrongChainRoleError extends ZkVinError {
+  override readonly name = "WrongChainRoleError";
+  constructor(
+    readonly action: string,
+    readonly chain: string,
+    readonly role: string,
+  ) {
+    super(`${action} needs a spoke chain; ${chain} is the ${role}`);
+  }
+}
+
+/** The spoke request can no longer be reclaimed: it settled (fulfilled, refunded) or was reclaimed already. */
+export class RequestNotPendingError extends ZkVinError {
+  override readonly name = "RequestNotPendingError";
+  constructor(
+    readonly requestId: bigint,
+    readonly chain: string,
+    readonly status: string,
+  ) {
+    super(`request ${requestId} on ${chain} is ${status}, not pending`);
+  }
+}
+
+/** The spoke request has no reply yet but its reclaim delay has not passed. */
+export class ReclaimTooEarlyError extends ZkVinError {
+  override readonly name = "ReclaimTooEarlyError";
+  constructor(
+    readonly requestId: bigint,
+    readonly chain: string,
+    readonly reclaimableAt: bigint,
+    readonly now: bigint,
+  ) {
+    super(`request ${requestId} on ${chain} can be reclaimed from ${reclaimableAt} (chain time now ${now})`);
+  }
+}
+
 /** waitForResult gave up: no result (with the asked confirmations) within the timeout. */
 export class WaitTimeoutError extends ZkVinError {
   override readonly name = "WaitTimeoutError";

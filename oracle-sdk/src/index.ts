@@ -41,12 +41,15 @@ export {
   type InferenceQuote,
   type InferenceResult,
   quote,
+  type ReclaimReceipt,
   type RequestReceipt,
   type RequestState,
   type RequestStatus,
+  reclaimRequest,
   requestInference,
   type WaitForResultParameters,
   waitForResult,
+  withdrawFromSpoke,
 } from "./actions/requests.js";
 export {
   type RequestEvent,

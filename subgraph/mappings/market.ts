@@ -184,7 +184,10 @@ export function handleRemoteInferenceRequested(event: RemoteInferenceRequested):
   const r = InferenceRequest.load(event.params.requestId.toString());
   if (r === null) return;
   const originEid = event.params.originEid.toI32();
-  const originRequestId = uint256FromBytes32(event.params.originRequestId);
+  // The gateway packs the spoke's address above its request id (bits 0..63): ZkVinHubGateway.originRequestId.
+  const originRequestId = uint256FromBytes32(event.params.originRequestId).bitAnd(
+    BigInt.fromI32(1).leftShift(64).minus(BigInt.fromI32(1)),
+  );
   r.remote = true;
   r.originEid = originEid;
   r.originRequester = event.params.originRequester;

@@ -6,13 +6,18 @@ import {
   CallbackRetried,
   Credited,
   FeesSettled,
+  GatewayActivated,
   InferenceExpired,
   InferenceFulfilled,
+  InferenceReclaimed,
   InferenceRefunded,
   InferenceRejected,
   InferenceRequested,
+  LateReplyIgnored,
   ModelSynced,
   ParamsUpdated,
+  PeerChangeCancelled,
+  PeerChangeScheduled,
   TreasuryUpdated,
   Withdrawn,
 } from "../generated/ZkVinSpoke/ZkVinSpoke";
@@ -38,6 +43,8 @@ function getDeployment(event: ethereum.Event): SpokeDeployment {
     d.requestCount = 0;
     d.fulfilledCount = 0;
     d.refundedCount = 0;
+    d.reclaimedCount = 0;
+    d.lateReplyCount = 0;
   }
   return d as SpokeDeployment;
 }
@@ -161,6 +168,46 @@ export function handleInferenceRefunded(event: InferenceRefunded): void {
   );
   refund.spokeRequest = r.id;
   refund.save();
+}
+
+export function handleInferenceReclaimed(event: InferenceReclaimed): void {
+  const r = SpokeRequest.load(requestKey(event.params.requestId));
+  if (r === null) return;
+  r.status = "RECLAIMED";
+  r.refundAmount = event.params.amount;
+  resolve(r, event);
+  r.save();
+  const d = getDeployment(event);
+  d.reclaimedCount = d.reclaimedCount + 1;
+  d.save();
+}
+
+export function handleLateReplyIgnored(event: LateReplyIgnored): void {
+  const d = getDeployment(event);
+  d.lateReplyCount = d.lateReplyCount + 1;
+  d.save();
+}
+
+export function handleGatewayActivated(event: GatewayActivated): void {
+  const d = getDeployment(event);
+  d.gateway = event.params.peer;
+  d.pendingGateway = null;
+  d.pendingGatewayEta = null;
+  d.save();
+}
+
+export function handlePeerChangeScheduled(event: PeerChangeScheduled): void {
+  const d = getDeployment(event);
+  d.pendingGateway = event.params.peer;
+  d.pendingGatewayEta = event.params.eta;
+  d.save();
+}
+
+export function handlePeerChangeCancelled(event: PeerChangeCancelled): void {
+  const d = getDeployment(event);
+  d.pendingGateway = null;
+  d.pendingGatewayEta = null;
+  d.save();
 }
 
 export function handleCallbackFailed(event: CallbackFailed): void {

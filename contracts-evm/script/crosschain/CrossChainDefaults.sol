@@ -27,6 +27,13 @@ library CrossChainDefaults {
         });
     }
 
+    /// @notice A spoke's RECLAIM_DELAY: far beyond the hub's longest time to a result or an expiry notice
+    /// (fulfilment window x (1 + reassignments) plus LayerZero's delivery), so that a requester reclaims only
+    /// what the hub has lost. Governance changes on the spoke wait this plus one day.
+    function reclaimDelay() internal pure returns (uint32) {
+        return 1 days;
+    }
+
     function spokeParams() internal pure returns (SpokeParams memory) {
         return SpokeParams({
             // Gateway + market, with the rejection reserve kept back from the market call.

@@ -29,11 +29,13 @@ contract DeployLocalSpokeChain is Script {
         address operator = vm.envAddress("DEVNET_OPERATOR");
         address treasury = vm.envOr("SPOKE_TREASURY", deployer);
         // DeploySpoke (the script for public networks) holds the parameters; this instance only reads them.
-        SpokeParams memory params = new DeploySpoke().params();
+        DeploySpoke deploySpoke = new DeploySpoke();
+        SpokeParams memory params = deploySpoke.params();
+        uint32 reclaimDelay = deploySpoke.reclaimDelay();
 
         vm.startBroadcast(deployer);
         stack = LocalLayerZero.deploy(eid, deployer, operator);
-        spoke = new ZkVinSpoke(stack.endpoint, deployer, hubEid, treasury, params);
+        spoke = new ZkVinSpoke(stack.endpoint, deployer, hubEid, treasury, params, reclaimDelay);
         vm.stopBroadcast();
 
         string memory contracts = vm.serializeAddress("spokeContracts", "ZkVinSpoke", address(spoke));

@@ -12,13 +12,14 @@ enum TicketStatus {
     Closed // the reply was sent
 }
 
-/// @notice The reply budget of one spoke request (keyed by `ticketKey(spokeEid, spokeRequestId)`).
+/// @notice The reply budget of one spoke request (keyed by `ticketKey(spokeEid, spoke, spokeRequestId)`).
 struct Ticket {
     uint96 budget; // native value the request delivered for its reply (hub wei)
     uint32 spokeEid;
     uint32 returnGasLimit; // lzReceive gas the reply buys on the spoke
     TicketStatus status;
     uint64 spokeRequestId;
+    bytes32 spoke; // the spoke that sent the request (its address, left-padded): the reply goes there
     bytes32 pendingMessageHash; // keccak256 of the reply waiting for funds (AwaitingFunds only)
 }
 
@@ -36,19 +37,25 @@ struct GatewayParams {
 /// market reports them (IRemoteResultSink), paid from the native value each request delivered. No reply
 /// is ever dropped: an underfunded one waits for anyone to top it up. Leftover budgets go to the treasury.
 interface IZkVinHubGateway is IRemoteResultSink {
-    /// @notice The market enqueued spoke request `spokeRequestId` from `spokeEid` as `hubRequestId`.
+    /// @notice The market enqueued spoke request `spokeRequestId` of the spoke at `spoke` on `spokeEid` as
+    /// `hubRequestId`.
     event RemoteRequestAccepted(
         uint256 indexed hubRequestId,
         uint32 indexed spokeEid,
         uint256 indexed spokeRequestId,
+        bytes32 spoke,
         bytes32 guid,
         uint256 returnBudget
     );
     /// @notice The market (or the price check) refused the request; a REJECTED reply goes back.
-    event RemoteRequestRejected(uint32 indexed spokeEid, uint256 indexed spokeRequestId, bytes32 guid, bytes reason);
+    event RemoteRequestRejected(
+        uint32 indexed spokeEid, uint256 indexed spokeRequestId, bytes32 spoke, bytes32 guid, bytes reason
+    );
     /// @notice A REQUEST for a spoke request that already has a ticket arrived again; it was dropped and its
     /// value kept as surplus.
-    event DuplicateRequestIgnored(uint32 indexed spokeEid, uint256 indexed spokeRequestId, bytes32 guid, uint256 value);
+    event DuplicateRequestIgnored(
+        uint32 indexed spokeEid, uint256 indexed spokeRequestId, bytes32 spoke, bytes32 guid, uint256 value
+    );
     /// @notice The reply of `ticket` left in LayerZero message `guid`; `leftover` of its budget became surplus.
     event ReturnMessageSent(
         bytes32 indexed ticket, uint32 indexed spokeEid, uint8 messageType, bytes32 guid, uint256 fee, uint256 leftover
@@ -82,10 +89,15 @@ interface IZkVinHubGateway is IRemoteResultSink {
     error TransferFailed(address to, uint256 amount);
     error ZeroAddress();
     error ParameterOutOfBounds(string name, uint256 value);
+    /// @notice A peer that is not a 20-byte address cannot be named in a market request id.
+    error NotAnEvmSpoke(bytes32 spoke);
 
     /// @notice Called by the gateway itself inside `_lzReceive` (a self-call, so that any refusal can be
-    /// caught and answered): checks the spoke's price against the market's and enqueues the request.
-    function openRequest(uint32 spokeEid, RequestMessage calldata m) external returns (uint256 hubRequestId);
+    /// caught and answered): checks the spoke's price against the market's and enqueues the request, with
+    /// `originRequestId(spoke, m.spokeRequestId)` as the market's origin request id.
+    function openRequest(uint32 spokeEid, bytes32 spoke, RequestMessage calldata m)
+        external
+        returns (uint256 hubRequestId);
 
     /// @notice Sends a reply that waited for funds, adding msg.value to its budget. Anyone may call it.
     /// @param message The reply as ReturnMessageUnderfunded logged it.
@@ -108,7 +120,12 @@ interface IZkVinHubGateway is IRemoteResultSink {
     /// @notice What a RESULT with `outputCount` values costs now to `spokeEid` with `returnGasLimit` gas: the
     /// figure a spoke's reply budget (returnFeeBase + returnFeePerGas x gas) must cover.
     function quoteReply(uint32 spokeEid, uint32 returnGasLimit, uint256 outputCount) external view returns (uint256 fee);
-    function ticketKey(uint32 spokeEid, uint256 spokeRequestId) external pure returns (bytes32);
+    /// @notice The ticket of spoke request `spokeRequestId` of the spoke at `spoke` (address, left-padded) on
+    /// `spokeEid`: a redeployed spoke's ids never meet the old one's.
+    function ticketKey(uint32 spokeEid, bytes32 spoke, uint256 spokeRequestId) external pure returns (bytes32);
+    /// @notice The market's origin request id of a spoke request: the spoke's address in bits 64..223 and its
+    /// request id in bits 0..63, so that the market's duplicate check is per spoke deployment too.
+    function originRequestId(bytes32 spoke, uint256 spokeRequestId) external pure returns (bytes32);
     function ticket(bytes32 key) external view returns (Ticket memory);
     /// @notice The ticket of the spoke request the market knows as `hubRequestId` (zero if none).
     function ticketOfHubRequest(uint256 hubRequestId) external view returns (bytes32);

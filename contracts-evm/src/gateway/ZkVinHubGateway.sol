@@ -6,6 +6,7 @@ import {Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {MessagingFee, MessagingReceipt, OApp, Origin} from "@layerzerolabs/oapp-evm/contracts/oapp/OApp.sol";
+import {MessagingParams} from "@layerzerolabs/lz-evm-protocol-v2/contracts/interfaces/ILayerZeroEndpointV2.sol";
 import {OptionsBuilder} from "@layerzerolabs/oapp-evm/contracts/oapp/libs/OptionsBuilder.sol";
 import {IInferenceMarket, RemoteRequest} from "../interfaces/IInferenceMarket.sol";
 import {IModelRegistry, ModelTerms} from "../interfaces/IModelRegistry.sol";
@@ -31,9 +32,14 @@ import {GatewayParams, IZkVinHubGateway, Ticket, TicketStatus} from "./IZkVinHub
 /// when the market reports a verified output, EXPIRED when it gives up. A reply that costs more than its
 /// budget waits, logged, until anyone tops it up. What is left of a budget after its reply is surplus,
 /// swept to the treasury.
+/// Tickets are keyed by (spoke EID, spoke address, spoke request id), and each reply goes to the spoke
+/// address that sent the request, not to whatever peer the EID has now: a spoke redeployed on the same EID
+/// restarts its ids without colliding with the old one, and the old spoke still gets the replies to what
+/// it asked. Replies also name that spoke (ZkVinCodec version 3), which the spoke checks.
 /// @dev Money invariant: address(this).balance == totalBudgets + surplus. The gateway is not upgradeable:
 /// a replacement gets the role and the peers, and the old one keeps serving the tickets it holds (the
-/// market calls back the gateway that brought each request).
+/// market calls back the gateway that brought each request; the spokes accept a retired gateway's replies
+/// to the requests it carried).
 contract ZkVinHubGateway is IZkVinHubGateway, OApp, Ownable2Step, ReentrancyGuardTransient {
     using OptionsBuilder for bytes;
 
@@ -87,15 +93,16 @@ contract ZkVinHubGateway is IZkVinHubGateway, OApp, Ownable2Step, ReentrancyGuar
         if (t != ZkVinCodec.REQUEST) revert UnexpectedMessage(t);
         RequestMessage memory m = ZkVinCodec.decodeRequest(message);
         uint32 spokeEid = origin.srcEid;
-        bytes32 key = ticketKey(spokeEid, m.spokeRequestId);
+        bytes32 key = ticketKey(spokeEid, origin.sender, m.spokeRequestId);
         Ticket storage tk = _tickets[key];
         if (tk.status != TicketStatus.None) {
             _surplus += msg.value;
-            emit DuplicateRequestIgnored(spokeEid, m.spokeRequestId, guid, msg.value);
+            emit DuplicateRequestIgnored(spokeEid, m.spokeRequestId, origin.sender, guid, msg.value);
             return;
         }
         tk.budget = SafeCast.toUint96(msg.value);
         tk.spokeEid = spokeEid;
+        tk.spoke = origin.sender;
         tk.returnGasLimit = m.returnGasLimit;
         tk.status = TicketStatus.Open;
         tk.spokeRequestId = SafeCast.toUint64(m.spokeRequestId);
@@ -108,21 +115,25 @@ contract ZkVinHubGateway is IZkVinHubGateway, OApp, Ownable2Step, ReentrancyGuar
         uint256 reserve = _params.rejectionReserveGas;
         uint256 left = gasleft();
         if (left <= reserve) revert InsufficientGasForOpening(left, reserve);
-        try this.openRequest{gas: left - reserve}(tk.spokeEid, m) returns (uint256 hubRequestId) {
+        try this.openRequest{gas: left - reserve}(tk.spokeEid, tk.spoke, m) returns (uint256 hubRequestId) {
             _ticketOfHubRequest[hubRequestId] = key;
-            emit RemoteRequestAccepted(hubRequestId, tk.spokeEid, m.spokeRequestId, guid, tk.budget);
+            emit RemoteRequestAccepted(hubRequestId, tk.spokeEid, m.spokeRequestId, tk.spoke, guid, tk.budget);
         } catch (bytes memory reason) {
             // Every refusal of the market and of openRequest carries a custom error; empty revert data means
             // the call ran out of gas, which the executor controls: revert so the packet can be retried.
             if (reason.length == 0) revert OpeningOutOfGas(gasleft());
-            emit RemoteRequestRejected(tk.spokeEid, m.spokeRequestId, guid, reason);
-            RejectionMessage memory j = RejectionMessage({spokeRequestId: m.spokeRequestId, reason: reason});
+            emit RemoteRequestRejected(tk.spokeEid, m.spokeRequestId, tk.spoke, guid, reason);
+            RejectionMessage memory j =
+                RejectionMessage({spoke: tk.spoke, spokeRequestId: m.spokeRequestId, reason: reason});
             _sendReply(key, tk, ZkVinCodec.encodeRejection(j), false);
         }
     }
 
     /// @inheritdoc IZkVinHubGateway
-    function openRequest(uint32 spokeEid, RequestMessage calldata m) external returns (uint256 hubRequestId) {
+    function openRequest(uint32 spokeEid, bytes32 spoke, RequestMessage calldata m)
+        external
+        returns (uint256 hubRequestId)
+    {
         if (msg.sender != address(this)) revert OnlySelf(msg.sender);
         uint256 price = MARKET.quote(m.modelId).total;
         // The spoke priced the request from the last MODEL message it got; a price rise since then would
@@ -132,7 +143,7 @@ contract ZkVinHubGateway is IZkVinHubGateway, OApp, Ownable2Step, ReentrancyGuar
             RemoteRequest({
                 originEid: spokeEid,
                 originRequester: m.requester,
-                originRequestId: bytes32(m.spokeRequestId),
+                originRequestId: originRequestId(spoke, m.spokeRequestId),
                 modelId: m.modelId,
                 input: m.input,
                 inputCommitment: m.inputCommitment,
@@ -153,7 +164,11 @@ contract ZkVinHubGateway is IZkVinHubGateway, OApp, Ownable2Step, ReentrancyGuar
         (bytes32 key, Ticket storage tk) = _openTicket(requestId);
         bytes memory message = ZkVinCodec.encodeResult(
             ResultMessage({
-                spokeRequestId: tk.spokeRequestId, hubRequestId: requestId, output: output, settlement: settlement
+                spoke: tk.spoke,
+                spokeRequestId: tk.spokeRequestId,
+                hubRequestId: requestId,
+                output: output,
+                settlement: settlement
             })
         );
         _sendReply(key, tk, message, false);
@@ -163,7 +178,9 @@ contract ZkVinHubGateway is IZkVinHubGateway, OApp, Ownable2Step, ReentrancyGuar
     function onRemoteExpiry(uint256 requestId, uint256 refundAmount) external nonReentrant {
         (bytes32 key, Ticket storage tk) = _openTicket(requestId);
         bytes memory message = ZkVinCodec.encodeExpiry(
-            ExpiryMessage({spokeRequestId: tk.spokeRequestId, hubRequestId: requestId, refundAmount: refundAmount})
+            ExpiryMessage({
+                spoke: tk.spoke, spokeRequestId: tk.spokeRequestId, hubRequestId: requestId, refundAmount: refundAmount
+            })
         );
         _sendReply(key, tk, message, false);
     }
@@ -243,7 +260,7 @@ contract ZkVinHubGateway is IZkVinHubGateway, OApp, Ownable2Step, ReentrancyGuar
         returns (uint256 fee, uint256 budget)
     {
         Ticket storage tk = _tickets[key];
-        fee = _quote(tk.spokeEid, message, _replyOptions(tk), false).nativeFee;
+        fee = _quoteTo(tk.spokeEid, tk.spoke, message, _replyOptions(tk));
         budget = tk.budget;
     }
 
@@ -255,6 +272,7 @@ contract ZkVinHubGateway is IZkVinHubGateway, OApp, Ownable2Step, ReentrancyGuar
     {
         bytes memory message = ZkVinCodec.encodeResult(
             ResultMessage({
+                spoke: bytes32(type(uint256).max),
                 spokeRequestId: type(uint64).max,
                 hubRequestId: type(uint64).max,
                 output: new int256[](outputCount),
@@ -266,8 +284,14 @@ contract ZkVinHubGateway is IZkVinHubGateway, OApp, Ownable2Step, ReentrancyGuar
     }
 
     /// @inheritdoc IZkVinHubGateway
-    function ticketKey(uint32 spokeEid, uint256 spokeRequestId) public pure returns (bytes32) {
-        return keccak256(abi.encode(spokeEid, spokeRequestId));
+    function ticketKey(uint32 spokeEid, bytes32 spoke, uint256 spokeRequestId) public pure returns (bytes32) {
+        return keccak256(abi.encode(spokeEid, spoke, spokeRequestId));
+    }
+
+    /// @inheritdoc IZkVinHubGateway
+    function originRequestId(bytes32 spoke, uint256 spokeRequestId) public pure returns (bytes32) {
+        if (uint256(spoke) >> 160 != 0) revert NotAnEvmSpoke(spoke);
+        return bytes32((uint256(spoke) << 64) | SafeCast.toUint64(spokeRequestId));
     }
 
     /// @inheritdoc IZkVinHubGateway
@@ -321,7 +345,8 @@ contract ZkVinHubGateway is IZkVinHubGateway, OApp, Ownable2Step, ReentrancyGuar
     function _sendReply(bytes32 key, Ticket storage tk, bytes memory message, bool mustSend) private {
         bytes memory options = _replyOptions(tk);
         uint32 spokeEid = tk.spokeEid;
-        uint256 fee = _quote(spokeEid, message, options, false).nativeFee;
+        bytes32 spoke = tk.spoke;
+        uint256 fee = _quoteTo(spokeEid, spoke, message, options);
         uint256 budget = tk.budget;
         if (fee > budget) {
             if (mustSend) revert InsufficientBudget(key, fee, budget);
@@ -336,9 +361,20 @@ contract ZkVinHubGateway is IZkVinHubGateway, OApp, Ownable2Step, ReentrancyGuar
         if (tk.pendingMessageHash != bytes32(0)) tk.pendingMessageHash = bytes32(0);
         _totalBudgets -= budget;
         _surplus += leftover;
-        // The fee is exact, so the endpoint refunds nothing; were it to, the treasury gets it.
-        MessagingReceipt memory receipt = _lzSend(spokeEid, message, options, MessagingFee(fee, 0), _treasury);
+        // To the spoke that asked, whatever peer its EID has now. The fee is exact, so the endpoint refunds
+        // nothing; were it to, the treasury gets it.
+        MessagingReceipt memory receipt =
+            endpoint.send{value: fee}(MessagingParams(spokeEid, spoke, message, options, false), _treasury);
         emit ReturnMessageSent(key, spokeEid, uint8(message[1]), receipt.guid, fee, leftover);
+    }
+
+    /// @dev The LayerZero fee of `message` to `spoke` on `spokeEid` (which need not be the EID's peer now).
+    function _quoteTo(uint32 spokeEid, bytes32 spoke, bytes memory message, bytes memory options)
+        private
+        view
+        returns (uint256)
+    {
+        return endpoint.quote(MessagingParams(spokeEid, spoke, message, options, false), address(this)).nativeFee;
     }
 
     function _replyOptions(Ticket storage tk) private view returns (bytes memory) {

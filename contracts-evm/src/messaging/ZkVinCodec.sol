@@ -34,7 +34,11 @@ struct RequestMessage {
 }
 
 /// @notice RESULT (hub -> spoke): the verified output and who earned the escrowed fee (spoke units).
+/// @dev Every reply names the spoke that sent the request (`spoke`, its address left-padded): request ids
+/// are per spoke, so a spoke redeployed on the same EID restarts them, and the spoke refuses a reply meant
+/// for another deployment.
 struct ResultMessage {
+    bytes32 spoke;
     uint256 spokeRequestId;
     uint256 hubRequestId;
     int256[] output; // decoded from the verified proof's instances, fixed point at the output scale
@@ -43,6 +47,7 @@ struct ResultMessage {
 
 /// @notice EXPIRED (hub -> spoke): the request expired on the hub with no node left; the spoke refunds.
 struct ExpiryMessage {
+    bytes32 spoke;
     uint256 spokeRequestId;
     uint256 hubRequestId;
     uint256 refundAmount; // what the hub says was escrowed (the spoke refunds its own record)
@@ -50,6 +55,7 @@ struct ExpiryMessage {
 
 /// @notice REJECTED (hub -> spoke): the hub refused to enqueue the request; the spoke refunds.
 struct RejectionMessage {
+    bytes32 spoke;
     uint256 spokeRequestId;
     bytes reason; // the hub's revert data (custom error), at most ZkVinCodec.MAX_REASON_BYTES
 }
@@ -66,9 +72,10 @@ struct ModelMessage {
 /// `version (1 byte) || type (1 byte) || abi.encode(payload struct)`. Both sides import this library, so a
 /// format change is one edit and one version bump; a peer running another version is refused with
 /// UnsupportedVersion instead of being misread. Version 2: MODEL carries one input bound per feature
-/// (version 1 had one [inputMin, inputMax] for all features inside ModelInfo).
+/// (version 1 had one [inputMin, inputMax] for all features inside ModelInfo). Version 3: RESULT, EXPIRED and
+/// REJECTED name the spoke (address) they answer, so a reply can settle only the deployment that asked.
 library ZkVinCodec {
-    uint8 internal constant VERSION = 2;
+    uint8 internal constant VERSION = 3;
 
     uint8 internal constant REQUEST = 1;
     uint8 internal constant RESULT = 2;

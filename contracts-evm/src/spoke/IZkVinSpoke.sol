@@ -12,7 +12,8 @@ enum SpokeRequestStatus {
     None,
     Pending, // escrowed here, sent to the hub
     Fulfilled, // a verified result arrived; the escrow was split as the hub said
-    Refunded // expired or rejected on the hub; the escrow went back to the requester
+    Refunded, // expired or rejected on the hub; the escrow went back to the requester
+    Reclaimed // no reply within the reclaim delay; the escrow was credited back to the requester
 }
 
 /// @notice What happened to the call that hands the result (or the failure notice) to the requester.
@@ -29,9 +30,11 @@ struct SpokeRequest {
     SpokeRequestStatus status;
     CallbackStatus callback;
     bool failureHandler; // the requester declared IInferenceFailureHandler (ERC-165) when it asked
-    uint128 escrow; // inference fee held here until the hub settles it
+    uint96 escrow; // inference fee held here until the hub settles it
     uint32 callbackGasLimit;
     uint64 hubRequestId; // the market's id, once a result or an expiry names it
+    uint16 gateway; // the hub gateway the request went to (`gatewayAt`): only its reply settles it
+    uint40 requestedAt; // block timestamp of the request; reclaimable from requestedAt + RECLAIM_DELAY
 }
 
 /// @notice Bounded settings of a spoke. Gas figures are per message; fee figures are in the hub's native
@@ -93,6 +96,22 @@ interface IZkVinSpoke is IInferenceOracle {
     event ModelSynced(uint256 indexed modelId, ModelInfo info, InputBound[] inputBounds);
     /// @notice A model sync older than the one already applied arrived late and was dropped.
     event StaleModelSyncIgnored(uint256 indexed modelId, uint64 syncNonce, uint64 currentNonce);
+    /// @notice No reply came within the reclaim delay: the escrow of `requestId` was credited back to its
+    /// requester (pull balance).
+    event InferenceReclaimed(uint256 indexed requestId, address indexed requester, uint256 amount);
+    /// @notice A reply (`messageType`) for a request that was already reclaimed arrived and was dropped: it
+    /// pays nobody and changes nothing, and is consumed so the packet does not stay on the endpoint.
+    event LateReplyIgnored(uint256 indexed requestId, uint8 messageType, bytes32 gateway);
+    /// @notice `peer` became the hub gateway new requests go to (gateway number `gatewayId`).
+    event GatewayActivated(bytes32 indexed peer, uint16 gatewayId);
+    /// @notice The owner asked to re-point the spoke at `peer`; it can take effect from `eta`.
+    event PeerChangeScheduled(bytes32 indexed peer, uint256 eta);
+    event PeerChangeCancelled(bytes32 indexed peer);
+    /// @notice The owner scheduled a call of the LayerZero endpoint (library or DVN configuration, ...), as
+    /// the spoke's delegate; it can be executed from `eta`.
+    event EndpointCallScheduled(bytes32 indexed id, bytes data, uint256 eta);
+    event EndpointCallExecuted(bytes32 indexed id);
+    event EndpointCallCancelled(bytes32 indexed id);
     event ParamsUpdated(SpokeParams params);
     event TreasuryUpdated(address indexed treasury);
 
@@ -113,6 +132,17 @@ interface IZkVinSpoke is IInferenceOracle {
     error TransferFailed(address to, uint256 amount);
     error ZeroAddress();
     error ParameterOutOfBounds(string name, uint256 value);
+    /// @notice A reply names another spoke (a redeployment on the same EID): it is not this spoke's to settle.
+    error NotForThisSpoke(bytes32 spoke);
+    /// @notice A reply came from a hub gateway other than the one the request went to.
+    error WrongGateway(uint256 requestId, bytes32 sender, bytes32 expected);
+    error ReclaimTooEarly(uint256 requestId, uint256 reclaimableAt);
+    error NoPendingChange();
+    error ChangeNotReady(uint256 eta);
+    /// @notice The spoke is its own LayerZero delegate, for good: configuration goes through
+    /// scheduleEndpointCall.
+    error DelegateFixed();
+    error TooManyGateways();
 
     /// @notice Requests an inference of a hashed-input model: `commitment` is EZKL's Poseidon hash of
     /// `input`, which the proof must carry; `input` travels to the prover. Pays as `requestInference`.
@@ -142,6 +172,22 @@ interface IZkVinSpoke is IInferenceOracle {
 
     /// @notice Sends the caller's pull balance (earnings, refunds) to `to`.
     function withdraw(address payable to) external;
+
+    /// @notice Credits the escrow of a request that got no reply by `requestedAt + RECLAIM_DELAY` back to
+    /// its requester (pull balance; no callback). Anyone may call it, also while the spoke is paused. A reply
+    /// arriving later is dropped (LateReplyIgnored).
+    function reclaim(uint256 requestId) external returns (uint256 amount);
+
+    /// @notice When `requestId` can be reclaimed (zero for an unknown request).
+    function reclaimableAt(uint256 requestId) external view returns (uint256);
+    /// @notice The hub gateway number `id` (1, 2, ...: every gateway the spoke has had, in order).
+    function gatewayAt(uint16 id) external view returns (bytes32);
+    /// @notice The number of the gateway new requests go to (0 before the first peer).
+    function currentGateway() external view returns (uint16);
+    /// @notice The peer change waiting for its delay (zero peer: none).
+    function pendingPeer() external view returns (bytes32 peer, uint256 eta);
+    /// @notice When the scheduled endpoint call `id` (keccak256 of its calldata) can run (zero: not scheduled).
+    function endpointCallEta(bytes32 id) external view returns (uint256);
 
     function request(uint256 requestId) external view returns (SpokeRequest memory);
     /// @notice The verified output of a fulfilled request (empty before).

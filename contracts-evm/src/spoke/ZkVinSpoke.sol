@@ -9,6 +9,7 @@ import {ERC165Checker} from "@openzeppelin/contracts/utils/introspection/ERC165C
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {MessagingFee, OApp, Origin} from "@layerzerolabs/oapp-evm/contracts/oapp/OApp.sol";
+import {ILayerZeroEndpointV2} from "@layerzerolabs/lz-evm-protocol-v2/contracts/interfaces/ILayerZeroEndpointV2.sol";
 import {OptionsBuilder} from "@layerzerolabs/oapp-evm/contracts/oapp/libs/OptionsBuilder.sol";
 import {IInferenceConsumer} from "../consumer/IInferenceConsumer.sol";
 import {Settlement} from "../interfaces/IRemoteResultSink.sol";
@@ -37,11 +38,29 @@ import {CallbackStatus, FeeQuote, IZkVinSpoke, SpokeParams, SpokeRequest, SpokeR
 /// chose; a failed callback is recorded and anyone may retry it. On EXPIRED or REJECTED the escrow goes
 /// back to the requester. Each request settles once. The hub also sends MODEL messages with each model's
 /// price, input layout and per-feature input bounds, which is how the spoke prices and checks requests.
+///
+/// Trust (contracts-evm/README.md, docs/decisions/0053): a reply settles a request only if it names this
+/// spoke and comes from the gateway the request went to; a gateway that is replaced keeps settling the
+/// requests it carried. A request with no reply after RECLAIM_DELAY can be reclaimed by anyone for its
+/// requester; a reply arriving after that is dropped (LateReplyIgnored), never paid twice. The owner cannot
+/// change who answers at once: re-pointing the peer and every endpoint configuration call (the spoke is its
+/// own LayerZero delegate) wait GOVERNANCE_DELAY = RECLAIM_DELAY + 1 day, so every request pending when a
+/// change is announced can be reclaimed before it takes effect.
 /// @dev Money invariant: address(this).balance == totalEscrowed + totalClaimable. Messages are accepted only
-/// from the hub gateway: HUB_EID is the only EID that can have a peer, and OApp checks the sender is it. Pausing stops new requests and inbound messages; paused
-/// messages stay verified on the endpoint and can be executed after the unpause. Withdrawals never pause.
+/// from hub gateways: HUB_EID is the only EID that can have a peer, and `lzReceive` accepts the current
+/// peer and any earlier one (replies only, each for its own requests). Pausing stops new requests and
+/// inbound messages; paused messages stay verified on the endpoint and can be executed after the unpause.
+/// Withdrawals and reclaims never pause. LayerZero executes this OApp's messages unordered (nextNonce is 0),
+/// so a reverted packet blocks no other; invalid replies (another spoke's, another gateway's, a duplicate)
+/// revert, while a valid reply that lost the race with a reclaim is consumed without effect.
 contract ZkVinSpoke is IZkVinSpoke, OApp, Ownable2Step, Pausable, ReentrancyGuardTransient {
     using OptionsBuilder for bytes;
+
+    /// @dev Where a model's stored terms came from (one slot).
+    struct ModelSource {
+        address inputBounds; // InputBounds pointer
+        uint16 gateway; // the gateway number whose MODEL message set the terms
+    }
 
     /// @notice `priceRatio` of a chain whose native token is the hub's, at parity.
     uint128 public constant PRICE_RATIO_ONE = 1e18;
@@ -52,9 +71,19 @@ contract ZkVinSpoke is IZkVinSpoke, OApp, Ownable2Step, Pausable, ReentrancyGuar
     /// @notice Gas given to a plain refund transfer (requesters without a failure handler). If the transfer
     /// fails the refund is credited instead.
     uint256 public constant REFUND_GAS = 10_000;
+    /// @notice Bounds of RECLAIM_DELAY (as the Cairo spoke's reclaim_delay).
+    uint32 public constant MIN_RECLAIM_DELAY = 1 hours;
+    uint32 public constant MAX_RECLAIM_DELAY = 30 days;
+    /// @notice How much longer than RECLAIM_DELAY a governance change waits: the time requesters have to
+    /// reclaim after the last request pending at the announcement becomes reclaimable.
+    uint32 public constant GOVERNANCE_MARGIN = 1 days;
 
     /// @notice The hub's LayerZero endpoint id; the only peer.
     uint32 public immutable HUB_EID;
+    /// @notice Seconds after a request from which it can be reclaimed if no reply came.
+    uint32 public immutable RECLAIM_DELAY;
+    /// @notice Seconds a peer change or an endpoint call waits after it is scheduled.
+    uint32 public immutable GOVERNANCE_DELAY;
 
     SpokeParams private _params;
     address private _treasury;
@@ -65,9 +94,18 @@ contract ZkVinSpoke is IZkVinSpoke, OApp, Ownable2Step, Pausable, ReentrancyGuar
     mapping(uint256 requestId => int256[] output) private _results;
     mapping(uint256 modelId => ModelInfo) private _models;
     /// @dev InputBounds pointers (contract code): a model's bounds never change on the hub, so they are written
-    /// at its first sync and again only if a sync ever carries different ones.
-    mapping(uint256 modelId => address) private _inputBounds;
+    /// at its first sync and again only if a sync ever carries different ones. Beside each (same slot), the
+    /// gateway whose MODEL message set the model's terms: a newer gateway's sync wins whatever its (restarted)
+    /// nonce.
+    mapping(uint256 modelId => ModelSource) private _modelSources;
     mapping(address account => uint256) private _claimable;
+    /// @dev Every gateway the spoke has had, numbered from 1; requests record theirs.
+    bytes32[] private _gateways;
+    mapping(bytes32 peer => uint16 id) private _gatewayIds;
+    uint16 private _currentGateway;
+    bytes32 private _pendingPeer;
+    uint256 private _pendingPeerEta;
+    mapping(bytes32 id => uint256 eta) private _endpointCalls;
 
     /// @notice The spoke has one peer, the hub gateway.
     error PeerNotHub(uint32 eid);
@@ -75,15 +113,27 @@ contract ZkVinSpoke is IZkVinSpoke, OApp, Ownable2Step, Pausable, ReentrancyGuar
     error MissingCommitment(uint256 modelId);
 
     /// @param endpoint This chain's LayerZero EndpointV2.
-    /// @param owner Owns the spoke (peers, parameters, pause) and is the endpoint delegate.
+    /// @param owner Owns the spoke (peer, parameters, pause, scheduled endpoint configuration). The spoke
+    /// itself is its endpoint delegate.
     /// @param hubEid The hub chain's endpoint id.
     /// @param treasury_ Receives the protocol's share of fees on this chain.
     /// @param params_ Initial bounded parameters.
-    constructor(address endpoint, address owner, uint32 hubEid, address treasury_, SpokeParams memory params_)
-        OApp(endpoint, owner)
-        Ownable(owner)
-    {
+    /// @param reclaimDelay RECLAIM_DELAY, within [MIN_RECLAIM_DELAY, MAX_RECLAIM_DELAY]: well beyond the hub's
+    /// longest time to a result or an expiry notice, or a requester could reclaim what a node is earning.
+    constructor(
+        address endpoint,
+        address owner,
+        uint32 hubEid,
+        address treasury_,
+        SpokeParams memory params_,
+        uint32 reclaimDelay
+    ) OApp(endpoint, address(this)) Ownable(owner) {
+        if (reclaimDelay < MIN_RECLAIM_DELAY || reclaimDelay > MAX_RECLAIM_DELAY) {
+            revert ParameterOutOfBounds("reclaimDelay", reclaimDelay);
+        }
         HUB_EID = hubEid;
+        RECLAIM_DELAY = reclaimDelay;
+        GOVERNANCE_DELAY = reclaimDelay + GOVERNANCE_MARGIN;
         _setTreasury(treasury_);
         _setParams(params_);
     }
@@ -150,6 +200,18 @@ contract ZkVinSpoke is IZkVinSpoke, OApp, Ownable2Step, Pausable, ReentrancyGuar
     }
 
     /// @inheritdoc IZkVinSpoke
+    function reclaim(uint256 requestId) external nonReentrant returns (uint256 amount) {
+        SpokeRequest storage r = _pending(requestId);
+        uint256 at = uint256(r.requestedAt) + RECLAIM_DELAY;
+        if (block.timestamp < at) revert ReclaimTooEarly(requestId, at);
+        r.status = SpokeRequestStatus.Reclaimed;
+        amount = r.escrow;
+        _totalEscrowed -= amount;
+        emit InferenceReclaimed(requestId, r.requester, amount);
+        _credit(r.requester, amount);
+    }
+
+    /// @inheritdoc IZkVinSpoke
     function withdraw(address payable to) external nonReentrant {
         if (to == address(0)) revert ZeroAddress();
         uint256 amount = _claimable[msg.sender];
@@ -182,10 +244,79 @@ contract ZkVinSpoke is IZkVinSpoke, OApp, Ownable2Step, Pausable, ReentrancyGuar
         _unpause();
     }
 
-    /// @notice Sets the hub gateway's address; the spoke talks to no other chain.
+    /// @notice Points the spoke at a hub gateway; the spoke talks to no other chain. The first gateway, and
+    /// zero (no new requests), take effect at once; any other change is scheduled: `activatePeer` applies it
+    /// GOVERNANCE_DELAY later (a new schedule replaces a pending one). Requests already sent keep their
+    /// gateway: only its reply settles them.
     function setPeer(uint32 eid, bytes32 peer) public override onlyOwner {
         if (eid != HUB_EID) revert PeerNotHub(eid);
-        _setPeer(eid, peer);
+        if (peer == bytes32(0) || _gateways.length == 0) {
+            _activatePeer(peer);
+            return;
+        }
+        uint256 eta = block.timestamp + GOVERNANCE_DELAY;
+        _pendingPeer = peer;
+        _pendingPeerEta = eta;
+        emit PeerChangeScheduled(peer, eta);
+    }
+
+    /// @notice Applies the scheduled peer change once its delay has passed.
+    function activatePeer() external onlyOwner {
+        bytes32 peer = _pendingPeer;
+        if (peer == bytes32(0)) revert NoPendingChange();
+        if (block.timestamp < _pendingPeerEta) revert ChangeNotReady(_pendingPeerEta);
+        delete _pendingPeer;
+        delete _pendingPeerEta;
+        _activatePeer(peer);
+    }
+
+    function cancelPeerChange() external onlyOwner {
+        bytes32 peer = _pendingPeer;
+        if (peer == bytes32(0)) revert NoPendingChange();
+        delete _pendingPeer;
+        delete _pendingPeerEta;
+        emit PeerChangeCancelled(peer);
+    }
+
+    /// @notice Schedules `data`, a call of the LayerZero endpoint made by the spoke as its own delegate
+    /// (send/receive library, ULN and executor configuration, skip/clear/nilify/burn of a packet). It can
+    /// run GOVERNANCE_DELAY later. Changing the delegate is refused: it stays the spoke.
+    function scheduleEndpointCall(bytes calldata data) external onlyOwner returns (bytes32 id, uint256 eta) {
+        if (data.length >= 4 && bytes4(data[:4]) == ILayerZeroEndpointV2.setDelegate.selector) revert DelegateFixed();
+        id = keccak256(data);
+        eta = block.timestamp + GOVERNANCE_DELAY;
+        _endpointCalls[id] = eta;
+        emit EndpointCallScheduled(id, data, eta);
+    }
+
+    /// @notice Runs a scheduled endpoint call once its delay has passed (its revert is passed on).
+    function executeEndpointCall(bytes calldata data) external onlyOwner returns (bytes memory result) {
+        bytes32 id = keccak256(data);
+        uint256 eta = _endpointCalls[id];
+        if (eta == 0) revert NoPendingChange();
+        if (block.timestamp < eta) revert ChangeNotReady(eta);
+        delete _endpointCalls[id];
+        emit EndpointCallExecuted(id);
+        bool ok;
+        (ok, result) = address(endpoint).call(data);
+        if (!ok) {
+            assembly ("memory-safe") {
+                revert(add(result, 0x20), mload(result))
+            }
+        }
+    }
+
+    function cancelEndpointCall(bytes32 id) external onlyOwner {
+        if (_endpointCalls[id] == 0) revert NoPendingChange();
+        delete _endpointCalls[id];
+        emit EndpointCallCancelled(id);
+    }
+
+    /// @dev OAppCore's `setDelegate` (not virtual) is refused here: the spoke stays its own delegate, so that
+    /// endpoint configuration can only go through scheduleEndpointCall.
+    function _checkOwner() internal view override {
+        if (msg.sig == this.setDelegate.selector) revert DelegateFixed();
+        super._checkOwner();
     }
 
     /// @notice Starts a two-step ownership transfer; `newOwner` takes over by calling `acceptOwnership`.
@@ -216,7 +347,7 @@ contract ZkVinSpoke is IZkVinSpoke, OApp, Ownable2Step, Pausable, ReentrancyGuar
 
     /// @inheritdoc IZkVinSpoke
     function inputBounds(uint256 modelId) external view returns (InputBound[] memory) {
-        return InputBounds.load(_inputBounds[modelId], _models[modelId].inputCount);
+        return InputBounds.load(_modelSources[modelId].inputBounds, _models[modelId].inputCount);
     }
 
     /// @inheritdoc IZkVinSpoke
@@ -249,6 +380,52 @@ contract ZkVinSpoke is IZkVinSpoke, OApp, Ownable2Step, Pausable, ReentrancyGuar
         return _nextRequestId;
     }
 
+    /// @inheritdoc IZkVinSpoke
+    function reclaimableAt(uint256 requestId) external view returns (uint256) {
+        SpokeRequest storage r = _requests[requestId];
+        return r.status == SpokeRequestStatus.None ? 0 : uint256(r.requestedAt) + RECLAIM_DELAY;
+    }
+
+    /// @inheritdoc IZkVinSpoke
+    function gatewayAt(uint16 id) external view returns (bytes32) {
+        return id == 0 || id > _gateways.length ? bytes32(0) : _gateways[id - 1];
+    }
+
+    /// @inheritdoc IZkVinSpoke
+    function currentGateway() external view returns (uint16) {
+        return _currentGateway;
+    }
+
+    /// @inheritdoc IZkVinSpoke
+    function pendingPeer() external view returns (bytes32 peer, uint256 eta) {
+        return (_pendingPeer, _pendingPeerEta);
+    }
+
+    /// @inheritdoc IZkVinSpoke
+    function endpointCallEta(bytes32 id) external view returns (uint256) {
+        return _endpointCalls[id];
+    }
+
+    /// @notice LayerZero may open a path from any gateway the spoke has had (a retired one still answers
+    /// the requests it carried).
+    function allowInitializePath(Origin calldata origin) public view override returns (bool) {
+        return origin.srcEid == HUB_EID && _gatewayIds[origin.sender] != 0;
+    }
+
+    /// @notice Entry point for the endpoint: accepts messages from the current gateway and from earlier ones
+    /// (whose replies `_lzReceive` checks against the gateway each request went to).
+    function lzReceive(
+        Origin calldata origin,
+        bytes32 guid,
+        bytes calldata message,
+        address executor,
+        bytes calldata extraData
+    ) public payable override {
+        if (address(endpoint) != msg.sender) revert OnlyEndpoint(msg.sender);
+        if (origin.srcEid != HUB_EID || _gatewayIds[origin.sender] == 0) revert OnlyPeer(origin.srcEid, origin.sender);
+        _lzReceive(origin, guid, message, executor, extraData);
+    }
+
     // ---------------------------------------------------------------- internals: requests
 
     function _request(uint256 modelId, int256[] calldata input, uint256 commitment, bool hashed, uint32 gasLimit)
@@ -271,9 +448,11 @@ contract ZkVinSpoke is IZkVinSpoke, OApp, Ownable2Step, Pausable, ReentrancyGuar
             callback: CallbackStatus.None,
             failureHandler: msg.sender.code.length != 0
                 && ERC165Checker.supportsInterface(msg.sender, type(IInferenceFailureHandler).interfaceId),
-            escrow: SafeCast.toUint128(q.inferenceFee),
+            escrow: SafeCast.toUint96(q.inferenceFee),
             callbackGasLimit: gasLimit,
-            hubRequestId: 0
+            hubRequestId: 0,
+            gateway: _currentGateway,
+            requestedAt: SafeCast.toUint40(block.timestamp)
         });
         _totalEscrowed += q.inferenceFee;
 
@@ -299,7 +478,7 @@ contract ZkVinSpoke is IZkVinSpoke, OApp, Ownable2Step, Pausable, ReentrancyGuar
             if (commitment >= FieldEncoding.P) revert CommitmentOutOfField(commitment);
         }
         if (input.length != m.inputCount) revert InputLengthMismatch(m.inputCount, input.length);
-        InputBounds.check(_inputBounds[modelId], input);
+        InputBounds.check(_modelSources[modelId].inputBounds, input);
         uint32 max = _params.maxCallbackGasLimit;
         if (gasLimit > max) revert CallbackGasLimitTooHigh(gasLimit, max);
     }
@@ -351,7 +530,7 @@ contract ZkVinSpoke is IZkVinSpoke, OApp, Ownable2Step, Pausable, ReentrancyGuar
 
     // ---------------------------------------------------------------- internals: replies
 
-    function _lzReceive(Origin calldata, bytes32, bytes calldata message, address, bytes calldata)
+    function _lzReceive(Origin calldata origin, bytes32, bytes calldata message, address, bytes calldata)
         internal
         override
         whenNotPaused
@@ -361,23 +540,46 @@ contract ZkVinSpoke is IZkVinSpoke, OApp, Ownable2Step, Pausable, ReentrancyGuar
         if (msg.value != 0) _credit(_treasury, msg.value);
         uint8 t = ZkVinCodec.messageType(message);
         if (t == ZkVinCodec.RESULT) {
-            _onResult(ZkVinCodec.decodeResult(message));
+            ResultMessage memory res = ZkVinCodec.decodeResult(message);
+            if (_replyIsLive(res.spoke, res.spokeRequestId, origin.sender, t)) _onResult(res);
         } else if (t == ZkVinCodec.EXPIRED) {
             ExpiryMessage memory e = ZkVinCodec.decodeExpiry(message);
-            _onFailure(e.spokeRequestId, e.hubRequestId, FailureReason.Expired, "");
+            if (_replyIsLive(e.spoke, e.spokeRequestId, origin.sender, t)) {
+                _onFailure(e.spokeRequestId, e.hubRequestId, FailureReason.Expired, "");
+            }
         } else if (t == ZkVinCodec.REJECTED) {
             RejectionMessage memory j = ZkVinCodec.decodeRejection(message);
-            _onFailure(j.spokeRequestId, 0, FailureReason.Rejected, j.reason);
+            if (_replyIsLive(j.spoke, j.spokeRequestId, origin.sender, t)) {
+                _onFailure(j.spokeRequestId, 0, FailureReason.Rejected, j.reason);
+            }
         } else if (t == ZkVinCodec.MODEL) {
-            _onModel(ZkVinCodec.decodeModel(message));
+            _onModel(ZkVinCodec.decodeModel(message), _gatewayIds[origin.sender]);
         } else {
             revert UnexpectedMessage(t);
         }
     }
 
+    /// @dev Whether a reply should settle its request: it must name this spoke and come from the gateway the
+    /// request went to (else it reverts); a request already reclaimed drops it (false), anything else not
+    /// pending reverts (RequestNotPending).
+    function _replyIsLive(bytes32 spoke, uint256 id, bytes32 sender, uint8 t) private returns (bool) {
+        if (spoke != bytes32(uint256(uint160(address(this))))) revert NotForThisSpoke(spoke);
+        SpokeRequest storage r = _requests[id];
+        if (r.status != SpokeRequestStatus.None) {
+            bytes32 expected = _gateways[r.gateway - 1];
+            if (sender != expected) revert WrongGateway(id, sender, expected);
+        }
+        if (r.status == SpokeRequestStatus.Reclaimed) {
+            emit LateReplyIgnored(id, t, sender);
+            return false;
+        }
+        _pending(id);
+        return true;
+    }
+
     function _onResult(ResultMessage memory res) private {
         uint256 id = res.spokeRequestId;
-        SpokeRequest storage r = _pending(id);
+        SpokeRequest storage r = _requests[id];
         Settlement memory s = res.settlement;
         uint256 escrow = r.escrow;
         uint256 settled = s.nodeAmount + s.royaltyAmount + s.protocolAmount;
@@ -408,7 +610,7 @@ contract ZkVinSpoke is IZkVinSpoke, OApp, Ownable2Step, Pausable, ReentrancyGuar
     }
 
     function _onFailure(uint256 id, uint256 hubRequestId, FailureReason why, bytes memory reason) private {
-        SpokeRequest storage r = _pending(id);
+        SpokeRequest storage r = _requests[id];
         uint256 escrow = r.escrow;
         address requester = r.requester;
         r.status = SpokeRequestStatus.Refunded;
@@ -433,15 +635,21 @@ contract ZkVinSpoke is IZkVinSpoke, OApp, Ownable2Step, Pausable, ReentrancyGuar
         }
     }
 
-    function _onModel(ModelMessage memory m) private {
+    /// @dev Only the current gateway's terms apply; a newer gateway's sync replaces an older one's whatever
+    /// the nonces (each gateway counts its own). A retired gateway's MODEL is dropped as stale.
+    function _onModel(ModelMessage memory m, uint16 gatewayId) private {
         uint64 current = _models[m.modelId].syncNonce;
-        if (m.info.syncNonce <= current) {
+        ModelSource memory src = _modelSources[m.modelId];
+        if (gatewayId != _currentGateway || (gatewayId == src.gateway && m.info.syncNonce <= current)) {
             emit StaleModelSyncIgnored(m.modelId, m.info.syncNonce, current);
             return;
         }
         _models[m.modelId] = m.info;
-        if (!InputBounds.holds(_inputBounds[m.modelId], m.inputBounds)) {
-            _inputBounds[m.modelId] = InputBounds.store(m.inputBounds);
+        bool boundsHold = InputBounds.holds(src.inputBounds, m.inputBounds);
+        if (!boundsHold || src.gateway != gatewayId) {
+            if (!boundsHold) src.inputBounds = InputBounds.store(m.inputBounds);
+            src.gateway = gatewayId;
+            _modelSources[m.modelId] = src;
         }
         emit ModelSynced(m.modelId, m.info, m.inputBounds);
     }
@@ -454,6 +662,24 @@ contract ZkVinSpoke is IZkVinSpoke, OApp, Ownable2Step, Pausable, ReentrancyGuar
     }
 
     // ---------------------------------------------------------------- internals: money and settings
+
+    /// @dev Makes `peer` the gateway new requests go to, numbering it if it is new (zero: none).
+    function _activatePeer(bytes32 peer) private {
+        _setPeer(HUB_EID, peer);
+        if (peer == bytes32(0)) {
+            _currentGateway = 0;
+            return;
+        }
+        uint16 id = _gatewayIds[peer];
+        if (id == 0) {
+            if (_gateways.length == type(uint16).max) revert TooManyGateways();
+            _gateways.push(peer);
+            id = uint16(_gateways.length);
+            _gatewayIds[peer] = id;
+        }
+        _currentGateway = id;
+        emit GatewayActivated(peer, id);
+    }
 
     function _credit(address account, uint256 amount) private {
         if (amount == 0) return;

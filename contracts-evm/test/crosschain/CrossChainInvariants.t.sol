@@ -25,7 +25,10 @@ interface ICrossChainHarness {
 /// @notice Random traffic across the spoke, the gateway and the market: requests (EOAs, a consumer with a
 /// failure handler that may revert, a consumer that refuses payments), packet delivery in both directions,
 /// fulfilment, expiry, price changes with and without syncs, underfunded replies and top-ups, withdrawals,
-/// callback retries, surplus sweeps. It counts how often each spoke request settles.
+/// callback retries, surplus sweeps, reclaims after the timeout (whose late replies must be dropped). It counts
+/// how often each spoke request settles. Nothing here catches a revert: the invariants run with
+/// fail-on-revert, so a valid delivery, settlement, expiry or reclaim that reverts fails the run; a handler
+/// skips (returns early) only what is not valid to do at that point.
 contract CrossChainHandler is Test {
     ICrossChainHarness internal immutable T;
     ZkVinSpoke internal immutable SPOKE;
@@ -44,6 +47,8 @@ contract CrossChainHandler is Test {
     uint256 public fulfilled;
     uint256 public refunded;
     uint256 public toppedUp;
+    uint256 public reclaimed;
+    uint256 public lateReplies;
     bytes[] internal pendingReplies;
     bytes32[] internal pendingKeys;
 
@@ -110,6 +115,7 @@ contract CrossChainHandler is Test {
         for (uint256 i; i < logs.length; ++i) {
             if (logs[i].emitter != address(SPOKE)) continue;
             bytes32 topic = logs[i].topics[0];
+            if (topic == IZkVinSpoke.LateReplyIgnored.selector) ++lateReplies;
             if (topic == IZkVinSpoke.InferenceFulfilled.selector || topic == IZkVinSpoke.InferenceRefunded.selector) {
                 uint256 id = uint256(logs[i].topics[1]);
                 if (topic == IZkVinSpoke.InferenceFulfilled.selector) ++fulfilled;
@@ -187,6 +193,20 @@ contract CrossChainHandler is Test {
             this.topUp(0);
         }
         deliverToSpoke();
+    }
+
+    /// @notice Lets a pending spoke request time out and reclaims it (as anyone may); its reply, if the hub
+    /// still sends one, must then be dropped without paying anybody.
+    function reclaim(uint256 idSeed) external {
+        if (spokeIds.length == 0) return;
+        uint256 id = spokeIds[idSeed % spokeIds.length];
+        if (SPOKE.request(id).status != SpokeRequestStatus.Pending) return;
+        uint256 at = SPOKE.reclaimableAt(id);
+        if (block.timestamp < at) vm.warp(at);
+        SPOKE.reclaim(id);
+        ++reclaimed;
+        uint256 n = ++settlements[id];
+        if (n > maxSettlements) maxSettlements = n;
     }
 
     function toggleRecorder(bool revertResults, bool revertFailures) external {
@@ -355,6 +375,7 @@ contract CrossChainInvariantsTest is CrossChainTestBase, ICrossChainHarness {
         }
         assertEq(spoke.totalEscrowed(), 0);
         assertEq(gateway.totalBudgets(), 0);
+        assertLe(handler.maxSettlements(), 1, "a spoke request settles once, a reclaim included");
         _assertBooks();
     }
 }

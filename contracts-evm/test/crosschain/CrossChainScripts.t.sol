@@ -16,6 +16,10 @@ import {HubTestBase} from "../utils/HubTestBase.sol";
 /// gateway next to the market (role granted when the broadcaster may), spoke pointed at it, the hub side
 /// connected and a first model synced over the real message path; JSON outputs. (Environment overrides are
 /// not exercised here: environment variables are process-wide and other suites' scripts read the same names.)
+interface IEndpointDelegates {
+    function delegates(address oapp) external view returns (address);
+}
+
 contract CrossChainScriptsTest is HubTestBase {
     uint32 internal constant HUB_EID = 50_031;
     uint32 internal constant SPOKE_EID = 50_032;
@@ -71,7 +75,8 @@ contract CrossChainScriptsTest is HubTestBase {
             owner: deployer,
             treasury: treasury,
             hubGateway: address(gateway),
-            params: CrossChainDefaults.spokeParams()
+            params: CrossChainDefaults.spokeParams(),
+            reclaimDelay: CrossChainDefaults.reclaimDelay()
         });
         ZkVinSpoke spoke = spokeScript.deploy(c, deployer, spokeOut);
         assertEq(spoke.peers(HUB_EID), bytes32(uint256(uint160(address(gateway)))));
@@ -98,6 +103,10 @@ contract CrossChainScriptsTest is HubTestBase {
         assertEq(vm.parseJsonUint(json, ".hubEid"), HUB_EID);
         assertTrue(vm.parseJsonBool(json, ".peerSet"));
         assertEq(vm.parseJsonUint(json, ".params.hubGasBase"), c.params.hubGasBase);
+        assertEq(vm.parseJsonUint(json, ".reclaimDelay"), 1 days);
+        assertEq(vm.parseJsonUint(json, ".governanceDelay"), 2 days);
+        // The spoke is its own LayerZero delegate: its owner cannot reconfigure the endpoint at once.
+        assertEq(IEndpointDelegates(spokeLz.endpoint).delegates(address(spoke)), address(spoke));
         vm.removeFile(gatewayOut);
         vm.removeFile(spokeOut);
     }
@@ -131,7 +140,8 @@ contract CrossChainScriptsTest is HubTestBase {
             owner: multisig,
             treasury: multisig,
             hubGateway: address(0xBEEF),
-            params: CrossChainDefaults.spokeParams()
+            params: CrossChainDefaults.spokeParams(),
+            reclaimDelay: CrossChainDefaults.reclaimDelay()
         });
         ZkVinSpoke spoke = spokeScript.deploy(c, deployer, out);
         assertEq(spoke.owner(), multisig);

@@ -26,6 +26,7 @@ abstract contract CrossChainTestBase is TestHelperOz5, HubTestBase {
     uint32 internal constant MODEL_SYNC_GAS = 200_000;
     uint32 internal constant MODEL_SYNC_GAS_PER_INPUT = 20_000;
     uint32 internal constant CALLBACK_GAS = 200_000;
+    uint32 internal constant RECLAIM_DELAY = 1 days;
 
     ZkVinHubGateway internal gateway;
     ZkVinSpoke internal spoke;
@@ -47,7 +48,8 @@ abstract contract CrossChainTestBase is TestHelperOz5, HubTestBase {
             _gatewayParams()
         );
         market.grantRole(market.REMOTE_GATEWAY_ROLE(), address(gateway));
-        spoke = new ZkVinSpoke(endpoints[SPOKE_EID], address(this), HUB_EID, spokeTreasury, _spokeParams());
+        spoke =
+            new ZkVinSpoke(endpoints[SPOKE_EID], address(this), HUB_EID, spokeTreasury, _spokeParams(), RECLAIM_DELAY);
         gateway.setPeer(SPOKE_EID, addressToBytes32(address(spoke)));
         spoke.setPeer(HUB_EID, addressToBytes32(address(gateway)));
     }
@@ -108,7 +110,21 @@ abstract contract CrossChainTestBase is TestHelperOz5, HubTestBase {
 
     /// @dev The market's id of spoke request `spokeRequestId`.
     function _hubId(uint256 spokeRequestId, address requester) internal view returns (uint256) {
-        return market.remoteRequestId(SPOKE_EID, bytes32(uint256(uint160(requester))), bytes32(spokeRequestId));
+        return _hubIdOf(spoke, spokeRequestId, requester);
+    }
+
+    /// @dev The market's id of request `spokeRequestId` of the spoke at `s`.
+    function _hubIdOf(ZkVinSpoke s, uint256 spokeRequestId, address requester) internal view returns (uint256) {
+        return market.remoteRequestId(
+            SPOKE_EID,
+            bytes32(uint256(uint160(requester))),
+            gateway.originRequestId(addressToBytes32(address(s)), spokeRequestId)
+        );
+    }
+
+    /// @dev The gateway's ticket of spoke request `spokeRequestId`.
+    function _ticketKey(uint256 spokeRequestId) internal view returns (bytes32) {
+        return gateway.ticketKey(SPOKE_EID, addressToBytes32(address(spoke)), spokeRequestId);
     }
 
     /// @dev Expires hub request `hubId` for good (every node it is assigned to misses its deadline).

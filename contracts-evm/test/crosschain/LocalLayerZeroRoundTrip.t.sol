@@ -27,6 +27,13 @@ import {PingPong} from "../layerzero/PingPong.sol";
 import {EzklFixture, EzklFixtures} from "../utils/EzklFixtures.sol";
 import {HubTestBase} from "../utils/HubTestBase.sol";
 
+interface IEndpointPayloads {
+    function inboundPayloadHash(address receiver, uint32 srcEid, bytes32 sender, uint64 nonce)
+        external
+        view
+        returns (bytes32);
+}
+
 /// @notice The spoke -> hub -> spoke round trip over LayerZero V2's real contracts (EndpointV2, ULN302, DVN,
 /// Executor deployed from the npm artifacts by LocalLayerZero), carried the way the relayer carries them:
 /// DVN attestation signed by the operator, commitVerification, Executor.execute302 with the gas and value
@@ -92,8 +99,14 @@ contract LocalLayerZeroRoundTripTest is HubTestBase {
             CrossChainDefaults.gatewayParams()
         );
         market.grantRole(market.REMOTE_GATEWAY_ROLE(), address(gateway));
-        spoke =
-            new ZkVinSpoke(spokeLz.endpoint, address(this), HUB_EID, spokeTreasury, CrossChainDefaults.spokeParams());
+        spoke = new ZkVinSpoke(
+            spokeLz.endpoint,
+            address(this),
+            HUB_EID,
+            spokeTreasury,
+            CrossChainDefaults.spokeParams(),
+            CrossChainDefaults.reclaimDelay()
+        );
         gateway.setPeer(SPOKE_EID, bytes32(uint256(uint160(address(spoke)))));
         spoke.setPeer(HUB_EID, bytes32(uint256(uint160(address(gateway)))));
         consumer = new RegressionOracleConsumer(
@@ -148,7 +161,11 @@ contract LocalLayerZeroRoundTripTest is HubTestBase {
         assertEq(p.receiver, address(gateway));
         vm.recordLogs();
         _carry(hubLz, p, q.hubGasLimit, q.returnBudget, "REQUEST lzReceive on the hub (gateway + market)");
-        hubId = market.remoteRequestId(SPOKE_EID, bytes32(uint256(uint160(address(consumer)))), bytes32(spokeId));
+        hubId = market.remoteRequestId(
+            SPOKE_EID,
+            bytes32(uint256(uint160(address(consumer)))),
+            gateway.originRequestId(bytes32(uint256(uint160(address(spoke)))), spokeId)
+        );
     }
 
     function test_realLayerZero_requestResult_deliversTheProvenOutput() public {
@@ -215,6 +232,96 @@ contract LocalLayerZeroRoundTripTest is HubTestBase {
         ILayerZeroEndpointV2(hubLz.endpoint)
             .lzReceive(Origin(p.srcEid, p.sender, p.nonce), address(gateway), p.guid, p.message, "");
         assertEq(market.nextRequestId(), hubId + 1);
+    }
+
+    /// @dev Whether the endpoint still holds the payload of packet `p` for `receiver` (not executed).
+    function _parked(LayerZeroStack memory dst, address receiver, SentPacket memory p) internal view returns (bool) {
+        return IEndpointPayloads(dst.endpoint).inboundPayloadHash(receiver, p.srcEid, p.sender, p.nonce) != bytes32(0);
+    }
+
+    /// Issue 10, M-5, over the real stack: the spoke moves to a new gateway while a request is in flight;
+    /// the old gateway's RESULT (a path the spoke no longer has as its peer) still settles it. Before the
+    /// fix the execution reverted OnlyPeer and the packet stayed parked with the escrow.
+    function test_realLayerZero_retiredGateway_settlesTheRequestItCarried() public {
+        (uint256 spokeId, uint256 hubId, FeeQuote memory q) = _ask();
+        ZkVinHubGateway next = new ZkVinHubGateway(
+            hubLz.endpoint,
+            address(this),
+            IInferenceMarket(address(market)),
+            IModelRegistry(address(registry)),
+            treasury,
+            CrossChainDefaults.gatewayParams()
+        );
+        market.grantRole(market.REMOTE_GATEWAY_ROLE(), address(next));
+        next.setPeer(SPOKE_EID, bytes32(uint256(uint160(address(spoke)))));
+        spoke.setPeer(HUB_EID, bytes32(uint256(uint160(address(next)))));
+        vm.warp(block.timestamp + spoke.GOVERNANCE_DELAY());
+        spoke.activatePeer();
+
+        vm.recordLogs();
+        vm.prank(nodeA);
+        market.fulfil(hubId, lr.proof, lr.instances);
+        SentPacket memory result = _sent(hubLz);
+        assertEq(result.sender, bytes32(uint256(uint160(address(gateway)))), "the gateway that carried it answers");
+        _carry(spokeLz, result, q.returnGasLimit, 0, "RESULT from a retired gateway");
+        assertFalse(_parked(spokeLz, address(spoke), result), "executed");
+        assertEq(uint8(spoke.request(spokeId).status), uint8(SpokeRequestStatus.Fulfilled));
+        (int256 value,) = consumer.latestValue(KEY);
+        assertEq(value, lr.outputs[0][0]);
+    }
+
+    /// Issue 10, M-5, over the real stack: a requester reclaims after RECLAIM_DELAY; the hub's result arrives
+    /// afterwards, executes (nothing left parked on the endpoint), pays nobody and changes nothing.
+    function test_realLayerZero_lateResultAfterAReclaim_isConsumedAndPaysNobody() public {
+        (uint256 spokeId, uint256 hubId, FeeQuote memory q) = _ask();
+        vm.warp(spoke.reclaimableAt(spokeId));
+        spoke.reclaim(spokeId);
+        assertEq(spoke.claimable(address(consumer)), q.inferenceFee);
+
+        vm.recordLogs();
+        vm.prank(nodeA);
+        market.fulfil(hubId, lr.proof, lr.instances);
+        SentPacket memory result = _sent(hubLz);
+        _carry(spokeLz, result, q.returnGasLimit, 0, "late RESULT after a reclaim");
+        assertFalse(_parked(spokeLz, address(spoke), result), "executed, not parked");
+        assertEq(uint8(spoke.request(spokeId).status), uint8(SpokeRequestStatus.Reclaimed));
+        assertEq(spoke.claimable(nodeA), 0);
+        assertEq(spoke.claimable(address(consumer)), q.inferenceFee);
+        assertEq(address(spoke).balance, spoke.totalClaimable());
+    }
+
+    /// Issue 10, M-4, over the real stack: the spoke is redeployed on its EID while a request of the old one
+    /// is in flight. The new spoke's request 1 is enqueued (not a duplicate), and each RESULT reaches the
+    /// spoke that asked (the old one is no longer the gateway's peer).
+    function test_realLayerZero_redeployedSpoke_eachGetsItsOwnResult() public {
+        (uint256 oldId, uint256 oldHubId, FeeQuote memory q) = _ask();
+        ZkVinSpoke old = spoke;
+        spoke = new ZkVinSpoke(
+            spokeLz.endpoint,
+            address(this),
+            HUB_EID,
+            spokeTreasury,
+            CrossChainDefaults.spokeParams(),
+            CrossChainDefaults.reclaimDelay()
+        );
+        spoke.setPeer(HUB_EID, bytes32(uint256(uint160(address(gateway)))));
+        gateway.setPeer(SPOKE_EID, bytes32(uint256(uint160(address(spoke)))));
+        _sync(lrModel, "MODEL lzReceive on the redeployed spoke");
+        consumer = new RegressionOracleConsumer(
+            IInferenceOracle(address(spoke)), false, lrModel, lr.layout.outputScale, CALLBACK_GAS
+        );
+        (uint256 newId, uint256 newHubId,) = _ask();
+        assertEq(newId, oldId);
+        assertGt(newHubId, oldHubId, "enqueued, not taken for a duplicate");
+
+        vm.recordLogs();
+        vm.prank(nodeA);
+        market.fulfil(oldHubId, lr.proof, lr.instances);
+        SentPacket memory result = _sent(hubLz);
+        assertEq(result.receiver, address(old), "the reply goes to the spoke that asked");
+        _carry(spokeLz, result, q.returnGasLimit, 0, "RESULT to a redeployed spoke's predecessor");
+        assertEq(uint8(old.request(oldId).status), uint8(SpokeRequestStatus.Fulfilled));
+        assertEq(uint8(spoke.request(newId).status), uint8(SpokeRequestStatus.Pending));
     }
 
     /// @dev `n` features, each its own bound.

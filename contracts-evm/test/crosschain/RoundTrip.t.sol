@@ -107,7 +107,7 @@ contract RoundTripTest is CrossChainTestBase {
         assertEq(hr.requester, address(gateway));
         assertEq(hr.node, nodeA);
         bytes32 key = gateway.ticketOfHubRequest(hubId);
-        assertEq(key, gateway.ticketKey(SPOKE_EID, spokeId));
+        assertEq(key, _ticketKey(spokeId));
         Ticket memory t = gateway.ticket(key);
         assertEq(uint8(t.status), uint8(TicketStatus.Open));
         assertEq(t.budget, spoke.params().returnFeeBase, "the reply budget arrived as native value");
@@ -373,7 +373,13 @@ contract RoundTripTest is CrossChainTestBase {
         // re-executes a nonce), the request settles once.
         Settlement memory s = Settlement(nodeA, 1, modelOwner, 0, 0);
         bytes memory message = ZkVinCodec.encodeResult(
-            ResultMessage({spokeRequestId: spokeId, hubRequestId: hubId, output: lr.outputs[0], settlement: s})
+            ResultMessage({
+                spoke: addressToBytes32(address(spoke)),
+                spokeRequestId: spokeId,
+                hubRequestId: hubId,
+                output: lr.outputs[0],
+                settlement: s
+            })
         );
         Origin memory origin = Origin(HUB_EID, addressToBytes32(address(gateway)), 99);
         vm.prank(endpoints[SPOKE_EID]);
@@ -398,11 +404,13 @@ contract RoundTripTest is CrossChainTestBase {
         vm.deal(endpoints[HUB_EID], 1 ether);
         vm.prank(endpoints[HUB_EID]);
         vm.expectEmit(address(gateway));
-        emit IZkVinHubGateway.DuplicateRequestIgnored(SPOKE_EID, spokeId, keccak256("replay"), 1 ether);
+        emit IZkVinHubGateway.DuplicateRequestIgnored(
+            SPOKE_EID, spokeId, addressToBytes32(address(spoke)), keccak256("replay"), 1 ether
+        );
         gateway.lzReceive{value: 1 ether}(origin, keccak256("replay"), message, address(0), "");
         assertEq(market.nextRequestId(), requests, "no second hub request");
         assertEq(gateway.surplus(), 1 ether);
-        assertEq(gateway.ticketOfHubRequest(hubId), gateway.ticketKey(SPOKE_EID, spokeId));
+        assertEq(gateway.ticketOfHubRequest(hubId), _ticketKey(spokeId));
         _assertBooks();
     }
 
@@ -426,7 +434,13 @@ contract RoundTripTest is CrossChainTestBase {
         address rogue = makeAddr("rogue");
         Settlement memory s = Settlement(rogue, 1, rogue, 0, 0);
         bytes memory result = ZkVinCodec.encodeResult(
-            ResultMessage({spokeRequestId: 1, hubRequestId: 1, output: lr.outputs[0], settlement: s})
+            ResultMessage({
+                spoke: addressToBytes32(address(spoke)),
+                spokeRequestId: 1,
+                hubRequestId: 1,
+                output: lr.outputs[0],
+                settlement: s
+            })
         );
         vm.prank(endpoints[SPOKE_EID]);
         vm.expectRevert(abi.encodeWithSelector(IOAppCore.OnlyPeer.selector, HUB_EID, addressToBytes32(rogue)));

@@ -185,7 +185,7 @@ contract ZkVinHubGatewayTest is CrossChainTestBase {
     function test_openRequest_isOnlyForTheGatewayItself() public {
         RequestMessage memory m;
         vm.expectRevert(abi.encodeWithSelector(IZkVinHubGateway.OnlySelf.selector, address(this)));
-        gateway.openRequest(SPOKE_EID, m);
+        gateway.openRequest(SPOKE_EID, addressToBytes32(address(spoke)), m);
     }
 
     function test_resultHooks_areOnlyForTheMarket() public {
@@ -210,8 +210,9 @@ contract ZkVinHubGatewayTest is CrossChainTestBase {
     }
 
     function test_lzReceive_refusesAnythingButRequests() public {
-        bytes memory expiry =
-            ZkVinCodec.encodeExpiry(ExpiryMessage({spokeRequestId: 1, hubRequestId: 1, refundAmount: 1}));
+        bytes memory expiry = ZkVinCodec.encodeExpiry(
+            ExpiryMessage({spoke: bytes32(0), spokeRequestId: 1, hubRequestId: 1, refundAmount: 1})
+        );
         vm.prank(endpoints[HUB_EID]);
         vm.expectRevert(abi.encodeWithSelector(IZkVinHubGateway.UnexpectedMessage.selector, ZkVinCodec.EXPIRED));
         gateway.lzReceive(Origin(SPOKE_EID, addressToBytes32(address(spoke)), 9), bytes32(0), expiry, address(0), "");
@@ -277,7 +278,7 @@ contract ZkVinHubGatewayTest is CrossChainTestBase {
             origin, address(gateway), p.guid, p.message, ""
         );
         assertEq(_hubId(spokeId, address(consumer)), 0);
-        assertEq(uint8(gateway.ticket(gateway.ticketKey(SPOKE_EID, spokeId)).status), uint8(TicketStatus.None));
+        assertEq(uint8(gateway.ticket(_ticketKey(spokeId)).status), uint8(TicketStatus.None));
 
         // The packet is still verified; with the gas its options ask for it goes through.
         ep.lzReceive{value: budget, gas: spoke.quoteDetailed(modelId, input, CALLBACK_GAS).hubGasLimit}(

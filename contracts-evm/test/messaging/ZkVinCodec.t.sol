@@ -78,9 +78,11 @@ contract ZkVinCodecTest is Test {
 
     function testFuzz_rejection_roundTripsAndCutsLongReasons(uint256 id, bytes memory reason) public view {
         bytes memory original = bytes.concat(reason); // the encoder shortens its argument in place
-        RejectionMessage memory d =
-            h.decodeRejection(ZkVinCodec.encodeRejection(RejectionMessage({spokeRequestId: id, reason: reason})));
+        RejectionMessage memory d = h.decodeRejection(
+            ZkVinCodec.encodeRejection(RejectionMessage({spoke: bytes32(id), spokeRequestId: id, reason: reason}))
+        );
         assertEq(d.spokeRequestId, id);
+        assertEq(d.spoke, bytes32(id));
         uint256 kept = original.length > ZkVinCodec.MAX_REASON_BYTES ? ZkVinCodec.MAX_REASON_BYTES : original.length;
         assertEq(d.reason.length, kept);
         for (uint256 i; i < kept; ++i) {
@@ -126,7 +128,7 @@ contract ZkVinCodecTest is Test {
         bounds[1] = InputBound({min: 29_082, max: 76_595});
         ModelMessage memory m = ModelMessage({modelId: 4, info: info, inputBounds: bounds});
         bytes memory wire = ZkVinCodec.encodeModel(m);
-        assertEq(wire, abi.encodePacked(uint8(2), uint8(5), abi.encode(m)));
+        assertEq(wire, abi.encodePacked(uint8(3), uint8(5), abi.encode(m)));
         // The message's offset, modelId, ModelInfo (8 words, static), the bounds' offset; then their length and
         // min, max per feature.
         assertEq(wire.length, 2 + 32 * (1 + 1 + 8 + 1 + 1 + 2 * 2));
@@ -153,7 +155,7 @@ contract ZkVinCodecTest is Test {
             hubPrice: 2 ether,
             returnGasLimit: 300_000
         });
-        assertEq(ZkVinCodec.encodeRequest(m), abi.encodePacked(uint8(2), uint8(1), abi.encode(m)));
+        assertEq(ZkVinCodec.encodeRequest(m), abi.encodePacked(uint8(3), uint8(1), abi.encode(m)));
     }
 
     // ---------------------------------------------------------------- refusals
@@ -178,8 +180,9 @@ contract ZkVinCodecTest is Test {
     }
 
     function test_refuses_aMessageOfAnotherType() public {
-        bytes memory expiry =
-            ZkVinCodec.encodeExpiry(ExpiryMessage({spokeRequestId: 1, hubRequestId: 2, refundAmount: 3}));
+        bytes memory expiry = ZkVinCodec.encodeExpiry(
+            ExpiryMessage({spoke: bytes32(uint256(9)), spokeRequestId: 1, hubRequestId: 2, refundAmount: 3})
+        );
         vm.expectRevert(
             abi.encodeWithSelector(ZkVinCodec.UnexpectedMessageType.selector, ZkVinCodec.RESULT, ZkVinCodec.EXPIRED)
         );
@@ -193,6 +196,7 @@ contract ZkVinCodecTest is Test {
     function test_refuses_aTruncatedPayload() public {
         bytes memory wire = ZkVinCodec.encodeResult(
             ResultMessage({
+                spoke: bytes32(uint256(9)),
                 spokeRequestId: 1,
                 hubRequestId: 2,
                 output: new int256[](3),

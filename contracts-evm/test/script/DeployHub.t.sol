@@ -72,9 +72,48 @@ contract DeployHubTest is Test {
         assertTrue(vm.parseJsonBool(json, ".vkaApprovalRequired"));
         assertTrue(vm.parseJsonBool(json, ".modelApprovalRequired"));
         vm.removeFile(OUT);
+        // Forge runs a contract's tests in parallel in one process and both set the environment: one test.
+        _reusesAGivenReusableVerifier();
     }
 
-    function test_reusesAGivenReusableVerifier() public {
+    /// Before the fix DeployHub bound the hub to the development SRS (whose secret is public) on any chain
+    /// when HUB_SRS_JSON was unset.
+    function test_refusesTheDevelopmentSrsOnAPublicChain() public {
+        // (Forge runs tests in parallel in one process: this one sets no environment variable.)
+        DeployHub script = new DeployHub();
+        vm.chainId(11_155_111); // Sepolia
+        vm.expectRevert(
+            abi.encodeWithSelector(DeployHub.DevSrsOnPublicChain.selector, 11_155_111, "../prover/fixtures/srs.json")
+        );
+        script.run();
+        vm.chainId(42_161); // Arbitrum One
+        vm.expectRevert(
+            abi.encodeWithSelector(DeployHub.DevSrsOnPublicChain.selector, 42_161, "../prover/fixtures/srs.json")
+        );
+        script.canonicalSrs();
+        // Local chains (anvil's default, the devnet's and the demo's ids) keep it.
+        uint256[4] memory local = [uint256(31_337), 31_338, 33_000, 33_002];
+        for (uint256 i; i < local.length; ++i) {
+            vm.chainId(local[i]);
+            assertEq(script.canonicalSrs(), EzklFixtures.canonicalSrs());
+        }
+        assertFalse(script.isLocalChain(1));
+        assertFalse(script.isLocalChain(31_346));
+    }
+
+    function test_takesANonDevelopmentSrsOnAPublicChain() public {
+        string memory ceremony = "cache-deploy/srs-ceremony.test.json";
+        // Same words, not marked as the development SRS (as a ceremony's file would be).
+        string memory dev = vm.readFile("../prover/fixtures/srs.json");
+        string memory json = vm.serializeBytes32("srs", "vkaWords", vm.parseJsonBytes32Array(dev, ".vkaWords"));
+        json = vm.serializeString("srs", "kind", "powers-of-tau");
+        vm.writeJson(json, ceremony);
+        vm.chainId(11_155_111);
+        assertEq(new DeployHub().canonicalSrsAt(ceremony), EzklFixtures.canonicalSrs());
+        vm.removeFile(ceremony);
+    }
+
+    function _reusesAGivenReusableVerifier() internal {
         address existing = deployCode("Halo2VerifierReusable.sol:Halo2VerifierReusable");
         vm.setEnv("HUB_REUSABLE_VERIFIER", vm.toString(existing));
         vm.setEnv("HUB_DEPLOYMENT_OUT", OUT);

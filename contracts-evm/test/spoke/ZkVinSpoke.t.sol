@@ -104,11 +104,17 @@ contract ZkVinSpokeTest is CrossChainTestBase {
     function test_constructor_checksItsArguments() public {
         address ep = endpoints[SPOKE_EID];
         vm.expectRevert(IZkVinSpoke.ZeroAddress.selector);
-        new ZkVinSpoke(ep, address(this), HUB_EID, address(0), _spokeParams());
+        new ZkVinSpoke(ep, address(this), HUB_EID, address(0), _spokeParams(), RECLAIM_DELAY);
         SpokeParams memory p = _spokeParams();
         p.priceRatio = 0;
         vm.expectRevert(abi.encodeWithSelector(IZkVinSpoke.ParameterOutOfBounds.selector, "priceRatio", 0));
-        new ZkVinSpoke(ep, address(this), HUB_EID, spokeTreasury, p);
+        new ZkVinSpoke(ep, address(this), HUB_EID, spokeTreasury, p, RECLAIM_DELAY);
+        vm.expectRevert(abi.encodeWithSelector(IZkVinSpoke.ParameterOutOfBounds.selector, "reclaimDelay", 59 minutes));
+        new ZkVinSpoke(ep, address(this), HUB_EID, spokeTreasury, _spokeParams(), 59 minutes);
+        vm.expectRevert(abi.encodeWithSelector(IZkVinSpoke.ParameterOutOfBounds.selector, "reclaimDelay", 31 days));
+        new ZkVinSpoke(ep, address(this), HUB_EID, spokeTreasury, _spokeParams(), 31 days);
+        assertEq(spoke.RECLAIM_DELAY(), RECLAIM_DELAY);
+        assertEq(spoke.GOVERNANCE_DELAY(), RECLAIM_DELAY + 1 days);
         assertEq(spoke.HUB_EID(), HUB_EID);
         assertEq(spoke.treasury(), spokeTreasury);
         assertEq(spoke.nextRequestId(), 1);
@@ -176,8 +182,12 @@ contract ZkVinSpokeTest is CrossChainTestBase {
     function test_setPeer_onlyForTheHub() public {
         vm.expectRevert(abi.encodeWithSelector(ZkVinSpoke.PeerNotHub.selector, uint32(3)));
         spoke.setPeer(3, bytes32(uint256(1)));
+        // The spoke already has its gateway: a new one is only scheduled.
+        bytes32 current = spoke.peers(HUB_EID);
         spoke.setPeer(HUB_EID, bytes32(uint256(7)));
-        assertEq(spoke.peers(HUB_EID), bytes32(uint256(7)));
+        assertEq(spoke.peers(HUB_EID), current);
+        (bytes32 pending,) = spoke.pendingPeer();
+        assertEq(pending, bytes32(uint256(7)));
     }
 
     // ---------------------------------------------------------------- quote
@@ -462,6 +472,7 @@ contract ZkVinSpokeTest is CrossChainTestBase {
         _receive(
             ZkVinCodec.encodeResult(
                 ResultMessage({
+                    spoke: addressToBytes32(address(spoke)),
                     spokeRequestId: 5,
                     hubRequestId: 1,
                     output: new int256[](1),
@@ -490,7 +501,13 @@ contract ZkVinSpokeTest is CrossChainTestBase {
 
     function _result(uint256 id, Settlement memory s) internal view returns (bytes memory) {
         return ZkVinCodec.encodeResult(
-            ResultMessage({spokeRequestId: id, hubRequestId: 7, output: _outputs(1, 2), settlement: s})
+            ResultMessage({
+                spoke: addressToBytes32(address(spoke)),
+                spokeRequestId: id,
+                hubRequestId: 7,
+                output: _outputs(1, 2),
+                settlement: s
+            })
         );
     }
 

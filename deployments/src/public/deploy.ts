@@ -7,9 +7,9 @@ import path from "node:path";
 import { type Address, createPublicClient, getAddress, type Hex, http, isAddress, parseAbi } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { type Deployment, parseDeployment } from "../deployment.js";
-import { DevnetSetupError, DevnetStageError, describeError } from "../devnet/errors.js";
+import { DevnetError, DevnetSetupError, DevnetStageError, describeError } from "../devnet/errors.js";
 import { runScript } from "../devnet/forge.js";
-import { deploymentsDir } from "../devnet/paths.js";
+import { contractsDir, deploymentsDir } from "../devnet/paths.js";
 
 /** LayerZero V2 on a public network, as deployments/layerzero-testnets.json records it. */
 export interface LayerZeroNetwork {
@@ -36,6 +36,54 @@ export interface DeployProgress {
 }
 
 export const LAYERZERO_TESTNETS_FILE = path.join(deploymentsDir, "layerzero-testnets.json");
+
+/** The SRS DeployHub binds the hub to when HUB_SRS_JSON is unset (relative to contracts-evm/). */
+export const DEV_SRS_PATH = "../prover/fixtures/srs.json";
+
+/**
+ * The hub would be bound to the development SRS (`"kind": "dev-insecure"`: its secret is public, anyone can
+ * forge proofs) on a chain that is not a local one. `value` is the chain id.
+ */
+export class DevSrsOnPublicChainError extends DevnetError {
+  override readonly name = "DevSrsOnPublicChainError";
+  constructor(
+    readonly chainId: number,
+    readonly srsPath: string,
+  ) {
+    super(
+      `chain ${chainId} is not a local chain, and ${srsPath} is the development SRS (its secret is public): ` +
+        "set HUB_SRS_JSON to the SRS of a powers-of-tau ceremony",
+      { value: chainId },
+    );
+  }
+}
+
+/**
+ * Chain ids of local development chains: anvil's and hardhat's 31337, ganache's 1337, and the devnet's and
+ * the demo's chains (base 31337 and 33000, spoke n on base + n, at most 8 spokes). The same list as
+ * contracts-evm's DeployHub.isLocalChain.
+ */
+export function isLocalChain(chainId: number): boolean {
+  return chainId === 1337 || (chainId >= 31_337 && chainId <= 31_345) || (chainId >= 33_000 && chainId <= 33_008);
+}
+
+/**
+ * Refuses (DevSrsOnPublicChainError) to deploy a hub on `chainId` with the SRS at `srsPath` (as DeployHub
+ * reads HUB_SRS_JSON: relative to contracts-evm/) when that is the development SRS and the chain is not local.
+ */
+export function checkHubSrs(chainId: number, srsPath: string = process.env.HUB_SRS_JSON ?? DEV_SRS_PATH): void {
+  const file = path.resolve(contractsDir, srsPath);
+  let kind: unknown;
+  try {
+    kind = (JSON.parse(readFileSync(file, "utf8")) as { kind?: unknown }).kind;
+  } catch (error) {
+    throw new DevnetSetupError(`cannot read the hub's SRS at ${file}: ${describeError(error)}`, {
+      value: srsPath,
+      cause: error,
+    });
+  }
+  if (kind === "dev-insecure" && !isLocalChain(chainId)) throw new DevSrsOnPublicChainError(chainId, srsPath);
+}
 
 /** The environment variable the CLI reads a network's RPC URL from: RPC_URL_ARBITRUM_SEPOLIA for arbitrum-sepolia. */
 export function rpcEnvName(network: string): string {
@@ -132,6 +180,8 @@ export async function deployNetwork(params: {
       value: params.network,
     });
   }
+  // Before anything is sent: a hub on a public chain must not trust the development SRS.
+  checkHubSrs(hub.chainId);
   const names = [hub, ...spokes].map((c) => c.name);
   if (new Set(names).size !== names.length)
     throw new DevnetSetupError(`a chain is named twice: ${names.join(", ")}`, { value: names });

@@ -1,5 +1,6 @@
 // Requests, on the hub's market or an EVM spoke: price them, make them (inputs encoded at the model's
-// scale), read them, and wait for their result with a timeout and reorg awareness.
+// scale), read them, wait for their result with a timeout and reorg awareness, and on a spoke reclaim an
+// escrow the hub never answered.
 import {
   type Abi,
   type AbiEvent,
@@ -15,16 +16,19 @@ import {
   toHex,
 } from "viem";
 import { inferenceMarketAbi, zkVinSpokeAbi } from "../abi/index.js";
-import { type ChainContext, contractOf, readContract, writeContract } from "../chain.js";
+import { type ChainContext, contractOf, readContract, requireWallet, writeContract } from "../chain.js";
 import { checkFixedInput, decodeOutput, encodeInput, type ModelLayout } from "../encoding.js";
 import {
   CommitmentRequiredError,
   ConfigError,
   FeeAboveMaxError,
   MissingEventError,
+  ReclaimTooEarlyError,
   RequestNotFoundError,
+  RequestNotPendingError,
   WaitAbortedError,
   WaitTimeoutError,
+  WrongChainRoleError,
 } from "../errors.js";
 import { getModel, getSpokeModelTerms } from "./models.js";
 
@@ -166,10 +170,11 @@ export async function requestInference(
   };
 }
 
-export type RequestStatus = "pending" | "fulfilled" | "refunded";
+/** "reclaimed" (spokes only): no reply came within the spoke's reclaim delay and the escrow was credited back. */
+export type RequestStatus = "pending" | "fulfilled" | "refunded" | "reclaimed";
 export type DeliveryStatus = "none" | "delivered" | "failed";
 
-const STATUS: readonly (RequestStatus | null)[] = [null, "pending", "fulfilled", "refunded"];
+const STATUS: readonly (RequestStatus | null)[] = [null, "pending", "fulfilled", "refunded", "reclaimed"];
 const DELIVERY: readonly DeliveryStatus[] = ["none", "delivered", "failed"];
 
 export type RequestState =
@@ -201,6 +206,10 @@ export type RequestState =
       hubRequestId: bigint;
       /** The verified output once fulfilled (empty before). */
       output: bigint[];
+      /** The number of the hub gateway the request went to (only its reply settles it). */
+      gateway: number;
+      /** Unix time from which anyone may reclaim the escrow for the requester if no reply came. */
+      reclaimableAt: bigint;
     };
 
 /** A request's state as the chain holds it now. */
@@ -250,6 +259,8 @@ export async function getRequest(ctx: ChainContext, params: { requestId: bigint 
     escrow: bigint;
     callbackGasLimit: number;
     hubRequestId: bigint;
+    gateway: number;
+    requestedAt: number;
   }>(ctx, { contract: "ZkVinSpoke", abi: zkVinSpokeAbi, functionName: "request", args: [requestId] });
   const status = STATUS[r.status];
   if (!status) throw new RequestNotFoundError(requestId, ctx.config.name);
@@ -274,7 +285,77 @@ export async function getRequest(ctx: ChainContext, params: { requestId: bigint 
     callbackGasLimit: r.callbackGasLimit,
     hubRequestId: BigInt(r.hubRequestId),
     output: [...output],
+    gateway: r.gateway,
+    reclaimableAt: await readContract<bigint>(ctx, {
+      contract: "ZkVinSpoke",
+      abi: zkVinSpokeAbi,
+      functionName: "reclaimableAt",
+      args: [requestId],
+    }),
   };
+}
+
+export interface ReclaimReceipt {
+  chain: string;
+  requestId: bigint;
+  /** The escrow credited back to the requester (withdraw it with `withdrawFromSpoke`). */
+  amount: bigint;
+  requester: Address;
+  transactionHash: Hash;
+  blockNumber: bigint;
+}
+
+/**
+ * Reclaims the escrow of a spoke request that got no reply within the spoke's reclaim delay: it is credited
+ * to the requester's pull balance on the spoke (anyone may call this; the requester then calls
+ * `withdrawFromSpoke`). A reply arriving later is dropped by the spoke. Throws RequestNotPendingError for a
+ * settled request and ReclaimTooEarlyError (with the time it becomes possible) before the delay.
+ */
+export async function reclaimRequest(ctx: ChainContext, params: { requestId: bigint }): Promise<ReclaimReceipt> {
+  if (ctx.config.role === "hub") throw new WrongChainRoleError("reclaimRequest", ctx.config.name, "hub");
+  const state = await getRequest(ctx, params);
+  if (state.kind !== "spoke") throw new WrongChainRoleError("reclaimRequest", ctx.config.name, "hub");
+  if (state.status !== "pending") throw new RequestNotPendingError(params.requestId, ctx.config.name, state.status);
+  const now = (await ctx.publicClient.getBlock({ blockTag: "latest" })).timestamp;
+  if (now < state.reclaimableAt) {
+    throw new ReclaimTooEarlyError(params.requestId, ctx.config.name, state.reclaimableAt, now);
+  }
+  const { receipt, result } = await writeContract<bigint>(ctx, {
+    contract: "ZkVinSpoke",
+    abi: zkVinSpokeAbi,
+    functionName: "reclaim",
+    args: [params.requestId],
+  });
+  return {
+    chain: ctx.config.name,
+    requestId: params.requestId,
+    amount: result,
+    requester: state.requester,
+    transactionHash: receipt.transactionHash,
+    blockNumber: receipt.blockNumber,
+  };
+}
+
+/** Sends the caller's pull balance on a spoke (refunds, reclaims, earnings) to `to` (default: the caller). */
+export async function withdrawFromSpoke(
+  ctx: ChainContext,
+  params: { to?: Address } = {},
+): Promise<{ amount: bigint; transactionHash: Hash }> {
+  if (ctx.config.role === "hub") throw new WrongChainRoleError("withdrawFromSpoke", ctx.config.name, "hub");
+  const wallet = requireWallet(ctx, "ZkVinSpoke.withdraw");
+  const amount = await readContract<bigint>(ctx, {
+    contract: "ZkVinSpoke",
+    abi: zkVinSpokeAbi,
+    functionName: "claimable",
+    args: [wallet.account.address],
+  });
+  const { receipt } = await writeContract(ctx, {
+    contract: "ZkVinSpoke",
+    abi: zkVinSpokeAbi,
+    functionName: "withdraw",
+    args: [params.to ?? wallet.account.address],
+  });
+  return { amount, transactionHash: receipt.transactionHash };
 }
 
 interface Located {
@@ -300,8 +381,9 @@ export type InferenceResult =
       chain: string;
       requestId: bigint;
       amount: bigint;
-      /** On a spoke: why the hub gave up (expired: no node met its deadline; rejected: refused). */
-      reason: "expired" | "rejected" | null;
+      /** On a spoke: why the hub gave up (expired: no node met its deadline; rejected: refused), or
+       * "reclaimed": no reply came within the spoke's reclaim delay and the escrow was credited back. */
+      reason: "expired" | "rejected" | "reclaimed" | null;
     } & Located);
 
 /** Default width of one eth_getLogs call (many providers cap ranges at a few thousand blocks). */
@@ -433,7 +515,9 @@ export async function waitForResult(ctx: ChainContext, params: WaitForResultPara
         fromBlock ??= await findRequestBlock(ctx, { requestId, blockRange, signal });
         const head = await ctx.publicClient.getBlockNumber({ cacheTime: 0 });
         const log = await findLog(ctx, {
-          events: ["InferenceFulfilled", "InferenceRefunded"],
+          events: hub
+            ? ["InferenceFulfilled", "InferenceRefunded"]
+            : ["InferenceFulfilled", "InferenceRefunded", "InferenceReclaimed"],
           requestId,
           fromBlock,
           toBlock: head,
@@ -500,6 +584,9 @@ function toResult(params: {
       values: decodeOutput({ output, layout: { outputScale: params.outputScale } }),
       hubRequestId: hub ? null : (decoded.args.hubRequestId as bigint),
     };
+  }
+  if (decoded?.eventName === "InferenceReclaimed") {
+    return { status: "refunded", ...located, amount: decoded.args.amount as bigint, reason: "reclaimed" };
   }
   const reasonIndex = hub ? 0 : Number(decoded?.args.reason ?? 0);
   return {

@@ -140,6 +140,11 @@ export const DATA_SOURCE_TEMPLATES: readonly DataSourceTemplate[] = [
       "ModelSynced",
       "ParamsUpdated",
       "TreasuryUpdated",
+      "InferenceReclaimed",
+      "LateReplyIgnored",
+      "GatewayActivated",
+      "PeerChangeScheduled",
+      "PeerChangeCancelled",
     ],
   },
 ];

@@ -401,6 +401,11 @@ export const zkVinHubGatewayAbi = [
         "internalType": "uint32"
       },
       {
+        "name": "spoke",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
         "name": "m",
         "type": "tuple",
         "internalType": "struct RequestMessage",
@@ -461,6 +466,30 @@ export const zkVinHubGatewayAbi = [
       }
     ],
     "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "originRequestId",
+    "inputs": [
+      {
+        "name": "spoke",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "spokeRequestId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ],
+    "stateMutability": "pure"
   },
   {
     "type": "function",
@@ -827,6 +856,11 @@ export const zkVinHubGatewayAbi = [
             "internalType": "uint64"
           },
           {
+            "name": "spoke",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
             "name": "pendingMessageHash",
             "type": "bytes32",
             "internalType": "bytes32"
@@ -844,6 +878,11 @@ export const zkVinHubGatewayAbi = [
         "name": "spokeEid",
         "type": "uint32",
         "internalType": "uint32"
+      },
+      {
+        "name": "spoke",
+        "type": "bytes32",
+        "internalType": "bytes32"
       },
       {
         "name": "spokeRequestId",
@@ -933,6 +972,12 @@ export const zkVinHubGatewayAbi = [
         "type": "uint256",
         "indexed": true,
         "internalType": "uint256"
+      },
+      {
+        "name": "spoke",
+        "type": "bytes32",
+        "indexed": false,
+        "internalType": "bytes32"
       },
       {
         "name": "guid",
@@ -1137,6 +1182,12 @@ export const zkVinHubGatewayAbi = [
         "internalType": "uint256"
       },
       {
+        "name": "spoke",
+        "type": "bytes32",
+        "indexed": false,
+        "internalType": "bytes32"
+      },
+      {
         "name": "guid",
         "type": "bytes32",
         "indexed": false,
@@ -1166,6 +1217,12 @@ export const zkVinHubGatewayAbi = [
         "type": "uint256",
         "indexed": true,
         "internalType": "uint256"
+      },
+      {
+        "name": "spoke",
+        "type": "bytes32",
+        "indexed": false,
+        "internalType": "bytes32"
       },
       {
         "name": "guid",
@@ -1428,6 +1485,17 @@ export const zkVinHubGatewayAbi = [
         "name": "eid",
         "type": "uint32",
         "internalType": "uint32"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "NotAnEvmSpoke",
+    "inputs": [
+      {
+        "name": "spoke",
+        "type": "bytes32",
+        "internalType": "bytes32"
       }
     ]
   },

@@ -70,9 +70,40 @@ export const zkVinSpokeAbi = [
             "internalType": "uint128"
           }
         ]
+      },
+      {
+        "name": "reclaimDelay",
+        "type": "uint32",
+        "internalType": "uint32"
       }
     ],
     "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "GOVERNANCE_DELAY",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint32",
+        "internalType": "uint32"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "GOVERNANCE_MARGIN",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint32",
+        "internalType": "uint32"
+      }
+    ],
+    "stateMutability": "view"
   },
   {
     "type": "function",
@@ -128,7 +159,33 @@ export const zkVinSpokeAbi = [
   },
   {
     "type": "function",
+    "name": "MAX_RECLAIM_DELAY",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint32",
+        "internalType": "uint32"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
     "name": "MIN_MESSAGE_GAS",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint32",
+        "internalType": "uint32"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "MIN_RECLAIM_DELAY",
     "inputs": [],
     "outputs": [
       {
@@ -154,6 +211,19 @@ export const zkVinSpokeAbi = [
   },
   {
     "type": "function",
+    "name": "RECLAIM_DELAY",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint32",
+        "internalType": "uint32"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
     "name": "REFUND_GAS",
     "inputs": [],
     "outputs": [
@@ -168,6 +238,13 @@ export const zkVinSpokeAbi = [
   {
     "type": "function",
     "name": "acceptOwnership",
+    "inputs": [],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "activatePeer",
     "inputs": [],
     "outputs": [],
     "stateMutability": "nonpayable"
@@ -210,6 +287,26 @@ export const zkVinSpokeAbi = [
   },
   {
     "type": "function",
+    "name": "cancelEndpointCall",
+    "inputs": [
+      {
+        "name": "id",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "cancelPeerChange",
+    "inputs": [],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
     "name": "claimable",
     "inputs": [
       {
@@ -229,6 +326,19 @@ export const zkVinSpokeAbi = [
   },
   {
     "type": "function",
+    "name": "currentGateway",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint16",
+        "internalType": "uint16"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
     "name": "endpoint",
     "inputs": [],
     "outputs": [
@@ -236,6 +346,63 @@ export const zkVinSpokeAbi = [
         "name": "",
         "type": "address",
         "internalType": "contract ILayerZeroEndpointV2"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "endpointCallEta",
+    "inputs": [
+      {
+        "name": "id",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "executeEndpointCall",
+    "inputs": [
+      {
+        "name": "data",
+        "type": "bytes",
+        "internalType": "bytes"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "result",
+        "type": "bytes",
+        "internalType": "bytes"
+      }
+    ],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "gatewayAt",
+    "inputs": [
+      {
+        "name": "id",
+        "type": "uint16",
+        "internalType": "uint16"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "bytes32",
+        "internalType": "bytes32"
       }
     ],
     "stateMutability": "view"
@@ -322,7 +489,7 @@ export const zkVinSpokeAbi = [
     "name": "lzReceive",
     "inputs": [
       {
-        "name": "_origin",
+        "name": "origin",
         "type": "tuple",
         "internalType": "struct Origin",
         "components": [
@@ -344,22 +511,22 @@ export const zkVinSpokeAbi = [
         ]
       },
       {
-        "name": "_guid",
+        "name": "guid",
         "type": "bytes32",
         "internalType": "bytes32"
       },
       {
-        "name": "_message",
+        "name": "message",
         "type": "bytes",
         "internalType": "bytes"
       },
       {
-        "name": "_executor",
+        "name": "executor",
         "type": "address",
         "internalType": "address"
       },
       {
-        "name": "_extraData",
+        "name": "extraData",
         "type": "bytes",
         "internalType": "bytes"
       }
@@ -605,6 +772,24 @@ export const zkVinSpokeAbi = [
   },
   {
     "type": "function",
+    "name": "pendingPeer",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "peer",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "eta",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
     "name": "quote",
     "inputs": [
       {
@@ -695,6 +880,44 @@ export const zkVinSpokeAbi = [
   },
   {
     "type": "function",
+    "name": "reclaim",
+    "inputs": [
+      {
+        "name": "requestId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "amount",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "reclaimableAt",
+    "inputs": [
+      {
+        "name": "requestId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
     "name": "renounceOwnership",
     "inputs": [],
     "outputs": [],
@@ -743,8 +966,8 @@ export const zkVinSpokeAbi = [
           },
           {
             "name": "escrow",
-            "type": "uint128",
-            "internalType": "uint128"
+            "type": "uint96",
+            "internalType": "uint96"
           },
           {
             "name": "callbackGasLimit",
@@ -755,6 +978,16 @@ export const zkVinSpokeAbi = [
             "name": "hubRequestId",
             "type": "uint64",
             "internalType": "uint64"
+          },
+          {
+            "name": "gateway",
+            "type": "uint16",
+            "internalType": "uint16"
+          },
+          {
+            "name": "requestedAt",
+            "type": "uint40",
+            "internalType": "uint40"
           }
         ]
       }
@@ -859,6 +1092,30 @@ export const zkVinSpokeAbi = [
       }
     ],
     "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "scheduleEndpointCall",
+    "inputs": [
+      {
+        "name": "data",
+        "type": "bytes",
+        "internalType": "bytes"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "id",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "eta",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
     "stateMutability": "nonpayable"
   },
   {
@@ -1085,6 +1342,57 @@ export const zkVinSpokeAbi = [
   },
   {
     "type": "event",
+    "name": "EndpointCallCancelled",
+    "inputs": [
+      {
+        "name": "id",
+        "type": "bytes32",
+        "indexed": true,
+        "internalType": "bytes32"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "EndpointCallExecuted",
+    "inputs": [
+      {
+        "name": "id",
+        "type": "bytes32",
+        "indexed": true,
+        "internalType": "bytes32"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "EndpointCallScheduled",
+    "inputs": [
+      {
+        "name": "id",
+        "type": "bytes32",
+        "indexed": true,
+        "internalType": "bytes32"
+      },
+      {
+        "name": "data",
+        "type": "bytes",
+        "indexed": false,
+        "internalType": "bytes"
+      },
+      {
+        "name": "eta",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
     "name": "FeesSettled",
     "inputs": [
       {
@@ -1143,6 +1451,25 @@ export const zkVinSpokeAbi = [
   },
   {
     "type": "event",
+    "name": "GatewayActivated",
+    "inputs": [
+      {
+        "name": "peer",
+        "type": "bytes32",
+        "indexed": true,
+        "internalType": "bytes32"
+      },
+      {
+        "name": "gatewayId",
+        "type": "uint16",
+        "indexed": false,
+        "internalType": "uint16"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
     "name": "InferenceExpired",
     "inputs": [
       {
@@ -1181,6 +1508,31 @@ export const zkVinSpokeAbi = [
         "type": "int256[]",
         "indexed": false,
         "internalType": "int256[]"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "InferenceReclaimed",
+    "inputs": [
+      {
+        "name": "requestId",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "requester",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "amount",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
       }
     ],
     "anonymous": false
@@ -1318,6 +1670,31 @@ export const zkVinSpokeAbi = [
             "internalType": "uint256"
           }
         ]
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "LateReplyIgnored",
+    "inputs": [
+      {
+        "name": "requestId",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "messageType",
+        "type": "uint8",
+        "indexed": false,
+        "internalType": "uint8"
+      },
+      {
+        "name": "gateway",
+        "type": "bytes32",
+        "indexed": false,
+        "internalType": "bytes32"
       }
     ],
     "anonymous": false
@@ -1509,6 +1886,38 @@ export const zkVinSpokeAbi = [
   },
   {
     "type": "event",
+    "name": "PeerChangeCancelled",
+    "inputs": [
+      {
+        "name": "peer",
+        "type": "bytes32",
+        "indexed": true,
+        "internalType": "bytes32"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "PeerChangeScheduled",
+    "inputs": [
+      {
+        "name": "peer",
+        "type": "bytes32",
+        "indexed": true,
+        "internalType": "bytes32"
+      },
+      {
+        "name": "eta",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
     "name": "PeerSet",
     "inputs": [
       {
@@ -1636,6 +2045,17 @@ export const zkVinSpokeAbi = [
   },
   {
     "type": "error",
+    "name": "ChangeNotReady",
+    "inputs": [
+      {
+        "name": "eta",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
     "name": "CodeStoreWriteFailed",
     "inputs": [
       {
@@ -1655,6 +2075,11 @@ export const zkVinSpokeAbi = [
         "internalType": "uint256"
       }
     ]
+  },
+  {
+    "type": "error",
+    "name": "DelegateFixed",
+    "inputs": []
   },
   {
     "type": "error",
@@ -1833,12 +2258,28 @@ export const zkVinSpokeAbi = [
   },
   {
     "type": "error",
+    "name": "NoPendingChange",
+    "inputs": []
+  },
+  {
+    "type": "error",
     "name": "NotEnoughNative",
     "inputs": [
       {
         "name": "msgValue",
         "type": "uint256",
         "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "NotForThisSpoke",
+    "inputs": [
+      {
+        "name": "spoke",
+        "type": "bytes32",
+        "internalType": "bytes32"
       }
     ]
   },
@@ -1942,6 +2383,22 @@ export const zkVinSpokeAbi = [
   },
   {
     "type": "error",
+    "name": "ReclaimTooEarly",
+    "inputs": [
+      {
+        "name": "requestId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "reclaimableAt",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
     "name": "ReentrancyGuardReentrantCall",
     "inputs": []
   },
@@ -2008,6 +2465,11 @@ export const zkVinSpokeAbi = [
         "internalType": "uint256"
       }
     ]
+  },
+  {
+    "type": "error",
+    "name": "TooManyGateways",
+    "inputs": []
   },
   {
     "type": "error",
@@ -2082,6 +2544,27 @@ export const zkVinSpokeAbi = [
         "name": "version",
         "type": "uint8",
         "internalType": "uint8"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "WrongGateway",
+    "inputs": [
+      {
+        "name": "requestId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "sender",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "expected",
+        "type": "bytes32",
+        "internalType": "bytes32"
       }
     ]
   },

@@ -8,7 +8,7 @@ export type BytesString = `0x${string}`;
 /** A BigInt in a filter: bigint and number values are sent as decimal strings. */
 export type BigIntInput = BigIntString | bigint | number;
 export type OrderDirection = "asc" | "desc";
-export type RequestStatus = "PENDING" | "FULFILLED" | "REFUNDED";
+export type RequestStatus = "PENDING" | "FULFILLED" | "REFUNDED" | "RECLAIMED";
 export type DeliveryStatus = "NONE" | "DELIVERED" | "FAILED";
 export type InputMode = "PUBLIC" | "HASHED";
 export type NodeStatus = "REGISTERED" | "EXITING" | "WITHDRAWN";
@@ -3525,8 +3525,13 @@ export interface SpokeDeploymentFields {
   requestCount: number;
   fulfilledCount: number;
   refundedCount: number;
+  reclaimedCount: number;
+  lateReplyCount: number;
+  gateway: BytesString | null;
+  pendingGateway: BytesString | null;
+  pendingGatewayEta: BigIntString | null;
 }
-export const SPOKEDEPLOYMENT_FIELDS = "id eid network address hubEid treasury hubGasBase hubGasPerInput returnGasBase returnGasPerOutput maxCallbackGasLimit returnFeeBase returnFeePerGas priceRatio requestCount fulfilledCount refundedCount";
+export const SPOKEDEPLOYMENT_FIELDS = "id eid network address hubEid treasury hubGasBase hubGasPerInput returnGasBase returnGasPerOutput maxCallbackGasLimit returnFeeBase returnFeePerGas priceRatio requestCount fulfilledCount refundedCount reclaimedCount lateReplyCount gateway pendingGateway pendingGatewayEta";
 export interface SpokeDeployment_filter {
   id?: string | null;
   id_not?: string | null;
@@ -3680,6 +3685,50 @@ export interface SpokeDeployment_filter {
   refundedCount_lte?: number | null;
   refundedCount_in?: Array<number> | null;
   refundedCount_not_in?: Array<number> | null;
+  reclaimedCount?: number | null;
+  reclaimedCount_not?: number | null;
+  reclaimedCount_gt?: number | null;
+  reclaimedCount_lt?: number | null;
+  reclaimedCount_gte?: number | null;
+  reclaimedCount_lte?: number | null;
+  reclaimedCount_in?: Array<number> | null;
+  reclaimedCount_not_in?: Array<number> | null;
+  lateReplyCount?: number | null;
+  lateReplyCount_not?: number | null;
+  lateReplyCount_gt?: number | null;
+  lateReplyCount_lt?: number | null;
+  lateReplyCount_gte?: number | null;
+  lateReplyCount_lte?: number | null;
+  lateReplyCount_in?: Array<number> | null;
+  lateReplyCount_not_in?: Array<number> | null;
+  gateway?: BytesString | null;
+  gateway_not?: BytesString | null;
+  gateway_gt?: BytesString | null;
+  gateway_lt?: BytesString | null;
+  gateway_gte?: BytesString | null;
+  gateway_lte?: BytesString | null;
+  gateway_in?: Array<BytesString> | null;
+  gateway_not_in?: Array<BytesString> | null;
+  gateway_contains?: BytesString | null;
+  gateway_not_contains?: BytesString | null;
+  pendingGateway?: BytesString | null;
+  pendingGateway_not?: BytesString | null;
+  pendingGateway_gt?: BytesString | null;
+  pendingGateway_lt?: BytesString | null;
+  pendingGateway_gte?: BytesString | null;
+  pendingGateway_lte?: BytesString | null;
+  pendingGateway_in?: Array<BytesString> | null;
+  pendingGateway_not_in?: Array<BytesString> | null;
+  pendingGateway_contains?: BytesString | null;
+  pendingGateway_not_contains?: BytesString | null;
+  pendingGatewayEta?: BigIntInput | null;
+  pendingGatewayEta_not?: BigIntInput | null;
+  pendingGatewayEta_gt?: BigIntInput | null;
+  pendingGatewayEta_lt?: BigIntInput | null;
+  pendingGatewayEta_gte?: BigIntInput | null;
+  pendingGatewayEta_lte?: BigIntInput | null;
+  pendingGatewayEta_in?: Array<BigIntInput> | null;
+  pendingGatewayEta_not_in?: Array<BigIntInput> | null;
   requests_?: SpokeRequest_filter | null;
   models_?: SpokeModel_filter | null;
   _change_block?: { number_gte: number } | null;
@@ -3703,7 +3752,12 @@ export type SpokeDeployment_orderBy =
   | "priceRatio"
   | "requestCount"
   | "fulfilledCount"
-  | "refundedCount";
+  | "refundedCount"
+  | "reclaimedCount"
+  | "lateReplyCount"
+  | "gateway"
+  | "pendingGateway"
+  | "pendingGatewayEta";
 
 /** SpokeModel as a query returns its stored fields (references as their id). */
 export interface SpokeModelFields {
@@ -3870,7 +3924,12 @@ export type SpokeModel_orderBy =
   | "deployment__priceRatio"
   | "deployment__requestCount"
   | "deployment__fulfilledCount"
-  | "deployment__refundedCount";
+  | "deployment__refundedCount"
+  | "deployment__reclaimedCount"
+  | "deployment__lateReplyCount"
+  | "deployment__gateway"
+  | "deployment__pendingGateway"
+  | "deployment__pendingGatewayEta";
 
 /** SpokeRequest as a query returns its stored fields (references as their id). */
 export interface SpokeRequestFields {
@@ -4270,6 +4329,11 @@ export type SpokeRequest_orderBy =
   | "deployment__requestCount"
   | "deployment__fulfilledCount"
   | "deployment__refundedCount"
+  | "deployment__reclaimedCount"
+  | "deployment__lateReplyCount"
+  | "deployment__gateway"
+  | "deployment__pendingGateway"
+  | "deployment__pendingGatewayEta"
   | "hubRequest__id"
   | "hubRequest__requestId"
   | "hubRequest__requester"
