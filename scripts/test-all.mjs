@@ -9,14 +9,19 @@ import { formatSeconds } from "./lib/proc.mjs";
 import { ensureRedis, stopRedis } from "./lib/redis.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const venvPython = path.join(root, "prover", "python", ".venv", "bin", "python");
+const venvBin = path.join(root, "prover", "python", ".venv", "bin");
+const venvPython = path.join(venvBin, "python");
 
 const parts = [
   {
     name: "lint+types",
     cmd: "npx",
     args: ["--no", "biome", "check", "."],
-    andThen: ["npx", ["--no", "--", "tsc", "-p", "tsconfig.json"]],
+    // Then the types, then ruff over the prover's Python (settings in prover/pyproject.toml).
+    andThen: [
+      ["npx", ["--no", "--", "tsc", "-p", "tsconfig.json"]],
+      [path.join(venvBin, "ruff"), ["check", "prover"]],
+    ],
   },
   {
     name: "forge",
@@ -25,7 +30,7 @@ const parts = [
     cwd: "contracts-evm",
     env: { FOUNDRY_PROFILE: "ci" },
     // Slither over src/, held against contracts-evm/slither-triage.json.
-    andThen: ["node", ["scripts/slither.mjs"]],
+    andThen: [["node", ["scripts/slither.mjs"]]],
   },
   { name: "cairo", cmd: "npm", args: ["test", "-w", "@zk-vin/contracts-cairo"] },
   { name: "python", cmd: venvPython, args: ["-m", "pytest", "-q", "prover/python/tests"] },
@@ -46,6 +51,8 @@ function exec(cmd, args, part) {
     stdio: "inherit",
     env: { ...process.env, ...part.env },
   });
+  // A command that could not start (say the venv predates ruff: rerun the set-up) says why.
+  if (res.error) console.error(`${cmd}: ${res.error.message}`);
   return res.status === 0;
 }
 
@@ -58,7 +65,7 @@ try {
     console.log(`\n=== ${part.name} ===`);
     const t0 = Date.now();
     let ok = exec(part.cmd, part.args, part);
-    if (ok && part.andThen) ok = exec(part.andThen[0], part.andThen[1], part);
+    for (const [cmd, args] of part.andThen ?? []) if (ok) ok = exec(cmd, args, part);
     results.push({ name: part.name, ok, ms: Date.now() - t0 });
   }
 } finally {

@@ -83,7 +83,7 @@ def step(name: str, args: dict[str, Any]) -> Any:
         # Written beside and renamed when complete: a stopped run leaves no truncated SRS behind.
         part = args["srs"] + ".part"
         _call(ezkl.gen_srs, srs_path=part, logrows=args["logrows"])
-        os.replace(part, args["srs"])
+        Path(part).replace(args["srs"])
         return Path(args["srs"]).stat().st_size
     if name == "inner-setup":
         work = Path(args["work"])

@@ -25,13 +25,15 @@ def _sha(p: str | Path) -> str:
 def test_root_of_unity_is_halo2s() -> None:
     # omega for k = 15 as EZKL writes it into a VKA (word 7).
     assert root_of_unity(15) == 0x2B7DDFE4383C8D806530B94D3120CE6FCB511871E4D44A65F0ACD0B96A8A942E
-    assert pow(root_of_unity(9), 1 << 9, R) == 1 and pow(root_of_unity(9), 1 << 8, R) != 1
+    assert pow(root_of_unity(9), 1 << 9, R) == 1
+    assert pow(root_of_unity(9), 1 << 8, R) != 1
     assert 0 < DEV_TAU < R
 
 
 def test_cached_file_is_deterministic() -> None:
     info = dev_srs(9)
-    assert info.insecure and info.kind == "dev-insecure"
+    assert info.insecure
+    assert info.kind == "dev-insecure"
     assert srs_logrows(Path(info.path)) == 9
     assert info.sha256 == _sha(info.path) == DEV_K9_SHA256
     assert json.loads(Path(info.path).with_suffix(".json").read_text())["warning"].startswith("the secret of this SRS is derived from a public string")
@@ -51,7 +53,8 @@ def test_keys_equal_ezkls_downsized_keys_and_proofs_verify(tmp_path: Path, compi
     t = {n: str(tmp_path / n) for n in ("vk9", "pk9", "vk11", "pk11", "in.json", "w.json", "p.json")}
     assert ezkl.setup(model=circuit, vk_path=t["vk9"], pk_path=t["pk9"], srs_path=exact)
     assert ezkl.setup(model=circuit, vk_path=t["vk11"], pk_path=t["pk11"], srs_path=larger)
-    assert _sha(t["vk9"]) == _sha(t["vk11"]) and _sha(t["pk9"]) == _sha(t["pk11"])
+    assert _sha(t["vk9"]) == _sha(t["vk11"])
+    assert _sha(t["pk9"]) == _sha(t["pk11"])
     Path(t["in.json"]).write_text(json.dumps({"input_data": [json.loads((MODELS / "linear_regression" / "samples.json").read_text())["inputs"][0]]}))
     ezkl.gen_witness(data=t["in.json"], model=circuit, output=t["w.json"])
     ezkl.prove(witness=t["w.json"], model=circuit, pk_path=t["pk9"], proof_path=t["p.json"], srs_path=exact)

@@ -92,7 +92,8 @@ def test_fixture_input_bounds_are_the_manifests_ranges_rounded_inwards(fixture: 
     one = 2 ** inp["scale"]
     for j, (lo, hi) in enumerate(zip(bounds["min"], bounds["max"], strict=True)):
         # Inside the float range, and no fixed-point value of it left out.
-        assert inp["range"]["min"][j] <= lo / one and (lo - 1) / one < inp["range"]["min"][j]
+        assert inp["range"]["min"][j] <= lo / one
+        assert (lo - 1) / one < inp["range"]["min"][j]
         assert hi / one <= inp["range"]["max"][j] < (hi + 1) / one
     for row in proof["inputs"]:
         assert all(lo <= v <= hi for v, lo, hi in zip(row, bounds["min"], bounds["max"], strict=True))
@@ -110,9 +111,10 @@ def test_committed_vka_is_what_the_code_compiles_today(fixture: str, compiled) -
     proof = _load(FIXTURES / fixture / "proof.json")
     art = compiled("linear_regression", batch_size=proof["batchSize"])
     assert _load(art / "vka.json")["words"] == _load(FIXTURES / fixture / "vka.json")["words"]
-    assert _load(art / "manifest.json")["artifactId"] != "" and _load(FIXTURES / fixture / "manifest.json")["srs"] == _load(art / "manifest.json")["srs"]
+    assert _load(art / "manifest.json")["artifactId"] != ""
+    assert _load(FIXTURES / fixture / "manifest.json")["srs"] == _load(art / "manifest.json")["srs"]
 
 
 def test_generated_contract_names_are_unique() -> None:
-    names = [m.group(1) for f in GENERATED.glob("*.sol") for m in re.finditer(r"^contract (\w+)", f.read_text(), re.M)]
+    names = [m.group(1) for f in GENERATED.glob("*.sol") for m in re.finditer(r"^contract (\w+)", f.read_text(), re.MULTILINE)]
     assert len(names) == len(set(names)) == len(list(GENERATED.glob("*.sol")))

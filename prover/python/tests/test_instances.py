@@ -21,10 +21,11 @@ def _poseidon(values: list[int]) -> int:
 def test_instance_layout_matches_proofs(compiled) -> None:
     prover = Prover(compiled("linear_regression", batch_size=4))
     result = prover.prove(inputs=SAMPLES[:3])
-    assert result.rows == 3 and result.padded_rows == 1
+    assert result.rows == 3
+    assert result.padded_rows == 1
     inst = [field_to_int(word_to_field(w)) for w in result.instances]
     assert len(inst) == prover.manifest["instances"]["count"] == 4 * (4 + 1)
-    padded_inputs = result.inputs_fixed + [result.inputs_fixed[-1]]
+    padded_inputs = [*result.inputs_fixed, result.inputs_fixed[-1]]
     assert inst[:16] == [v for row in padded_inputs for v in row]
     assert inst[16:19] == [row[0] for row in result.outputs_fixed]
     assert inst[19] == inst[18], "the padded slot repeats the last real row"
@@ -52,7 +53,7 @@ def test_calldata_is_ezkls_encoding(compiled, tmp_path) -> None:
     prover = Prover(compiled("linear_regression", batch_size=4))
     prover.witness(prover.pad(prover.fixed_rows(inputs=SAMPLES[:4])), tmp_path)
     doc = prover.prove_witness(tmp_path)
-    instances = ["0x%064x" % le_hex_to_field(h) for h in doc["instances"][0]]
+    instances = [f"0x{le_hex_to_field(h):064x}" for h in doc["instances"][0]]
     ezkl_calldata = "0x" + bytes(ezkl.encode_evm_calldata(proof=str(tmp_path / "proof.json"), calldata=str(tmp_path / "cd.bin"), vka_path=prover.path("vka"))).hex()
     assert prover.calldata(doc["hex_proof"], instances, with_vka=True) == ezkl_calldata
     single = "0x" + bytes(ezkl.encode_evm_calldata(proof=str(tmp_path / "proof.json"), calldata=str(tmp_path / "cd2.bin"))).hex()

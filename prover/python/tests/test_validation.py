@@ -86,7 +86,9 @@ def test_mismatched_artifacts_are_refused(compiled, tmp_path: Path) -> None:
 def test_production_srs_needs_matching_hash(tmp_path: Path) -> None:
     dev = resolve_srs(None, 9)
     info = production_srs(dev.path, dev.sha256)
-    assert info.kind == "production" and not info.insecure and info.logrows == dev.logrows
+    assert info.kind == "production"
+    assert not info.insecure
+    assert info.logrows == dev.logrows
     with pytest.raises(SrsError) as err:
         production_srs(dev.path, "00" * 32)
     assert err.value.field == "srs.sha256"
@@ -115,13 +117,15 @@ def test_bad_compile_options_are_refused(tmp_path: Path) -> None:
     for scales in ((), (4, 21), (-1,)):
         with pytest.raises(InvalidInputError) as err:
             compile_model(onnx_path, rows, CompileOptions(name="lr", scales=scales), tmp_path)
-        assert err.value.field == "scales" and err.value.value == list(scales)
+        assert err.value.field == "scales"
+        assert err.value.value == list(scales)
 
 
 def test_scales_are_part_of_the_artifact_id_only_when_given() -> None:
     from zkvin_prover.cli import _scales
 
-    assert _scales("4,7") == (4, 7) and _scales(None) is None
+    assert _scales("4,7") == (4, 7)
+    assert _scales(None) is None
     with pytest.raises(InvalidInputError):
         _scales("4,x")
     # Without scales the options (and so every existing artifact id) are as before.
@@ -138,7 +142,8 @@ def test_compiling_twice_reuses_the_artifact(compiled, store: Path) -> None:
         CompileOptions(name="linear_regression", batch_size=4, solidity_verifier=False),
         store,
     )
-    assert again == first and (again / "pk.key").stat().st_mtime_ns == mtime
+    assert again == first
+    assert (again / "pk.key").stat().st_mtime_ns == mtime
 
 
 def test_production_srs_compiles_proves_and_is_not_marked_insecure(tmp_path: Path) -> None:
@@ -151,7 +156,8 @@ def test_production_srs_compiles_proves_and_is_not_marked_insecure(tmp_path: Pat
     rows = np.asarray(json.loads((MODELS / "linear_regression" / "calibration.json").read_text())["rows"])
     art = compile_model(MODELS / "linear_regression" / "model.onnx", rows, CompileOptions(name="lr_prod", srs=spec, solidity_verifier=False), tmp_path / "store")
     prover = Prover(art)
-    assert prover.manifest["srs"]["kind"] == "production" and prover.manifest["srs"]["insecure"] is False
+    assert prover.manifest["srs"]["kind"] == "production"
+    assert prover.manifest["srs"]["insecure"] is False
     assert "warnings" not in prover.manifest
     result = prover.prove(inputs=[SAMPLE], verify=True)
     assert result.verified is True

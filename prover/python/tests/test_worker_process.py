@@ -22,7 +22,8 @@ def test_worker_protocol(compiled) -> None:
         stderr=subprocess.DEVNULL,
         text=True,
     )
-    assert proc.stdin and proc.stdout
+    assert proc.stdin
+    assert proc.stdout
 
     def send(obj: dict) -> None:
         proc.stdin.write(json.dumps(obj) + "\n")
@@ -33,7 +34,8 @@ def test_worker_protocol(compiled) -> None:
 
     try:
         ready = read()
-        assert ready["ready"] is True and ready["device"]["used"] == "cpu"
+        assert ready["ready"] is True
+        assert ready["device"]["used"] == "cpu"
         send({"id": "a", "op": "prove", "artifactDir": art, "inputs": [SAMPLE], "verify": True})
         stages = []
         while True:
@@ -44,12 +46,16 @@ def test_worker_protocol(compiled) -> None:
                 continue
             break
         assert stages == ["witness", "prove", "verify"]
-        assert msg["ok"] is True and msg["result"]["verified"] is True and msg["result"]["rows"] == 1
+        assert msg["ok"] is True
+        assert msg["result"]["verified"] is True
+        assert msg["result"]["rows"] == 1
         send({"id": "b", "op": "verify", "artifactDir": art, "proof": msg["result"]["proof"], "instances": msg["result"]["instances"]})
         assert read() == {"id": "b", "ok": True, "result": {"valid": True}}
         send({"id": "c", "op": "prove", "artifactDir": art, "inputs": [[1.0, 2.0]]})
         err = read()
-        assert err["ok"] is False and err["error"]["code"] == "INVALID_INPUT" and err["error"]["field"] == "inputs[0]"
+        assert err["ok"] is False
+        assert err["error"]["code"] == "INVALID_INPUT"
+        assert err["error"]["field"] == "inputs[0]"
         proc.stdin.write("{not json\n")
         proc.stdin.flush()
         assert read()["error"]["code"] == "BAD_REQUEST"

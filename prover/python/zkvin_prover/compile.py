@@ -16,7 +16,6 @@ import asyncio
 import hashlib
 import json
 import math
-import os
 import re
 import shutil
 import tempfile
@@ -159,7 +158,7 @@ def inspect_onnx(model: onnx.ModelProto) -> ModelIo:
 
     def dims(vi: onnx.ValueInfoProto, what: str) -> list[int | str]:
         shape = vi.type.tensor_type.shape.dim
-        out: list[int | str] = [d.dim_param if d.dim_param else d.dim_value for d in shape]
+        out: list[int | str] = [d.dim_param or d.dim_value for d in shape]
         if len(out) != 2 or not isinstance(out[1], int) or out[1] <= 0:
             raise InvalidInputError(f"model {what} must have shape [batch_size, n] (has {out})", field=f"onnx.{what}", value=out)
         return out
@@ -348,7 +347,7 @@ def compile_model(onnx_path: str | Path, calibration: np.ndarray, options: Compi
         manifest = _manifest(aid, work, options, settings, io, calibration, srs, files, timings)
         (work / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
         try:
-            os.replace(work, final)
+            work.replace(final)
         except OSError:
             # Another process finished the same artifact first: theirs is identical by construction.
             shutil.rmtree(work, ignore_errors=True)

@@ -62,7 +62,7 @@ def gpu_present() -> bool:
     if not shutil.which("nvidia-smi"):
         return False
     try:
-        res = subprocess.run(["nvidia-smi", "-L"], capture_output=True, text=True, timeout=10)
+        res = subprocess.run(["nvidia-smi", "-L"], check=False, capture_output=True, text=True, timeout=10)
     except (OSError, subprocess.TimeoutExpired):
         return False
     return res.returncode == 0 and "GPU" in res.stdout

@@ -14,7 +14,7 @@ HALF_FIELD = FIELD_MODULUS // 2
 def quantize(x: float, scale: int) -> int:
     """Float -> signed fixed-point integer at `scale` (round half away from zero, like Rust's f64::round)."""
     scaled = x * (2.0**scale)
-    return int(math.floor(abs(scaled) + 0.5)) * (1 if scaled >= 0 else -1)
+    return math.floor(abs(scaled) + 0.5) * (1 if scaled >= 0 else -1)
 
 
 def dequantize(v: int, scale: int) -> float:

@@ -51,5 +51,4 @@ def keccak256(data: bytes) -> bytes:
         for i in range(_RATE // 8):
             state[i % 5][i // 5] ^= int.from_bytes(block[8 * i : 8 * i + 8], "little")
         _permute(state)
-    out = b"".join(state[i % 5][i // 5].to_bytes(8, "little") for i in range(4))
-    return out
+    return b"".join(state[i % 5][i // 5].to_bytes(8, "little") for i in range(4))

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .compile import FILES, check_artifacts
+from .compile import check_artifacts
 from .errors import ArtifactError, EzklError, InvalidInputError
-from .fixed_point import FIELD_MODULUS, dequantize, field_to_int, field_to_word, le_hex_to_field, word_to_field
 from .evm_abi import encode_verify_proof
+from .fixed_point import FIELD_MODULUS, dequantize, field_to_int, field_to_word, le_hex_to_field, word_to_field
 from .srs import resolve_srs
 from .vka import read_vka
 
@@ -162,7 +162,7 @@ class Prover:
 
         try:
             return bool(ezkl.verify(proof_path=str(proof_path), settings_path=self.path("settings"), vk_path=self.path("verifyingKey"), srs_path=self.srs_path))
-        except Exception:
+        except Exception:  # noqa: BLE001
             # EZKL raises on a proof that does not verify; either way the answer is "not valid".
             return False
 

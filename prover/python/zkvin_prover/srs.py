@@ -98,14 +98,14 @@ def dev_srs(logrows: int) -> SrsInfo:
     data = srs_bytes(logrows)
     digest = hashlib.sha256(data).hexdigest()
     # Write beside the target and rename, so a concurrent process never reads a half-written file.
-    fd, tmp = tempfile.mkstemp(dir=directory, suffix=".srs.tmp")
+    fd, tmp_name = tempfile.mkstemp(dir=directory, suffix=".srs.tmp")
+    tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
-        os.replace(tmp, path)
+        tmp.replace(path)
     finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        tmp.unlink(missing_ok=True)
     meta = {
         "kind": "dev-insecure",
         "warning": "the secret of this SRS is derived from a public string: anyone can forge proofs against keys made on it",

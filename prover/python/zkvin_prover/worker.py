@@ -75,8 +75,8 @@ class Session:
 
     def serve(self, stream: TextIO) -> None:
         self.send({"id": None, "ready": True, "pid": os.getpid(), "device": self.device.to_dict()})
-        for line in stream:
-            line = line.strip()
+        for raw in stream:
+            line = raw.strip()
             if not line:
                 continue
             rid = None
@@ -90,7 +90,7 @@ class Session:
                 self.send({"id": rid, "ok": False, "error": exc.to_dict()})
             except json.JSONDecodeError as exc:
                 self.send({"id": rid, "ok": False, "error": ProtocolError(f"not JSON: {exc}", field="request").to_dict()})
-            except Exception as exc:  # anything else is a bug or an EZKL panic: report, keep serving
+            except Exception as exc:  # noqa: BLE001 - anything else is a bug or an EZKL panic: report, keep serving
                 traceback.print_exc(file=sys.stderr)
                 self.send({"id": rid, "ok": False, "error": {"code": "INTERNAL", "message": f"{type(exc).__name__}: {exc}", "field": None, "value": None}})
 
