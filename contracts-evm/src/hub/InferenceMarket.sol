@@ -356,7 +356,6 @@ contract InferenceMarket is IInferenceMarket, HubAccess, ReentrancyGuardTransien
         });
     }
 
-
     /// @inheritdoc IInferenceMarket
     function remoteRequestId(uint32 originEid, bytes32 originRequester, bytes32 originRequestId)
         external
@@ -441,8 +440,7 @@ contract InferenceMarket is IInferenceMarket, HubAccess, ReentrancyGuardTransien
         private
         returns (Fees memory fees)
     {
-        (address node, uint32 epoch, uint256 slashAmount) =
-            _assign(s, requestId, o.modelId, t.computeUnits);
+        (address node, uint32 epoch, uint256 slashAmount) = _assign(s, requestId, o.modelId, t.computeUnits);
         if (node == address(0)) revert NoCapacity(o.modelId);
         uint32 feesId;
         (feesId, fees) = _collectFees(s, o, t, slashAmount);
@@ -547,12 +545,10 @@ contract InferenceMarket is IInferenceMarket, HubAccess, ReentrancyGuardTransien
         return SafeCast.toUint40(block.number + s.params.fulfilmentWindow);
     }
 
-    function _assign(
-        MarketStorage storage s,
-        uint256 requestId,
-        uint256 modelId,
-        uint32 units
-    ) private returns (address node, uint32 epoch, uint256 slashAmount) {
+    function _assign(MarketStorage storage s, uint256 requestId, uint256 modelId, uint32 units)
+        private
+        returns (address node, uint32 epoch, uint256 slashAmount)
+    {
         uint256 seed = uint256(keccak256(abi.encode(blockhash(block.number - 1), requestId)));
         return s.pool.assign(modelId, units, seed, requestId);
     }
@@ -565,8 +561,7 @@ contract InferenceMarket is IInferenceMarket, HubAccess, ReentrancyGuardTransien
     /// @dev Hands an expired request to a node that has not failed it yet; false when none can take it.
     function _reassign(MarketStorage storage s, uint256 requestId, Request storage r) private returns (bool) {
         uint256 modelId = r.modelId;
-        (address node, uint32 epoch,) =
-            _assign(s, requestId, modelId, s.registry.modelTerms(modelId).computeUnits);
+        (address node, uint32 epoch,) = _assign(s, requestId, modelId, s.registry.modelTerms(modelId).computeUnits);
         if (node == address(0)) return false;
         uint40 newDeadline = _deadline(s);
         r.node = node;

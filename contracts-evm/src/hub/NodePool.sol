@@ -506,9 +506,7 @@ contract NodePool is INodePool, HubAccess, ReentrancyGuardTransient {
         if (n.capacity == 0) revert NodeNotRegistered(operator);
     }
 
-    function _addModels(PoolStorage storage s, address operator, uint256[] calldata modelIds, uint64 capacity)
-        private
-    {
+    function _addModels(PoolStorage storage s, address operator, uint256[] calldata modelIds, uint64 capacity) private {
         uint256 count = modelIds.length;
         if (count == 0) revert InvalidModelSet();
         if (count > s.params.maxModelsPerNode) revert TooManyModels(count, s.params.maxModelsPerNode);

@@ -157,7 +157,9 @@ contract NodePoolTest is HubTestBase {
             _models(modelId),
             COMPUTE_UNITS - 1,
             _stakeFor(COMPUTE_UNITS - 1),
-            abi.encodeWithSelector(INodePool.CapacityBelowModelUnits.selector, modelId, COMPUTE_UNITS - 1, COMPUTE_UNITS)
+            abi.encodeWithSelector(
+                INodePool.CapacityBelowModelUnits.selector, modelId, COMPUTE_UNITS - 1, COMPUTE_UNITS
+            )
         );
     }
 

@@ -90,7 +90,8 @@ library EzklFixtures {
         l.inputOffset = uint16(VM.parseJsonUint(manifest, ".instances.layout[0].offset"));
         l.inputCount = uint16(VM.parseJsonUint(manifest, ".instances.layout[0].length") / batch);
         // A hashed input is one Poseidon commitment per slot, of `hashOf` = [batch, features] values.
-        bool hashed = keccak256(bytes(VM.parseJsonString(manifest, ".instances.layout[0].kind"))) == keccak256("inputHash");
+        bool hashed =
+            keccak256(bytes(VM.parseJsonString(manifest, ".instances.layout[0].kind"))) == keccak256("inputHash");
         if (hashed) l.inputCount = uint16(VM.parseJsonUint(manifest, ".instances.layout[0].hashOf[1]"));
         l.outputOffset = uint16(VM.parseJsonUint(manifest, ".instances.layout[1].offset"));
         l.outputCount = uint16(VM.parseJsonUint(manifest, ".instances.layout[1].length") / batch);
