@@ -37,7 +37,7 @@ import {HubAccess} from "./HubAccess.sol";
 /// has not failed it yet or is refunded.
 /// @dev Assignment: the scan over the model's nodes starts at keccak256(blockhash(n - 1), requestId) mod the
 /// node count and takes the first eligible node. A requester contract can predict it (and revert until it
-/// likes the node), so no part of a slash goes to the requester: steering pays nothing (decision 0025).
+/// likes the node), so no part of a slash goes to the requester: steering pays nothing (decision 0028).
 /// Invariant: the market's balance equals totalEscrowed (local pending requests) + totalClaimable.
 contract InferenceMarket is IInferenceMarket, HubAccess, ReentrancyGuardTransient {
     using InstanceLayout for IOLayout;
@@ -69,7 +69,7 @@ contract InferenceMarket is IInferenceMarket, HubAccess, ReentrancyGuardTransien
         mapping(uint256 requestId => Request) requests;
         mapping(uint32 feesId => StoredFees) fees;
         mapping(uint256 modelId => uint32 feesId) currentFees;
-        mapping(uint256 requestId => address) retiredSlashBeneficiaries; // no longer written (decision 0025)
+        mapping(uint256 requestId => address) retiredSlashBeneficiaries; // no longer written (decision 0028)
         mapping(bytes32 originKey => uint256 requestId) remoteIds;
         mapping(address account => uint256) claimable;
         mapping(uint256 modelId => ModelUsage) usage;

@@ -66,7 +66,7 @@ struct RemoteRequest {
     uint256 inputCommitment; // Poseidon commitment for hashed-input models; must be 0 otherwise
     uint32 callbackGasLimit; // gas the market gives the gateway's IRemoteResultSink calls (non-zero)
     uint256 feePaid; // escrowed on the spoke, in the spoke's unit; split in the hub's price proportions
-    // Carried in RemoteInferenceRequested; the market names no slash beneficiary (decision 0025), so slashes of
+    // Carried in RemoteInferenceRequested; the market names no slash beneficiary (decision 0028), so slashes of
     // remote requests go to the treasury like every other.
     address slashBeneficiary;
 }

@@ -21,7 +21,7 @@ struct PoolParams {
     // slashed at most the amount in force when it was opened (the market records it): a raise never reaches
     // work already taken, a cut applies at once.
     uint112 slashAmount;
-    // Retired (decision 0025): slashes no longer pay the requester, who could steer assignment onto an offline
+    // Retired (decision 0028): slashes no longer pay the requester, who could steer assignment onto an offline
     // node to collect them. Kept so that the struct and its ABI stay as deployed; still bounded to 10,000.
     uint16 requesterShareBps;
     uint16 maxNodesPerModel; // bounds the assignment scan
