@@ -849,7 +849,7 @@ contract InferenceMarketTest is HubTestBase {
         market.expire(id);
         assertEq(uint8(market.request(id).status), uint8(RequestStatus.Refunded));
         assertEq(uint8(market.request(id).delivery), uint8(DeliveryStatus.Failed));
-        assertEq(pool.claimable(stranger), 0, "no slash share for the named beneficiary (decision 0025)");
+        assertEq(pool.claimable(stranger), 0, "no slash share for the named beneficiary (decision 0028)");
         assertEq(pool.claimable(treasury), SLASH);
         assertEq(market.claimable(address(sink)), 0, "nothing escrowed on the hub to refund");
 
