@@ -35,6 +35,8 @@ export interface ProtocolFields {
   fulfilmentWindow: BigIntString;
   maxCallbackGasLimit: BigIntString;
   maxReassignments: number;
+  callbackGasPrice: BigIntString;
+  commitmentBond: BigIntString;
   minStakePerComputeUnit: BigIntString;
   slashAmount: BigIntString;
   requesterShareBps: number;
@@ -56,7 +58,7 @@ export interface ProtocolFields {
   totalStaked: BigIntString;
   totalSlashed: BigIntString;
 }
-export const PROTOCOL_FIELDS = "id network registry market pool gateway gateways marketTreasury registryTreasury poolTreasury registrationFee maxRoyalty unitPrice protocolFee fulfilmentWindow maxCallbackGasLimit maxReassignments minStakePerComputeUnit slashAmount requesterShareBps maxNodesPerModel maxModelsPerNode unbondingEpochs epochAnchor epochAnchorBlock epochLength previousEpochAnchor previousEpochAnchorBlock previousEpochLength modelCount nodeCount requestCount fulfilledCount expiredCount refundedCount totalStaked totalSlashed";
+export const PROTOCOL_FIELDS = "id network registry market pool gateway gateways marketTreasury registryTreasury poolTreasury registrationFee maxRoyalty unitPrice protocolFee fulfilmentWindow maxCallbackGasLimit maxReassignments callbackGasPrice commitmentBond minStakePerComputeUnit slashAmount requesterShareBps maxNodesPerModel maxModelsPerNode unbondingEpochs epochAnchor epochAnchorBlock epochLength previousEpochAnchor previousEpochAnchorBlock previousEpochLength modelCount nodeCount requestCount fulfilledCount expiredCount refundedCount totalStaked totalSlashed";
 export interface Protocol_filter {
   id?: string | null;
   id_not?: string | null;
@@ -218,6 +220,22 @@ export interface Protocol_filter {
   maxReassignments_lte?: number | null;
   maxReassignments_in?: Array<number> | null;
   maxReassignments_not_in?: Array<number> | null;
+  callbackGasPrice?: BigIntInput | null;
+  callbackGasPrice_not?: BigIntInput | null;
+  callbackGasPrice_gt?: BigIntInput | null;
+  callbackGasPrice_lt?: BigIntInput | null;
+  callbackGasPrice_gte?: BigIntInput | null;
+  callbackGasPrice_lte?: BigIntInput | null;
+  callbackGasPrice_in?: Array<BigIntInput> | null;
+  callbackGasPrice_not_in?: Array<BigIntInput> | null;
+  commitmentBond?: BigIntInput | null;
+  commitmentBond_not?: BigIntInput | null;
+  commitmentBond_gt?: BigIntInput | null;
+  commitmentBond_lt?: BigIntInput | null;
+  commitmentBond_gte?: BigIntInput | null;
+  commitmentBond_lte?: BigIntInput | null;
+  commitmentBond_in?: Array<BigIntInput> | null;
+  commitmentBond_not_in?: Array<BigIntInput> | null;
   minStakePerComputeUnit?: BigIntInput | null;
   minStakePerComputeUnit_not?: BigIntInput | null;
   minStakePerComputeUnit_gt?: BigIntInput | null;
@@ -399,6 +417,8 @@ export type Protocol_orderBy =
   | "fulfilmentWindow"
   | "maxCallbackGasLimit"
   | "maxReassignments"
+  | "callbackGasPrice"
+  | "commitmentBond"
   | "minStakePerComputeUnit"
   | "slashAmount"
   | "requesterShareBps"
@@ -1842,6 +1862,8 @@ export type Assignment_orderBy =
   | "request__nodeFee"
   | "request__royalty"
   | "request__protocolFee"
+  | "request__callbackFee"
+  | "request__bond"
   | "request__fee"
   | "request__feePaid"
   | "request__status"
@@ -1902,6 +1924,8 @@ export interface InferenceRequestFields {
   nodeFee: BigIntString;
   royalty: BigIntString;
   protocolFee: BigIntString;
+  callbackFee: BigIntString;
+  bond: BigIntString;
   fee: BigIntString;
   feePaid: BigIntString | null;
   status: RequestStatus;
@@ -1925,7 +1949,7 @@ export interface InferenceRequestFields {
   requestedAtBlock: BigIntString;
   requestTransaction: BytesString;
 }
-export const INFERENCEREQUEST_FIELDS = "id requestId model { id } requester remote originEid originRequester originRequestId slashBeneficiary spoke { id } spokeRequest { id } input inputCommitment callbackGasLimit nodeFee royalty protocolFee fee feePaid status delivery node { id } epoch { id } deadline reassignments expiries output batch { id } batchSlot fulfilmentTransaction fulfilledAt fulfilledAtBlock refundedAt refundAmount callbackFailures lastCallbackError requestedAt requestedAtBlock requestTransaction";
+export const INFERENCEREQUEST_FIELDS = "id requestId model { id } requester remote originEid originRequester originRequestId slashBeneficiary spoke { id } spokeRequest { id } input inputCommitment callbackGasLimit nodeFee royalty protocolFee callbackFee bond fee feePaid status delivery node { id } epoch { id } deadline reassignments expiries output batch { id } batchSlot fulfilmentTransaction fulfilledAt fulfilledAtBlock refundedAt refundAmount callbackFailures lastCallbackError requestedAt requestedAtBlock requestTransaction";
 export interface InferenceRequest_filter {
   id?: string | null;
   id_not?: string | null;
@@ -2102,6 +2126,22 @@ export interface InferenceRequest_filter {
   protocolFee_lte?: BigIntInput | null;
   protocolFee_in?: Array<BigIntInput> | null;
   protocolFee_not_in?: Array<BigIntInput> | null;
+  callbackFee?: BigIntInput | null;
+  callbackFee_not?: BigIntInput | null;
+  callbackFee_gt?: BigIntInput | null;
+  callbackFee_lt?: BigIntInput | null;
+  callbackFee_gte?: BigIntInput | null;
+  callbackFee_lte?: BigIntInput | null;
+  callbackFee_in?: Array<BigIntInput> | null;
+  callbackFee_not_in?: Array<BigIntInput> | null;
+  bond?: BigIntInput | null;
+  bond_not?: BigIntInput | null;
+  bond_gt?: BigIntInput | null;
+  bond_lt?: BigIntInput | null;
+  bond_gte?: BigIntInput | null;
+  bond_lte?: BigIntInput | null;
+  bond_in?: Array<BigIntInput> | null;
+  bond_not_in?: Array<BigIntInput> | null;
   fee?: BigIntInput | null;
   fee_not?: BigIntInput | null;
   fee_gt?: BigIntInput | null;
@@ -2337,6 +2377,8 @@ export type InferenceRequest_orderBy =
   | "nodeFee"
   | "royalty"
   | "protocolFee"
+  | "callbackFee"
+  | "bond"
   | "fee"
   | "feePaid"
   | "status"
@@ -2865,6 +2907,8 @@ export type Slash_orderBy =
   | "request__nodeFee"
   | "request__royalty"
   | "request__protocolFee"
+  | "request__callbackFee"
+  | "request__bond"
   | "request__fee"
   | "request__feePaid"
   | "request__status"
@@ -3148,6 +3192,8 @@ export type Payment_orderBy =
   | "request__nodeFee"
   | "request__royalty"
   | "request__protocolFee"
+  | "request__callbackFee"
+  | "request__bond"
   | "request__fee"
   | "request__feePaid"
   | "request__status"
@@ -4134,6 +4180,8 @@ export type SpokeRequest_orderBy =
   | "hubRequest__nodeFee"
   | "hubRequest__royalty"
   | "hubRequest__protocolFee"
+  | "hubRequest__callbackFee"
+  | "hubRequest__bond"
   | "hubRequest__fee"
   | "hubRequest__feePaid"
   | "hubRequest__status"
