@@ -230,9 +230,10 @@ contract NodePool is INodePool, HubAccess, ReentrancyGuardTransient {
         NodeInfo storage n = s.nodes[operator];
         if (n.pending == 0) revert NoPendingAssignment(operator);
         n.pending -= 1;
-        (, IProofVerifier verifier, bytes32 key, IOLayout memory layout) = s.registry.fulfilmentTerms(modelId);
-        // A withdrawn key makes the request unprovable: nobody is to blame, the request is only released.
-        if (!verifier.isKeyAccepted(key)) return (0, false);
+        // A withdrawn key (or model) makes the request unprovable: nobody is to blame, the request is only
+        // released. A registry or adapter that refuses to answer counts as withdrawn, so expiry never sticks.
+        (bool accepted, bool hashed) = _provable(s, modelId);
+        if (!accepted) return (0, false);
 
         amount = s.params.slashAmount < maxAmount ? s.params.slashAmount : maxAmount;
         if (n.stake < amount) amount = n.stake;
@@ -243,7 +244,7 @@ contract NodePool is INodePool, HubAccess, ReentrancyGuardTransient {
         // forge-lint: disable-next-line(unsafe-typecast)
         n.slashed += uint112(amount);
         s.totalStaked -= amount;
-        if (layout.inputMode == InputMode.Hashed) {
+        if (hashed) {
             // The hub cannot tell a lazy node from a commitment that opens to nothing until the request settles.
             s.held[requestId] += amount;
             s.totalHeld += amount;
@@ -453,6 +454,18 @@ contract NodePool is INodePool, HubAccess, ReentrancyGuardTransient {
         n.pending += 1;
         emit CapacityAllocated(operator, modelId, epoch, units, used);
         return true;
+    }
+
+    /// @dev Whether the model's key is still accepted by its adapter, and whether its input is hashed.
+    function _provable(PoolStorage storage s, uint256 modelId) private view returns (bool accepted, bool hashed) {
+        try s.registry.fulfilmentTerms(modelId) returns (
+            address, IProofVerifier verifier, bytes32 key, IOLayout memory l
+        ) {
+            hashed = l.inputMode == InputMode.Hashed;
+            try verifier.isKeyAccepted(key) returns (bool ok) {
+                accepted = ok;
+            } catch {}
+        } catch {}
     }
 
     /// @dev The first node from `seed % count` on that is not excluded and can take `units` now (booked).
