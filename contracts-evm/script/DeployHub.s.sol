@@ -125,7 +125,9 @@ contract DeployHub is Script {
             protocolFee: uint64(vm.envOr("HUB_PROTOCOL_FEE", uint256(0.0001 ether))),
             fulfilmentWindow: uint32(vm.envOr("HUB_FULFILMENT_WINDOW_BLOCKS", uint256(30))),
             maxCallbackGasLimit: uint32(vm.envOr("HUB_MAX_CALLBACK_GAS", uint256(2_000_000))),
-            maxReassignments: uint8(vm.envOr("HUB_MAX_REASSIGNMENTS", uint256(2)))
+            maxReassignments: uint8(vm.envOr("HUB_MAX_REASSIGNMENTS", uint256(2))),
+            callbackGasPrice: uint64(vm.envOr("HUB_CALLBACK_GAS_PRICE", uint256(1 gwei))),
+            commitmentBond: uint96(vm.envOr("HUB_COMMITMENT_BOND", uint256(0.015 ether)))
         });
     }
 

@@ -165,6 +165,19 @@ describe("models and prices", () => {
       protocolFee: params.protocolFee,
     });
     if (q.kind === "hub") expect(q.total).toBe(q.nodeFee + q.royalty + q.protocolFee);
+    // A callback's gas is priced at the market's callbackGasPrice and paid to the node.
+    const withCallback = await requester.quote({ modelId, callbackGasLimit: 100_000 });
+    const gasPrice = (
+      (await anvil.publicClient.readContract({
+        address: market(),
+        abi: inferenceMarketAbi,
+        functionName: "params",
+      })) as { callbackGasPrice: bigint }
+    ).callbackGasPrice;
+    if (withCallback.kind === "hub") {
+      expect(withCallback.callbackFee).toBe(100_000n * gasPrice);
+      expect(withCallback.total).toBe(q.total + withCallback.callbackFee);
+    }
   });
 });
 

@@ -50,6 +50,8 @@ export function getProtocol(): Protocol {
     p.fulfilmentWindow = zero();
     p.maxCallbackGasLimit = zero();
     p.maxReassignments = 0;
+    p.callbackGasPrice = zero();
+    p.commitmentBond = zero();
     p.minStakePerComputeUnit = zero();
     p.slashAmount = zero();
     p.requesterShareBps = 0;

@@ -128,7 +128,7 @@ export function handleInferenceAssigned(event: InferenceAssigned): void {
 export function handleInferenceRequested(event: InferenceRequested): void {
   const id = event.params.requestId.toString();
   const fees = event.params.fees;
-  const fee = fees.nodeFee.plus(fees.royalty).plus(fees.protocolFee);
+  const fee = fees.nodeFee.plus(fees.royalty).plus(fees.protocolFee).plus(fees.callbackFee);
   const p = getProtocol();
   p.market = event.address;
   p.requestCount = p.requestCount.plus(one());
@@ -146,6 +146,8 @@ export function handleInferenceRequested(event: InferenceRequested): void {
   r.nodeFee = fees.nodeFee;
   r.royalty = fees.royalty;
   r.protocolFee = fees.protocolFee;
+  r.callbackFee = fees.callbackFee;
+  r.bond = fees.bond;
   r.fee = fee;
   r.status = "PENDING";
   r.delivery = "NONE";
@@ -430,6 +432,8 @@ export function handleMarketParamsUpdated(event: MarketParamsUpdated): void {
   p.fulfilmentWindow = params.fulfilmentWindow;
   p.maxCallbackGasLimit = params.maxCallbackGasLimit;
   p.maxReassignments = params.maxReassignments;
+  p.callbackGasPrice = params.callbackGasPrice;
+  p.commitmentBond = params.commitmentBond;
   p.save();
 }
 

@@ -26,7 +26,7 @@ contract ExampleInferenceConsumer is InferenceConsumerBase {
         CALLBACK_GAS_LIMIT = callbackGasLimit;
     }
 
-    /// @notice Requests an inference on `input`; send exactly `MARKET.quote(MODEL_ID).total`.
+    /// @notice Requests an inference on `input`; send exactly `MARKET.quote(MODEL_ID, CALLBACK_GAS_LIMIT).total`.
     function ask(int256[] calldata input) external payable returns (uint256 requestId) {
         requestId = MARKET.requestInference{value: msg.value}(MODEL_ID, input, CALLBACK_GAS_LIMIT);
         emit Asked(requestId, msg.sender);

@@ -6,6 +6,7 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IInferenceConsumer} from "../consumer/IInferenceConsumer.sol";
 import {
     DeliveryStatus,
+    FeeRecord,
     Fees,
     IInferenceMarket,
     MarketParams,
@@ -18,35 +19,40 @@ import {IModelRegistry, ModelTerms} from "../interfaces/IModelRegistry.sol";
 import {INodePool} from "../interfaces/INodePool.sol";
 import {IRemoteResultSink, Settlement} from "../interfaces/IRemoteResultSink.sol";
 import {GasLimitedCall} from "../libraries/GasLimitedCall.sol";
+import {MarketRules} from "../libraries/MarketRules.sol";
 import {IOLayout, InputMode, InstanceLayout} from "../libraries/InstanceLayout.sol";
 import {Price, Pricing} from "../libraries/Pricing.sol";
 import {IProofVerifier} from "../verifiers/IProofVerifier.sol";
 import {HubAccess} from "./HubAccess.sol";
 
 /// @title InferenceMarket
-/// @notice Requesters pay price = compute units x unit price + royalty + protocol fee into escrow; the
-/// request is assigned at once to a node serving the model with spare capacity in the current epoch. The
+/// @notice Requesters pay price = compute units x unit price + royalty + protocol fee + callback gas x
+/// callback gas price into escrow (plus a bond for a commitment request); the request is assigned at once to
+/// a node serving the model with spare capacity in the current epoch. The
 /// node fulfils it with a proof whose instances carry the request's input (or its Poseidon commitment) and
 /// the output: the output is decoded from the verified instances, never taken from the node. Payment is
 /// split into pull balances for the node, the model owner and the protocol; the consumer's callback runs
 /// with the gas the requester chose, and a failing callback is recorded and retryable. Past the deadline
-/// anyone may expire the request: the node is slashed, and the request goes to another node or is refunded.
+/// anyone may expire the request: the node is slashed (to the treasury), and the request goes to a node that
+/// has not failed it yet or is refunded.
 /// @dev Assignment: the scan over the model's nodes starts at keccak256(blockhash(n - 1), requestId) mod the
-/// node count and takes the first eligible node. A requester alone cannot pick the node: the block hash is
-/// not theirs to choose and request ids are sequential. Invariant: the market's balance equals
-/// totalEscrowed (local pending requests) + totalClaimable.
+/// node count and takes the first eligible node. A requester contract can predict it (and revert until it
+/// likes the node), so no part of a slash goes to the requester: steering pays nothing (decision 0028).
+/// Invariant: the market's balance equals totalEscrowed (local pending requests) + totalClaimable.
 contract InferenceMarket is IInferenceMarket, HubAccess, ReentrancyGuardTransient {
     using InstanceLayout for IOLayout;
 
     /// @notice Cross-chain gateways that may enqueue requests from other chains.
     bytes32 public constant REMOTE_GATEWAY_ROLE = keccak256("REMOTE_GATEWAY_ROLE");
 
-    uint96 public constant MAX_UNIT_PRICE = 1 ether;
-    uint64 public constant MAX_PROTOCOL_FEE = 1 ether;
-    uint32 public constant MIN_FULFILMENT_WINDOW = 2;
-    uint32 public constant MAX_FULFILMENT_WINDOW = 100_000;
-    uint32 public constant MAX_CALLBACK_GAS_LIMIT = 5_000_000;
-    uint8 public constant MAX_REASSIGNMENTS_LIMIT = 8;
+    uint96 public constant MAX_UNIT_PRICE = MarketRules.MAX_UNIT_PRICE;
+    uint64 public constant MAX_PROTOCOL_FEE = MarketRules.MAX_PROTOCOL_FEE;
+    uint32 public constant MIN_FULFILMENT_WINDOW = MarketRules.MIN_FULFILMENT_WINDOW;
+    uint32 public constant MAX_FULFILMENT_WINDOW = MarketRules.MAX_FULFILMENT_WINDOW;
+    uint32 public constant MAX_CALLBACK_GAS_LIMIT = MarketRules.MAX_CALLBACK_GAS_LIMIT;
+    uint8 public constant MAX_REASSIGNMENTS_LIMIT = MarketRules.MAX_REASSIGNMENTS_LIMIT;
+    uint64 public constant MAX_CALLBACK_GAS_PRICE = MarketRules.MAX_CALLBACK_GAS_PRICE;
+    uint96 public constant MAX_COMMITMENT_BOND = MarketRules.MAX_COMMITMENT_BOND;
 
     /// @custom:storage-location erc7201:zkvin.storage.InferenceMarket
     struct MarketStorage {
@@ -63,7 +69,7 @@ contract InferenceMarket is IInferenceMarket, HubAccess, ReentrancyGuardTransien
         mapping(uint256 requestId => Request) requests;
         mapping(uint32 feesId => StoredFees) fees;
         mapping(uint256 modelId => uint32 feesId) currentFees;
-        mapping(uint256 requestId => address) slashBeneficiaries; // remote requests
+        mapping(uint256 requestId => address) retiredSlashBeneficiaries; // no longer written (decision 0028)
         mapping(bytes32 originKey => uint256 requestId) remoteIds;
         mapping(address account => uint256) claimable;
         mapping(uint256 modelId => ModelUsage) usage;
@@ -82,11 +88,16 @@ contract InferenceMarket is IInferenceMarket, HubAccess, ReentrancyGuardTransien
         uint256 feePaid;
     }
 
-    /// @dev Fee parts as stored (one slot); each part is below 2^80 (parameter bounds, or feePaid < 2^80).
+    /// @dev A fee record as stored (two slots); each fee part is below 2^80 (parameter bounds, or
+    /// feePaid < 2^80); the terms are bounded by MAX_CALLBACK_GAS_PRICE, MAX_COMMITMENT_BOND and the pool's
+    /// MAX_SLASH_AMOUNT.
     struct StoredFees {
         uint80 nodeFee;
         uint80 royalty;
         uint80 protocolFee;
+        uint64 callbackGasPrice;
+        uint96 bond;
+        uint96 slashAmount;
     }
 
     /// @dev One fulfilment: the model, its owner and layout, the local fees earned so far, and the last fee
@@ -95,9 +106,10 @@ contract InferenceMarket is IInferenceMarket, HubAccess, ReentrancyGuardTransien
         uint256 modelId;
         address owner;
         IOLayout layout;
-        uint256 nodeFee;
+        uint256 nodeFee; // node fees and callback fees
         uint256 royalty;
         uint256 protocolFee;
+        uint256 bonds; // commitment bonds returned to their requesters
         uint32 cachedFeesId;
         StoredFees cachedFees;
         bool deliveries; // some request wants its result delivered (callback or remote hook)
@@ -194,7 +206,6 @@ contract InferenceMarket is IInferenceMarket, HubAccess, ReentrancyGuardTransien
         requestId = _open(o, rr.input);
 
         s.remoteIds[originKey] = requestId;
-        if (rr.slashBeneficiary != address(0)) s.slashBeneficiaries[requestId] = rr.slashBeneficiary;
         emit RemoteInferenceRequested(
             requestId, rr.originEid, rr.originRequester, rr.originRequestId, rr.feePaid, rr.slashBeneficiary
         );
@@ -231,24 +242,19 @@ contract InferenceMarket is IInferenceMarket, HubAccess, ReentrancyGuardTransien
         if (block.number <= deadline) revert NotExpired(requestId, deadline);
 
         uint256 modelId = r.modelId;
-        ModelTerms memory terms = s.registry.modelTerms(modelId);
         address failed = r.node;
-        uint256 slashed = s.pool.slash(failed, _slashBeneficiary(s, requestId, r, terms.layout), requestId);
+        (uint256 slashed, bool provable) = s.pool.slash(failed, requestId, modelId, s.fees[r.feesId].slashAmount);
+        if (!provable) {
+            // The model's key was withdrawn: no node can prove the request any more, and none is to blame.
+            emit InferenceUnprovable(requestId, failed);
+            _refund(s, requestId, r, false);
+            return;
+        }
         s.usage[modelId].expired += 1;
         emit InferenceExpired(requestId, failed, slashed);
 
-        if (r.reassignments < s.params.maxReassignments) {
-            (address node, uint32 epoch) = _assign(s, requestId, modelId, terms.computeUnits, failed);
-            if (node != address(0)) {
-                uint40 newDeadline = _deadline(s);
-                r.node = node;
-                r.deadline = newDeadline;
-                r.reassignments += 1;
-                emit InferenceAssigned(requestId, node, epoch, newDeadline);
-                return;
-            }
-        }
-        _refund(s, requestId, r);
+        if (r.reassignments < s.params.maxReassignments && _reassign(s, requestId, r)) return;
+        _refund(s, requestId, r, true);
     }
 
     /// @inheritdoc IInferenceMarket
@@ -261,7 +267,7 @@ contract InferenceMarket is IInferenceMarket, HubAccess, ReentrancyGuardTransien
         bytes memory data;
         if (r.status == RequestStatus.Refunded) {
             // Only remote requests record a failed delivery on refund: the gateway's expiry notice.
-            data = abi.encodeCall(IRemoteResultSink.onRemoteExpiry, (requestId, _feeTotal(s.fees[r.feesId])));
+            data = abi.encodeCall(IRemoteResultSink.onRemoteExpiry, (requestId, _feeTotal(s, r)));
         } else {
             if (keccak256(abi.encodePacked(output)) != r.payloadDigest) revert OutputMismatch(requestId);
             if (r.remote) {
@@ -322,9 +328,12 @@ contract InferenceMarket is IInferenceMarket, HubAccess, ReentrancyGuardTransien
 
     /// @inheritdoc IInferenceMarket
     function quote(uint256 modelId) external view returns (Price memory) {
-        MarketStorage storage s = _s();
-        ModelTerms memory t = s.registry.modelTerms(modelId);
-        return Pricing.quote(t.computeUnits, s.params.unitPrice, t.royalty, s.params.protocolFee);
+        return _quote(modelId, 0);
+    }
+
+    /// @inheritdoc IInferenceMarket
+    function quote(uint256 modelId, uint32 callbackGasLimit) external view returns (Price memory) {
+        return _quote(modelId, callbackGasLimit);
     }
 
     /// @inheritdoc IInferenceMarket
@@ -335,8 +344,16 @@ contract InferenceMarket is IInferenceMarket, HubAccess, ReentrancyGuardTransien
     /// @inheritdoc IInferenceMarket
     function requestFees(uint256 requestId) external view returns (Fees memory) {
         MarketStorage storage s = _s();
-        StoredFees memory f = s.fees[s.requests[requestId].feesId];
-        return Fees({nodeFee: f.nodeFee, royalty: f.royalty, protocolFee: f.protocolFee});
+        Request storage r = s.requests[requestId];
+        StoredFees memory f = s.fees[r.feesId];
+        return Fees({
+            nodeFee: f.nodeFee,
+            royalty: f.royalty,
+            protocolFee: f.protocolFee,
+            callbackFee: uint256(r.callbackGasLimit) * f.callbackGasPrice,
+            bond: f.bond,
+            slashAmount: f.slashAmount
+        });
     }
 
     /// @inheritdoc IInferenceMarket
@@ -412,26 +429,33 @@ contract InferenceMarket is IInferenceMarket, HubAccess, ReentrancyGuardTransien
         if (o.callbackGasLimit > s.params.maxCallbackGasLimit) {
             revert CallbackGasLimitTooHigh(o.callbackGasLimit, s.params.maxCallbackGasLimit);
         }
-        (uint32 feesId, Fees memory fees) = _collectFees(s, o, t);
         requestId = s.nextRequestId++;
-        _place(s, requestId, o, t.computeUnits, digest, feesId);
+        Fees memory fees = _place(s, requestId, o, t, digest);
         _countRequest(s, o.modelId, o.requesterKey);
         emit InferenceRequested(requestId, o.modelId, o.requester, input, o.commitment, o.callbackGasLimit, fees);
     }
 
-    /// @dev Assigns the new request to a node and stores it.
-    function _place(
+    /// @dev Assigns the new request to a node, takes its fees and stores it.
+    function _place(MarketStorage storage s, uint256 requestId, Opening memory o, ModelTerms memory t, bytes32 digest)
+        private
+        returns (Fees memory fees)
+    {
+        (address node, uint32 epoch, uint256 slashAmount) = _assign(s, requestId, o.modelId, t.computeUnits);
+        if (node == address(0)) revert NoCapacity(o.modelId);
+        uint32 feesId;
+        (feesId, fees) = _collectFees(s, o, t, slashAmount);
+        _store(s, requestId, o, node, digest, feesId);
+        emit InferenceAssigned(requestId, node, epoch, s.requests[requestId].deadline);
+    }
+
+    function _store(
         MarketStorage storage s,
         uint256 requestId,
         Opening memory o,
-        uint32 computeUnits,
+        address node,
         bytes32 digest,
         uint32 feesId
     ) private {
-        (address node, uint32 epoch) = _assign(s, requestId, o.modelId, computeUnits, address(0));
-        if (node == address(0)) revert NoCapacity(o.modelId);
-        uint40 deadline = _deadline(s);
-
         Request storage r = s.requests[requestId];
         r.requester = o.requester;
         // forge-lint: disable-next-line(unsafe-typecast)
@@ -439,63 +463,112 @@ contract InferenceMarket is IInferenceMarket, HubAccess, ReentrancyGuardTransien
         r.status = RequestStatus.Pending;
         r.remote = o.remote;
         r.node = node;
-        r.deadline = deadline;
+        r.deadline = _deadline(s);
         // forge-lint: disable-next-line(unsafe-typecast)
         r.callbackGasLimit = uint24(o.callbackGasLimit); // <= maxCallbackGasLimit <= MAX_CALLBACK_GAS_LIMIT < 2^24
         r.feesId = feesId;
         r.payloadDigest = digest;
-        emit InferenceAssigned(requestId, node, epoch, deadline);
     }
 
-    /// @dev Takes the fee (local) or splits the spoke's fee (remote), and finds or records its fee record.
-    function _collectFees(MarketStorage storage s, Opening memory o, ModelTerms memory t)
+    /// @dev Takes the fee, callback fee and bond (local) or splits the spoke's fee (remote), and finds or
+    /// records its fee record (with the slash amount in force now).
+    function _collectFees(MarketStorage storage s, Opening memory o, ModelTerms memory t, uint256 slashAmount)
         private
         returns (uint32 feesId, Fees memory fees)
     {
         Price memory p = Pricing.quote(t.computeUnits, s.params.unitPrice, t.royalty, s.params.protocolFee);
+        fees.slashAmount = slashAmount;
         if (o.remote) {
             if (o.feePaid > type(uint80).max) revert FeeTooLarge(o.feePaid);
             (fees.nodeFee, fees.royalty, fees.protocolFee) = Pricing.splitPaid(o.feePaid, p);
-            return (_recordFees(s, fees), fees);
+            return (_recordFees(s, fees, 0), fees);
         }
-        if (msg.value != p.total) revert IncorrectPayment(p.total, msg.value);
-        s.totalEscrowed += SafeCast.toUint128(p.total);
-        fees = Fees({nodeFee: p.nodeFee, royalty: p.royalty, protocolFee: p.protocolFee});
+        uint64 gasPrice = s.params.callbackGasPrice;
+        p = Pricing.withCallback(p, o.callbackGasLimit, gasPrice);
+        fees = Fees({
+            nodeFee: p.nodeFee,
+            royalty: p.royalty,
+            protocolFee: p.protocolFee,
+            callbackFee: p.callbackFee,
+            bond: o.hashed ? s.params.commitmentBond : 0,
+            slashAmount: slashAmount
+        });
+        uint256 due = p.total + fees.bond;
+        if (msg.value != due) revert IncorrectPayment(due, msg.value);
+        s.totalEscrowed += SafeCast.toUint128(due);
         feesId = s.currentFees[o.modelId];
         StoredFees memory current = s.fees[feesId];
         if (
             feesId == 0 || current.nodeFee != fees.nodeFee || current.royalty != fees.royalty
-                || current.protocolFee != fees.protocolFee
+                || current.protocolFee != fees.protocolFee || current.callbackGasPrice != gasPrice
+                || current.bond != fees.bond || current.slashAmount != slashAmount
         ) {
-            feesId = _recordFees(s, fees);
+            feesId = _recordFees(s, fees, gasPrice);
             s.currentFees[o.modelId] = feesId;
         }
     }
 
-    function _recordFees(MarketStorage storage s, Fees memory fees) private returns (uint32 feesId) {
+    function _recordFees(MarketStorage storage s, Fees memory fees, uint64 callbackGasPrice)
+        private
+        returns (uint32 feesId)
+    {
         feesId = ++s.feesCount;
-        // Local parts are bounded by the parameter limits (each below 2^80); remote parts by feePaid < 2^80.
-        s.fees[feesId] = StoredFees({
+        // Local parts are bounded by the parameter limits (each below 2^80); remote parts by feePaid < 2^80; the
+        // bond by MAX_COMMITMENT_BOND and the slash amount by the pool's MAX_SLASH_AMOUNT (both below 2^96).
+        StoredFees memory f = StoredFees({
             // forge-lint: disable-next-line(unsafe-typecast)
             nodeFee: uint80(fees.nodeFee),
             // forge-lint: disable-next-line(unsafe-typecast)
             royalty: uint80(fees.royalty),
             // forge-lint: disable-next-line(unsafe-typecast)
-            protocolFee: uint80(fees.protocolFee)
+            protocolFee: uint80(fees.protocolFee),
+            callbackGasPrice: callbackGasPrice,
+            // forge-lint: disable-next-line(unsafe-typecast)
+            bond: uint96(fees.bond),
+            slashAmount: SafeCast.toUint96(fees.slashAmount)
         });
-        emit FeesRecorded(feesId, fees);
+        s.fees[feesId] = f;
+        emit FeesRecorded(
+            feesId,
+            FeeRecord({
+                nodeFee: fees.nodeFee,
+                royalty: fees.royalty,
+                protocolFee: fees.protocolFee,
+                callbackGasPrice: callbackGasPrice,
+                bond: fees.bond,
+                slashAmount: fees.slashAmount
+            })
+        );
     }
 
     function _deadline(MarketStorage storage s) private view returns (uint40) {
         return SafeCast.toUint40(block.number + s.params.fulfilmentWindow);
     }
 
-    function _assign(MarketStorage storage s, uint256 requestId, uint256 modelId, uint32 units, address exclude)
+    function _assign(MarketStorage storage s, uint256 requestId, uint256 modelId, uint32 units)
         private
-        returns (address node, uint32 epoch)
+        returns (address node, uint32 epoch, uint256 slashAmount)
     {
         uint256 seed = uint256(keccak256(abi.encode(blockhash(block.number - 1), requestId)));
-        return s.pool.assign(modelId, units, seed, exclude);
+        return s.pool.assign(modelId, units, seed, requestId);
+    }
+
+    function _quote(uint256 modelId, uint32 callbackGasLimit) private view returns (Price memory) {
+        MarketStorage storage s = _s();
+        return MarketRules.quote(s.registry, s.params, modelId, callbackGasLimit);
+    }
+
+    /// @dev Hands an expired request to a node that has not failed it yet; false when none can take it.
+    function _reassign(MarketStorage storage s, uint256 requestId, Request storage r) private returns (bool) {
+        uint256 modelId = r.modelId;
+        (address node, uint32 epoch,) = _assign(s, requestId, modelId, s.registry.modelTerms(modelId).computeUnits);
+        if (node == address(0)) return false;
+        uint40 newDeadline = _deadline(s);
+        r.node = node;
+        r.deadline = newDeadline;
+        r.reassignments += 1;
+        emit InferenceAssigned(requestId, node, epoch, newDeadline);
+        return true;
     }
 
     function _countRequest(MarketStorage storage s, uint256 modelId, bytes32 requesterKey) private {
@@ -517,9 +590,9 @@ contract InferenceMarket is IInferenceMarket, HubAccess, ReentrancyGuardTransien
             outputs[i] = _settle(s, ids[i], i, b, instances);
         }
         uint256 earned = b.nodeFee + b.royalty + b.protocolFee;
-        if (earned != 0) {
-            s.totalEscrowed -= SafeCast.toUint128(earned);
-            s.totalClaimable += SafeCast.toUint128(earned);
+        if (earned + b.bonds != 0) {
+            s.totalEscrowed -= SafeCast.toUint128(earned + b.bonds);
+            s.totalClaimable += SafeCast.toUint128(earned + b.bonds);
             _credit(s, msg.sender, b.nodeFee);
             _credit(s, b.owner, b.royalty);
             _credit(s, s.treasury, b.protocolFee);
@@ -576,15 +649,23 @@ contract InferenceMarket is IInferenceMarket, HubAccess, ReentrancyGuardTransien
         output = b.layout.decodeOutput(instances, slot);
         r.status = RequestStatus.Fulfilled;
         if (r.remote || r.callbackGasLimit != 0) b.deliveries = true;
+        // Nodes that failed it before were lazy (the commitment opened): their held slashes go to the treasury.
+        if (r.reassignments != 0) s.pool.settleHeld(id, true);
         if (!r.remote) {
             uint32 feesId = r.feesId;
             if (feesId != b.cachedFeesId) {
                 b.cachedFeesId = feesId;
                 b.cachedFees = s.fees[feesId];
             }
-            b.nodeFee += b.cachedFees.nodeFee;
+            b.nodeFee += b.cachedFees.nodeFee + uint256(r.callbackGasLimit) * b.cachedFees.callbackGasPrice;
             b.royalty += b.cachedFees.royalty;
             b.protocolFee += b.cachedFees.protocolFee;
+            uint256 bond = b.cachedFees.bond;
+            if (bond != 0) {
+                // The commitment opened to the proven input: the requester gets its bond back.
+                b.bonds += bond;
+                _credit(s, r.requester, bond);
+            }
         }
         emit InferenceFulfilled(id, output);
     }
@@ -635,29 +716,29 @@ contract InferenceMarket is IInferenceMarket, HubAccess, ReentrancyGuardTransien
 
     // ---------------------------------------------------------------- internals: expiry and money
 
-    /// @dev Who gets the requester's share of a slash. Hashed-input requests give it to the treasury: the hub
-    /// cannot check a commitment against its input, so a requester could otherwise profit from a request
-    /// no node can prove.
-    function _slashBeneficiary(MarketStorage storage s, uint256 id, Request storage r, IOLayout memory layout)
-        private
-        view
-        returns (address)
-    {
-        if (layout.inputMode == InputMode.Hashed) return address(0);
-        return r.remote ? s.slashBeneficiaries[id] : r.requester;
-    }
-
-    function _refund(MarketStorage storage s, uint256 id, Request storage r) private {
+    /// @dev Refunds the request and settles the slashes held for it as unproven. `forfeit`: every node it was
+    /// given to failed it, so a commitment bond goes to the treasury.
+    function _refund(MarketStorage storage s, uint256 id, Request storage r, bool forfeit) private {
         r.status = RequestStatus.Refunded;
-        uint256 amount = _feeTotal(s.fees[r.feesId]);
+        s.pool.settleHeld(id, false);
+        uint256 amount = _feeTotal(s, r);
         address requester = r.requester;
-        emit InferenceRefunded(id, requester, amount);
         if (!r.remote) {
-            s.totalEscrowed -= SafeCast.toUint128(amount);
-            s.totalClaimable += SafeCast.toUint128(amount);
+            StoredFees storage f = s.fees[r.feesId];
+            uint256 bond = f.bond;
+            uint256 forfeited = forfeit ? bond : 0;
+            amount += uint256(r.callbackGasLimit) * f.callbackGasPrice + bond - forfeited;
+            emit InferenceRefunded(id, requester, amount);
+            s.totalEscrowed -= SafeCast.toUint128(amount + forfeited);
+            s.totalClaimable += SafeCast.toUint128(amount + forfeited);
             _credit(s, requester, amount);
+            if (forfeited != 0) {
+                _credit(s, s.treasury, forfeited);
+                emit CommitmentBondForfeited(id, forfeited);
+            }
             return;
         }
+        emit InferenceRefunded(id, requester, amount);
         bytes memory data = abi.encodeCall(IRemoteResultSink.onRemoteExpiry, (id, amount));
         (bool ok, bytes memory reason) = GasLimitedCall.call(requester, r.callbackGasLimit, data);
         if (ok) {
@@ -673,7 +754,9 @@ contract InferenceMarket is IInferenceMarket, HubAccess, ReentrancyGuardTransien
         if (amount != 0) s.claimable[account] += amount;
     }
 
-    function _feeTotal(StoredFees storage f) private view returns (uint256) {
+    /// @dev The request's fee parts (without its callback fee and bond).
+    function _feeTotal(MarketStorage storage s, Request storage r) private view returns (uint256) {
+        StoredFees storage f = s.fees[r.feesId];
         return uint256(f.nodeFee) + f.royalty + f.protocolFee;
     }
 
@@ -685,17 +768,7 @@ contract InferenceMarket is IInferenceMarket, HubAccess, ReentrancyGuardTransien
     }
 
     function _setParams(MarketParams calldata p) private {
-        if (p.unitPrice == 0 || p.unitPrice > MAX_UNIT_PRICE) revert ParameterOutOfBounds("unitPrice", p.unitPrice);
-        if (p.protocolFee > MAX_PROTOCOL_FEE) revert ParameterOutOfBounds("protocolFee", p.protocolFee);
-        if (p.fulfilmentWindow < MIN_FULFILMENT_WINDOW || p.fulfilmentWindow > MAX_FULFILMENT_WINDOW) {
-            revert ParameterOutOfBounds("fulfilmentWindow", p.fulfilmentWindow);
-        }
-        if (p.maxCallbackGasLimit > MAX_CALLBACK_GAS_LIMIT) {
-            revert ParameterOutOfBounds("maxCallbackGasLimit", p.maxCallbackGasLimit);
-        }
-        if (p.maxReassignments > MAX_REASSIGNMENTS_LIMIT) {
-            revert ParameterOutOfBounds("maxReassignments", p.maxReassignments);
-        }
+        MarketRules.check(p);
         _s().params = p;
         emit MarketParamsUpdated(p);
     }

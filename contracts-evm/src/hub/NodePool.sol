@@ -5,8 +5,10 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {IModelRegistry, ModelTerms} from "../interfaces/IModelRegistry.sol";
-import {INodePool, NodeInfo, PoolParams} from "../interfaces/INodePool.sol";
+import {EvictionReason, INodePool, NodeInfo, PoolParams} from "../interfaces/INodePool.sol";
 import {EpochMath, EpochSchedule} from "../libraries/EpochMath.sol";
+import {IOLayout, InputMode} from "../libraries/InstanceLayout.sol";
+import {IProofVerifier} from "../verifiers/IProofVerifier.sol";
 import {HubAccess} from "./HubAccess.sol";
 
 /// @title NodePool
@@ -15,7 +17,7 @@ import {HubAccess} from "./HubAccess.sol";
 /// market books capacity when it assigns a request and slashes a node that misses a deadline; slashed stake
 /// is credited (pull payments) to the requester and the treasury. Leaving takes an unbonding delay, so
 /// slashing can still reach the stake of a node that stops serving.
-/// @dev Invariant: the pool's balance of the stake token equals totalStaked + totalClaimable.
+/// @dev Invariant: the pool's balance of the stake token equals totalStaked + totalClaimable + totalHeld.
 contract NodePool is INodePool, HubAccess, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
     using EpochMath for EpochSchedule;
@@ -28,6 +30,9 @@ contract NodePool is INodePool, HubAccess, ReentrancyGuardTransient {
     uint16 public constant MAX_NODES_PER_MODEL_LIMIT = 256;
     uint16 public constant MAX_MODELS_PER_NODE_LIMIT = 64;
     uint16 public constant BPS = 10_000;
+    uint112 public constant MAX_SLASH_AMOUNT = 1_000 ether;
+    /// @notice Part of its held slash a node gets back when a hashed-input request ends unproven on every node.
+    uint16 public constant UNPROVEN_RETURN_BPS = 5_000;
 
     /// @custom:storage-location erc7201:zkvin.storage.NodePool
     struct PoolStorage {
@@ -43,6 +48,15 @@ contract NodePool is INodePool, HubAccess, ReentrancyGuardTransient {
         mapping(uint256 modelId => address[]) modelNodes;
         mapping(uint256 modelId => mapping(address operator => uint256 indexPlusOne)) modelNodeIndex;
         mapping(address account => uint256) claimable;
+        mapping(uint256 requestId => FailedNode[]) failures;
+        mapping(uint256 requestId => uint256) held; // slashes of a hashed-input request, until it settles
+        uint256 totalHeld;
+    }
+
+    /// @dev A node slashed for a request, and what it lost.
+    struct FailedNode {
+        address node;
+        uint96 slashed;
     }
 
     // keccak256(abi.encode(uint256(keccak256("zkvin.storage.NodePool")) - 1)) & ~bytes32(uint256(0xff))
@@ -99,7 +113,7 @@ contract NodePool is INodePool, HubAccess, ReentrancyGuardTransient {
         uint256 required = s.params.minStakePerComputeUnit * capacity;
         if (stakeAmount < required || stakeAmount == 0) revert InsufficientStake(required, stakeAmount);
         if (stakeAmount > type(uint112).max) revert ParameterOutOfBounds("stake", stakeAmount);
-        _addModels(s, msg.sender, modelIds);
+        _addModels(s, msg.sender, modelIds, capacity);
 
         uint32 activeFrom = _currentEpoch(s) + 1;
         n.capacity = capacity;
@@ -167,25 +181,36 @@ contract NodePool is INodePool, HubAccess, ReentrancyGuardTransient {
         _pushStake(s, to, amount);
     }
 
+    /// @inheritdoc INodePool
+    function evict(uint256 modelId, address operator) external {
+        PoolStorage storage s = _s();
+        if (s.modelNodeIndex[modelId][operator] == 0) revert NotServingModel(modelId, operator);
+        EvictionReason reason = _evictionReason(s, modelId, operator);
+        if (reason == EvictionReason.None) revert NodeStillEligible(modelId, operator);
+        _removeModel(s, modelId, operator);
+        uint256[] storage models = s.nodeModels[operator];
+        uint256 last = models.length - 1;
+        for (uint256 i; i <= last; ++i) {
+            if (models[i] == modelId) {
+                models[i] = models[last];
+                models.pop();
+                break;
+            }
+        }
+        emit NodeEvicted(operator, modelId, reason);
+    }
+
     // ---------------------------------------------------------------- market
 
     /// @inheritdoc INodePool
-    function assign(uint256 modelId, uint64 units, uint256 seed, address exclude)
+    function assign(uint256 modelId, uint64 units, uint256 seed, uint256 requestId)
         external
         onlyRole(MARKET_ROLE)
-        returns (address, uint32 epoch)
+        returns (address, uint32 epoch, uint256 slashAmount)
     {
         PoolStorage storage s = _s();
-        address[] storage candidates = s.modelNodes[modelId];
-        uint256 count = candidates.length;
         epoch = _currentEpoch(s);
-        if (count == 0) return (address(0), epoch);
-        uint256 start = seed % count;
-        for (uint256 k; k < count; ++k) {
-            address operator = candidates[(start + k) % count];
-            if (operator != exclude && _take(s, operator, modelId, units, epoch)) return (operator, epoch);
-        }
-        return (address(0), epoch);
+        return (_scan(s, modelId, units, seed, s.failures[requestId], epoch), epoch, s.params.slashAmount);
     }
 
     /// @inheritdoc INodePool
@@ -196,28 +221,64 @@ contract NodePool is INodePool, HubAccess, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc INodePool
-    function slash(address operator, address beneficiary, uint256 requestId)
+    function slash(address operator, uint256 requestId, uint256 modelId, uint256 maxAmount)
         external
         onlyRole(MARKET_ROLE)
-        returns (uint256 amount)
+        returns (uint256 amount, bool provable)
     {
         PoolStorage storage s = _s();
         NodeInfo storage n = s.nodes[operator];
         if (n.pending == 0) revert NoPendingAssignment(operator);
         n.pending -= 1;
-        amount = s.params.slashAmount < n.stake ? s.params.slashAmount : n.stake;
+        // A withdrawn key (or model) makes the request unprovable: nobody is to blame, the request is only
+        // released. A registry or adapter that refuses to answer counts as withdrawn, so expiry never sticks.
+        (bool accepted, bool hashed) = _provable(s, modelId);
+        if (!accepted) return (0, false);
+
+        amount = s.params.slashAmount < maxAmount ? s.params.slashAmount : maxAmount;
+        if (n.stake < amount) amount = n.stake;
+        // forge-lint: disable-next-line(unsafe-typecast)
+        s.failures[requestId].push(FailedNode({node: operator, slashed: uint96(amount)})); // <= MAX_SLASH_AMOUNT
         // forge-lint: disable-next-line(unsafe-typecast)
         n.stake -= uint112(amount); // amount <= stake
         // forge-lint: disable-next-line(unsafe-typecast)
         n.slashed += uint112(amount);
         s.totalStaked -= amount;
+        if (hashed) {
+            // The hub cannot tell a lazy node from a commitment that opens to nothing until the request settles.
+            s.held[requestId] += amount;
+            s.totalHeld += amount;
+            emit NodeSlashed(operator, requestId, address(0), amount, 0, 0);
+        } else {
+            s.claimable[s.treasury] += amount;
+            s.totalClaimable += amount;
+            emit NodeSlashed(operator, requestId, address(0), amount, 0, amount);
+        }
+        return (amount, true);
+    }
 
-        uint256 beneficiaryShare = beneficiary == address(0) ? 0 : amount * s.params.requesterShareBps / BPS;
-        uint256 treasuryShare = amount - beneficiaryShare;
-        if (beneficiaryShare != 0) s.claimable[beneficiary] += beneficiaryShare;
-        if (treasuryShare != 0) s.claimable[s.treasury] += treasuryShare;
-        s.totalClaimable += amount;
-        emit NodeSlashed(operator, requestId, beneficiary, amount, beneficiaryShare, treasuryShare);
+    /// @inheritdoc INodePool
+    function settleHeld(uint256 requestId, bool proven) external onlyRole(MARKET_ROLE) {
+        PoolStorage storage s = _s();
+        uint256 total = s.held[requestId];
+        if (total == 0) return;
+        delete s.held[requestId];
+        s.totalHeld -= total;
+        s.totalClaimable += total;
+        uint256 returned;
+        if (!proven) {
+            FailedNode[] storage failed = s.failures[requestId];
+            for (uint256 i; i < failed.length; ++i) {
+                FailedNode memory f = failed[i];
+                uint256 back = uint256(f.slashed) * UNPROVEN_RETURN_BPS / BPS;
+                if (back == 0) continue;
+                s.claimable[f.node] += back;
+                returned += back;
+                emit HeldSlashReturned(requestId, f.node, back);
+            }
+        }
+        s.claimable[s.treasury] += total - returned;
+        emit HeldSlashSettled(requestId, proven, total - returned, returned);
     }
 
     // ---------------------------------------------------------------- governance
@@ -301,6 +362,24 @@ contract NodePool is INodePool, HubAccess, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc INodePool
+    function failedNodes(uint256 requestId) external view returns (address[] memory nodes, uint256[] memory slashed) {
+        FailedNode[] storage failed = _s().failures[requestId];
+        uint256 n = failed.length;
+        nodes = new address[](n);
+        slashed = new uint256[](n);
+        for (uint256 i; i < n; ++i) {
+            (nodes[i], slashed[i]) = (failed[i].node, failed[i].slashed);
+        }
+    }
+
+    /// @inheritdoc INodePool
+    function evictionReason(uint256 modelId, address operator) external view returns (EvictionReason) {
+        PoolStorage storage s = _s();
+        if (s.modelNodeIndex[modelId][operator] == 0) return EvictionReason.None;
+        return _evictionReason(s, modelId, operator);
+    }
+
+    /// @inheritdoc INodePool
     function claimable(address account) external view returns (uint256) {
         return _s().claimable[account];
     }
@@ -323,6 +402,16 @@ contract NodePool is INodePool, HubAccess, ReentrancyGuardTransient {
     /// @inheritdoc INodePool
     function totalClaimable() external view returns (uint256) {
         return _s().totalClaimable;
+    }
+
+    /// @inheritdoc INodePool
+    function totalHeld() external view returns (uint256) {
+        return _s().totalHeld;
+    }
+
+    /// @inheritdoc INodePool
+    function held(uint256 requestId) external view returns (uint256) {
+        return _s().held[requestId];
     }
 
     /// @notice The model registry.
@@ -367,6 +456,60 @@ contract NodePool is INodePool, HubAccess, ReentrancyGuardTransient {
         return true;
     }
 
+    /// @dev Whether the model's key is still accepted by its adapter, and whether its input is hashed.
+    function _provable(PoolStorage storage s, uint256 modelId) private view returns (bool accepted, bool hashed) {
+        try s.registry.fulfilmentTerms(modelId) returns (
+            address, IProofVerifier verifier, bytes32 key, IOLayout memory l
+        ) {
+            hashed = l.inputMode == InputMode.Hashed;
+            try verifier.isKeyAccepted(key) returns (bool ok) {
+                accepted = ok;
+            } catch {}
+        } catch {}
+    }
+
+    /// @dev The first node from `seed % count` on that is not excluded and can take `units` now (booked).
+    function _scan(
+        PoolStorage storage s,
+        uint256 modelId,
+        uint64 units,
+        uint256 seed,
+        FailedNode[] storage failed,
+        uint32 epoch
+    ) private returns (address) {
+        address[] storage candidates = s.modelNodes[modelId];
+        uint256 count = candidates.length;
+        if (count == 0) return address(0);
+        uint256 failures = failed.length;
+        uint256 start = seed % count;
+        for (uint256 k; k < count; ++k) {
+            address operator = candidates[(start + k) % count];
+            if (failures != 0 && _failed(failed, operator)) continue;
+            if (_take(s, operator, modelId, units, epoch)) return operator;
+        }
+        return address(0);
+    }
+
+    function _failed(FailedNode[] storage failed, address operator) private view returns (bool) {
+        for (uint256 i; i < failed.length; ++i) {
+            if (failed[i].node == operator) return true;
+        }
+        return false;
+    }
+
+    /// @dev Why a node on `modelId`'s list can no longer take its work (None: it still can, or may later).
+    function _evictionReason(PoolStorage storage s, uint256 modelId, address operator)
+        private
+        view
+        returns (EvictionReason)
+    {
+        NodeInfo storage n = s.nodes[operator];
+        if (n.exitEpoch != 0 && _currentEpoch(s) >= n.exitEpoch) return EvictionReason.Exited;
+        if (n.stake < s.params.minStakePerComputeUnit * n.capacity) return EvictionReason.UnderStaked;
+        if (n.capacity < s.registry.modelTerms(modelId).computeUnits) return EvictionReason.CapacityBelowUnits;
+        return EvictionReason.None;
+    }
+
     function _currentEpoch(PoolStorage storage s) private view returns (uint32) {
         return s.schedule.epochAt(block.number);
     }
@@ -376,7 +519,7 @@ contract NodePool is INodePool, HubAccess, ReentrancyGuardTransient {
         if (n.capacity == 0) revert NodeNotRegistered(operator);
     }
 
-    function _addModels(PoolStorage storage s, address operator, uint256[] calldata modelIds) private {
+    function _addModels(PoolStorage storage s, address operator, uint256[] calldata modelIds, uint64 capacity) private {
         uint256 count = modelIds.length;
         if (count == 0) revert InvalidModelSet();
         if (count > s.params.maxModelsPerNode) revert TooManyModels(count, s.params.maxModelsPerNode);
@@ -386,6 +529,7 @@ contract NodePool is INodePool, HubAccess, ReentrancyGuardTransient {
             if (!s.registry.exists(modelId)) revert ModelUnavailable(modelId);
             ModelTerms memory terms = s.registry.modelTerms(modelId);
             if (terms.deprecated) revert ModelUnavailable(modelId);
+            if (capacity < terms.computeUnits) revert CapacityBelowModelUnits(modelId, capacity, terms.computeUnits);
             if (s.modelNodeIndex[modelId][operator] != 0) revert DuplicateModel(modelId);
             address[] storage list = s.modelNodes[modelId];
             if (list.length >= maxNodes) revert ModelNodeLimitReached(modelId, maxNodes);
@@ -398,16 +542,20 @@ contract NodePool is INodePool, HubAccess, ReentrancyGuardTransient {
     function _removeModels(PoolStorage storage s, address operator) private {
         uint256[] storage models = s.nodeModels[operator];
         for (uint256 i; i < models.length; ++i) {
-            uint256 modelId = models[i];
-            address[] storage list = s.modelNodes[modelId];
-            uint256 index = s.modelNodeIndex[modelId][operator] - 1;
-            address last = list[list.length - 1];
-            list[index] = last;
-            s.modelNodeIndex[modelId][last] = index + 1;
-            list.pop();
-            delete s.modelNodeIndex[modelId][operator];
+            _removeModel(s, models[i], operator);
         }
         delete s.nodeModels[operator];
+    }
+
+    /// @dev Takes `operator` off `modelId`'s list (swap with the last entry and pop).
+    function _removeModel(PoolStorage storage s, uint256 modelId, address operator) private {
+        address[] storage list = s.modelNodes[modelId];
+        uint256 index = s.modelNodeIndex[modelId][operator] - 1;
+        address last = list[list.length - 1];
+        list[index] = last;
+        s.modelNodeIndex[modelId][last] = index + 1;
+        list.pop();
+        delete s.modelNodeIndex[modelId][operator];
     }
 
     function _pullStake(PoolStorage storage s, uint256 amount) private {
@@ -444,6 +592,7 @@ contract NodePool is INodePool, HubAccess, ReentrancyGuardTransient {
         if (p.unbondingEpochs == 0 || p.unbondingEpochs > MAX_UNBONDING_EPOCHS) {
             revert ParameterOutOfBounds("unbondingEpochs", p.unbondingEpochs);
         }
+        if (p.slashAmount > MAX_SLASH_AMOUNT) revert ParameterOutOfBounds("slashAmount", p.slashAmount);
         if (p.minStakePerComputeUnit > type(uint112).max) {
             revert ParameterOutOfBounds("minStakePerComputeUnit", p.minStakePerComputeUnit);
         }

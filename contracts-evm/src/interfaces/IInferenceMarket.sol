@@ -34,11 +34,26 @@ struct Request {
     bytes32 payloadDigest;
 }
 
-/// @notice The fee parts a request carries (escrowed on the hub, or on the spoke for remote requests).
+/// @notice What a request carries (escrowed on the hub, or on the spoke for remote requests). A local request
+/// escrows nodeFee + royalty + protocolFee + callbackFee + bond.
 struct Fees {
     uint256 nodeFee;
     uint256 royalty;
     uint256 protocolFee;
+    uint256 callbackFee; // callbackGasLimit x callbackGasPrice, paid to the node that forwards the gas (local only)
+    uint256 bond; // commitment bond of a hashed-input request (local only): returned unless every node failed
+    uint256 slashAmount; // most a node assigned to the request can be slashed for missing it
+}
+
+/// @notice A fee record, shared by the local requests of one model until a price or parameter changes (each
+/// remote request has its own): the per-request parts are derived from it.
+struct FeeRecord {
+    uint256 nodeFee;
+    uint256 royalty;
+    uint256 protocolFee;
+    uint256 callbackGasPrice; // wei per unit of the request's callbackGasLimit
+    uint256 bond;
+    uint256 slashAmount; // most a node assigned to one of its requests can be slashed for missing it
 }
 
 /// @notice A request that originated on another chain, handed over by a gateway.
@@ -51,14 +66,16 @@ struct RemoteRequest {
     uint256 inputCommitment; // Poseidon commitment for hashed-input models; must be 0 otherwise
     uint32 callbackGasLimit; // gas the market gives the gateway's IRemoteResultSink calls (non-zero)
     uint256 feePaid; // escrowed on the spoke, in the spoke's unit; split in the hub's price proportions
-    address slashBeneficiary; // hub address credited with the requester's share of a slash (zero: treasury)
+    // Carried in RemoteInferenceRequested; the market names no slash beneficiary (decision 0028), so slashes of
+    // remote requests go to the treasury like every other.
+    address slashBeneficiary;
 }
 
 /// @notice Usage statistics for model vetting.
 struct ModelUsage {
     uint64 requests;
     uint64 fulfilled;
-    uint64 expired; // missed deadlines (each slashed)
+    uint64 expired; // missed deadlines (each slashed, unless the model's key was withdrawn)
     uint32 distinctRequesters;
     uint32 repeatRequesters; // requesters who came back at least once
 }
@@ -70,6 +87,8 @@ struct MarketParams {
     uint32 fulfilmentWindow; // blocks between assignment and deadline
     uint32 maxCallbackGasLimit;
     uint8 maxReassignments; // how often an expired request is handed to another node before a refund
+    uint64 callbackGasPrice; // wei per unit of callback gas a local requester asks for, paid to the node
+    uint96 commitmentBond; // paid beside the fee with every local hashed-input (commitment) request
 }
 
 /// @title IInferenceMarket
@@ -95,7 +114,7 @@ interface IInferenceMarket {
     );
     /// @notice A new fee record: requests opened with `feesId` pay these parts. Local requests of one model
     /// share a record until a price changes; every remote request has its own (its fee split).
-    event FeesRecorded(uint32 indexed feesId, Fees fees);
+    event FeesRecorded(uint32 indexed feesId, FeeRecord record);
     event InferenceAssigned(uint256 indexed requestId, address indexed node, uint32 indexed epoch, uint64 deadline);
     /// @notice The verified output of a request (decoded from the proof's instances).
     event InferenceFulfilled(uint256 indexed requestId, int256[] output);
@@ -115,6 +134,12 @@ interface IInferenceMarket {
     event CallbackRetried(uint256 indexed requestId);
     event InferenceExpired(uint256 indexed requestId, address indexed node, uint256 slashed);
     event InferenceRefunded(uint256 indexed requestId, address indexed requester, uint256 amount);
+    /// @notice A hashed-input request expired on every node it was given to: its commitment may open to
+    /// nothing, so its bond goes to the treasury (and each failed node gets half its slash back, in the pool).
+    event CommitmentBondForfeited(uint256 indexed requestId, uint256 amount);
+    /// @notice The model's verifying key is no longer accepted by its adapter (revoked): the request cannot be
+    /// proven, so it is refunded in full (InferenceRefunded) and its node is not slashed.
+    event InferenceUnprovable(uint256 indexed requestId, address indexed node);
     event Withdrawn(address indexed account, address indexed to, uint256 amount);
     event MarketParamsUpdated(MarketParams params);
     event TreasuryUpdated(address indexed treasury);
@@ -144,9 +169,10 @@ interface IInferenceMarket {
     error ParameterOutOfBounds(string name, uint256 value);
 
     /// @notice Requests an inference of `modelId` on `input` (public-input models), paying exactly
-    /// `quote(modelId).total`. The request is assigned to a node at once.
+    /// `quote(modelId, callbackGasLimit).total`. The request is assigned to a node at once.
     /// @param input Fixed-point values at the model's input scale, within its registered bounds.
-    /// @param callbackGasLimit Gas for `onInferenceResult` on the caller; 0 for no callback.
+    /// @param callbackGasLimit Gas for `onInferenceResult` on the caller (paid to the node at callbackGasPrice);
+    /// 0 for no callback.
     function requestInference(uint256 modelId, int256[] calldata input, uint32 callbackGasLimit)
         external
         payable
@@ -154,6 +180,8 @@ interface IInferenceMarket {
 
     /// @notice Requests an inference of a hashed-input model: the proof must carry `commitment` (the Poseidon
     /// hash EZKL computes of the input) in the request's input slot; `input` travels in the event for provers.
+    /// Pays `quote(modelId, callbackGasLimit).total + bond`: the hub cannot check the commitment, so the bond is
+    /// forfeited to the nodes it was given to if every one of them fails it (CommitmentBondForfeited).
     function requestInferenceWithCommitment(
         uint256 modelId,
         int256[] calldata input,
@@ -173,8 +201,9 @@ interface IInferenceMarket {
     /// assigned to the caller.
     function fulfilBatch(uint256[] calldata requestIds, bytes calldata proof, uint256[] calldata instances) external;
 
-    /// @notice After the deadline, slashes the assigned node and hands the request to another node, or
-    /// refunds it when none is left. Anyone may call it.
+    /// @notice After the deadline, slashes the assigned node (at most the request's recorded slash amount) and
+    /// hands the request to a node that has not failed it yet, or refunds it when none is left. If the model's
+    /// key is no longer accepted by its adapter, refunds at once without slashing. Anyone may call it.
     function expire(uint256 requestId) external;
 
     /// @notice Makes a failed delivery again: the requester's callback or the gateway's result hook for a
@@ -188,7 +217,11 @@ interface IInferenceMarket {
     /// @notice Sends the caller's claimable balance (earnings or refunds) to `to`.
     function withdraw(address payable to) external;
 
+    /// @notice The price of a request without a callback (what remote requests are priced at).
     function quote(uint256 modelId) external view returns (Price memory);
+    /// @notice The price of a local request asking for `callbackGasLimit` gas of callback: `total` to send
+    /// (plus `bond` for a hashed-input model's commitment request).
+    function quote(uint256 modelId, uint32 callbackGasLimit) external view returns (Price memory);
     function request(uint256 requestId) external view returns (Request memory);
     /// @notice The fee parts request `requestId` carries (escrowed here, or on the spoke when remote).
     function requestFees(uint256 requestId) external view returns (Fees memory);

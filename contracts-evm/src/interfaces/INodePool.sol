@@ -17,11 +17,24 @@ struct NodeInfo {
 /// @notice Bounded pool parameters.
 struct PoolParams {
     uint256 minStakePerComputeUnit; // stake a node must hold per compute unit of capacity to get work
-    uint112 slashAmount; // slashed per missed deadline, capped at the node's remaining stake
-    uint16 requesterShareBps; // part of a slash credited to the requester; the rest goes to the treasury
+    // Slashed per missed deadline (at most MAX_SLASH_AMOUNT), capped at the node's remaining stake. A request is
+    // slashed at most the amount in force when it was opened (the market records it): a raise never reaches
+    // work already taken, a cut applies at once.
+    uint112 slashAmount;
+    // Retired (decision 0028): slashes no longer pay the requester, who could steer assignment onto an offline
+    // node to collect them. Kept so that the struct and its ABI stay as deployed; still bounded to 10,000.
+    uint16 requesterShareBps;
     uint16 maxNodesPerModel; // bounds the assignment scan
     uint16 maxModelsPerNode;
     uint32 unbondingEpochs; // epochs between the end of a node's service and its stake's release
+}
+
+/// @notice Why a node was taken off a model's list.
+enum EvictionReason {
+    None,
+    Exited, // past its exit epoch
+    UnderStaked, // stake below minStakePerComputeUnit x capacity
+    CapacityBelowUnits // its capacity cannot hold one inference of the model
 }
 
 /// @title INodePool
@@ -46,6 +59,10 @@ interface INodePool {
         uint256 beneficiaryShare,
         uint256 treasuryShare
     );
+    /// @notice Anyone took `node` off `modelId`'s list because it can no longer be assigned the model's work.
+    event NodeEvicted(address indexed node, uint256 indexed modelId, EvictionReason reason);
+    event HeldSlashSettled(uint256 indexed requestId, bool proven, uint256 toTreasury, uint256 returnedToNodes);
+    event HeldSlashReturned(uint256 indexed requestId, address indexed node, uint256 amount);
     event SlashProceedsClaimed(address indexed account, address indexed to, uint256 amount);
     event EpochLengthScheduled(uint32 fromEpoch, uint64 fromBlock, uint32 lengthBlocks);
     event PoolParamsUpdated(PoolParams params);
@@ -63,6 +80,9 @@ interface INodePool {
     error ModelUnavailable(uint256 modelId);
     error ModelNodeLimitReached(uint256 modelId, uint256 max);
     error ZeroCapacity();
+    error CapacityBelowModelUnits(uint256 modelId, uint64 capacity, uint32 computeUnits);
+    error NotServingModel(uint256 modelId, address node);
+    error NodeStillEligible(uint256 modelId, address node);
     error InsufficientStake(uint256 required, uint256 provided);
     error IncorrectNativeValue(uint256 expected, uint256 sent);
     error UnsupportedStakeToken(uint256 expected, uint256 received);
@@ -75,6 +95,7 @@ interface INodePool {
 
     /// @notice Registers the caller as a node for `modelIds` with `capacity` compute units per epoch and
     /// `stakeAmount` of stake (native: send it as value; ERC-20: approve it first). Work starts next epoch.
+    /// The capacity must hold at least one inference of every model (CapacityBelowModelUnits).
     function registerNode(uint256[] calldata modelIds, uint64 capacity, uint256 stakeAmount) external payable;
 
     /// @notice Adds stake to the caller's node.
@@ -89,20 +110,42 @@ interface INodePool {
     /// @notice Sends the caller's share of slashed stake (as requester or treasury) to `to`.
     function claimSlashProceeds(address to) external;
 
-    /// @notice Picks a node for a request of `modelId` costing `units` and books the capacity in the current
-    /// epoch; returns the zero address when no node can take it. Only the market may call it.
-    /// @dev The scan starts at `seed % nodes` among the model's nodes and takes the first eligible one that is
-    /// not `exclude`.
-    function assign(uint256 modelId, uint64 units, uint256 seed, address exclude)
+    /// @notice Takes `node` off `modelId`'s list when it can no longer serve it: exited, staked below the floor,
+    /// or with a capacity below the model's compute units. Anyone may call it (a full list otherwise locks
+    /// honest nodes out: ModelNodeLimitReached). Assigned requests stay the node's to fulfil or be slashed for.
+    function evict(uint256 modelId, address node) external;
+
+    /// @notice Picks a node for request `requestId` of `modelId` costing `units` and books the capacity in the
+    /// current epoch; returns the zero address when no node can take it, and the slash amount in force. Only
+    /// the market may call it.
+    /// @dev The scan starts at `seed % nodes` among the model's nodes and takes the first eligible one that has
+    /// not been slashed for this request (failedNodes).
+    function assign(uint256 modelId, uint64 units, uint256 seed, uint256 requestId)
         external
-        returns (address node, uint32 epoch);
+        returns (address node, uint32 epoch, uint256 slashAmount);
 
     /// @notice Marks `count` of the node's assigned requests as done. Only the market may call it.
     function release(address node, uint32 count) external;
 
-    /// @notice Slashes the node for missing request `requestId`'s deadline; `beneficiary` (zero: none) gets the
-    /// requester's share. Also releases that request. Only the market may call it.
-    function slash(address node, address beneficiary, uint256 requestId) external returns (uint256 amount);
+    /// @notice Releases request `requestId` of `modelId` from the node that missed its deadline and slashes it
+    /// min(maxAmount, slashAmount, stake), unless the model's key is no longer accepted by its adapter
+    /// (`provable` false: nobody could prove it, nobody is slashed). A public-input request's slash goes to the
+    /// treasury; a hashed-input request's is held until settleHeld. Only the market may call it.
+    /// @param maxAmount The slash amount recorded when the request was opened.
+    function slash(address node, uint256 requestId, uint256 modelId, uint256 maxAmount)
+        external
+        returns (uint256 amount, bool provable);
+
+    /// @notice Settles the slashes held for a hashed-input request: all to the treasury if it was `proven` (the
+    /// commitment opened, the failed nodes were lazy); otherwise each failed node gets UNPROVEN_RETURN_BPS of
+    /// its slash back (claimable) and the treasury the rest. No-op when nothing is held. Only the market.
+    function settleHeld(uint256 requestId, bool proven) external;
+
+    /// @notice The nodes slashed for missing request `requestId`, in order, and what each lost.
+    function failedNodes(uint256 requestId) external view returns (address[] memory nodes, uint256[] memory slashed);
+
+    /// @notice Why `node` may be evicted from `modelId`'s list now (None: it may not).
+    function evictionReason(uint256 modelId, address node) external view returns (EvictionReason);
 
     function currentEpoch() external view returns (uint32);
     function epochAt(uint256 blockNumber) external view returns (uint32);
@@ -118,4 +161,7 @@ interface INodePool {
     function params() external view returns (PoolParams memory);
     function totalStaked() external view returns (uint256);
     function totalClaimable() external view returns (uint256);
+    /// @notice Slashes held for hashed-input requests that have not settled yet.
+    function totalHeld() external view returns (uint256);
+    function held(uint256 requestId) external view returns (uint256);
 }

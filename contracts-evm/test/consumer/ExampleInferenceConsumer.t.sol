@@ -20,7 +20,7 @@ contract ExampleInferenceConsumerTest is HubTestBase {
 
     function test_askAndReceive() public {
         int256[] memory input = _input(3, 1);
-        uint256 price = market.quote(modelId).total;
+        uint256 price = market.quote(modelId, consumer.CALLBACK_GAS_LIMIT()).total;
         vm.deal(requester, price);
         vm.expectEmit(address(consumer));
         emit ExampleInferenceConsumer.Asked(1, requester);

@@ -70,7 +70,7 @@ contract ExampleConsumersTest is CrossChainTestBase {
     }
 
     function _payMarket(uint256 modelId) internal returns (uint256 price) {
-        price = market.quote(modelId).total;
+        price = market.quote(modelId, CALLBACK_GAS).total; // the consumers ask for CALLBACK_GAS, priced
         vm.deal(payer, payer.balance + price);
     }
 

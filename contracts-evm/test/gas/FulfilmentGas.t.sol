@@ -87,7 +87,7 @@ contract FulfilmentGasTest is HubTestBase {
         internal
         returns (uint256[] memory ids, bytes memory data)
     {
-        uint256 price = market.quote(modelId).total;
+        uint256 price = market.quote(modelId, callback ? consumer.CALLBACK_GAS_LIMIT() : 0).total;
         ids = new uint256[](f.batchSize);
         for (uint256 s; s < f.batchSize; ++s) {
             if (callback) {

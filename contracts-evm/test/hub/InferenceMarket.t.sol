@@ -7,6 +7,7 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 import {PausableUpgradeable} from "@openzeppelin/contracts-upgradeable/utils/PausableUpgradeable.sol";
 import {
     DeliveryStatus,
+    FeeRecord,
     Fees,
     IInferenceMarket,
     MarketParams,
@@ -16,7 +17,7 @@ import {
     RequestStatus
 } from "../../src/interfaces/IInferenceMarket.sol";
 import {IModelRegistry} from "../../src/interfaces/IModelRegistry.sol";
-import {INodePool} from "../../src/interfaces/INodePool.sol";
+import {INodePool, PoolParams} from "../../src/interfaces/INodePool.sol";
 import {Settlement} from "../../src/interfaces/IRemoteResultSink.sol";
 import {FieldEncoding} from "../../src/libraries/FieldEncoding.sol";
 import {GasLimitedCall} from "../../src/libraries/GasLimitedCall.sol";
@@ -33,6 +34,20 @@ import {
     ReturnBombConsumer
 } from "../mocks/TestConsumers.sol";
 import {HubTestBase} from "../utils/HubTestBase.sol";
+
+/// @notice Requests only when the assignment lands on `target` (reverting otherwise), as a steering
+/// requester would.
+contract SteeringRequester {
+    function steer(IInferenceMarket m, uint256 modelId, int256[] calldata input, uint256 fee, address target)
+        external
+        returns (uint256 id)
+    {
+        id = m.requestInference{value: fee}(modelId, input, 0);
+        require(m.request(id).node == target, "not the target");
+    }
+
+    receive() external payable {}
+}
 
 contract InferenceMarketTest is HubTestBase {
     uint256 internal modelId; // batch 1, 3 inputs, 1 output
@@ -66,7 +81,7 @@ contract InferenceMarketTest is HubTestBase {
     }
 
     function _consumerRequest(uint256 model, int256[] memory input, uint32 gas) internal returns (uint256) {
-        uint256 p = market.quote(model).total;
+        uint256 p = market.quote(model, gas).total;
         vm.deal(address(this), p);
         return consumer.request{value: p}(market, model, input, gas);
     }
@@ -94,7 +109,7 @@ contract InferenceMarketTest is HubTestBase {
     function test_requestInference_escrowsAssignsAndRecords() public {
         int256[] memory input = _input(3, 1);
         vm.deal(requester, price);
-        Fees memory fees = Fees(uint256(COMPUTE_UNITS) * UNIT_PRICE, ROYALTY, PROTOCOL_FEE);
+        Fees memory fees = Fees(uint256(COMPUTE_UNITS) * UNIT_PRICE, ROYALTY, PROTOCOL_FEE, 0, 0, SLASH);
         vm.expectEmit(address(market));
         emit IInferenceMarket.InferenceRequested(1, modelId, requester, input, 0, 0, fees);
         vm.prank(requester);
@@ -132,7 +147,8 @@ contract InferenceMarketTest is HubTestBase {
 
         vm.prank(modelOwner);
         registry.setRoyalty(modelId, ROYALTY * 2);
-        Fees memory expected = Fees(uint256(COMPUTE_UNITS) * UNIT_PRICE, ROYALTY * 2, PROTOCOL_FEE);
+        FeeRecord memory expected =
+            FeeRecord(uint256(COMPUTE_UNITS) * UNIT_PRICE, ROYALTY * 2, PROTOCOL_FEE, CALLBACK_GAS_PRICE, 0, SLASH);
         uint256 newPrice = market.quote(modelId).total;
         vm.deal(requester, newPrice);
         vm.expectEmit(address(market));
@@ -213,11 +229,15 @@ contract InferenceMarketTest is HubTestBase {
         (bytes memory proof, uint256[] memory inst) = _proofFor(modelId, _single(input), _single(_out(-42)));
 
         bytes32 inputDigest = market.request(id).payloadDigest;
-        Price memory q = market.quote(modelId);
+        Price memory q = market.quote(modelId, 200_000);
+        assertEq(q.callbackFee, 200_000 * uint256(CALLBACK_GAS_PRICE), "the callback gas is priced");
+        assertEq(market.requestFees(id).callbackFee, q.callbackFee);
         vm.expectEmit(address(market));
         emit IInferenceMarket.InferenceFulfilled(id, _out(-42));
         vm.expectEmit(address(market));
-        emit IInferenceMarket.FulfilmentSettled(nodeA, modelId, modelOwner, 1, q.nodeFee, q.royalty, q.protocolFee);
+        emit IInferenceMarket.FulfilmentSettled(
+            nodeA, modelId, modelOwner, 1, q.nodeFee + q.callbackFee, q.royalty, q.protocolFee
+        );
         vm.prank(nodeA);
         market.fulfil(id, proof, inst);
 
@@ -227,11 +247,12 @@ contract InferenceMarketTest is HubTestBase {
         assertEq(r.payloadDigest, inputDigest, "delivered results keep only the event");
         assertEq(consumer.lastOutput(), _out(-42));
         assertEq(consumer.lastRequestId(), id);
-        assertEq(market.claimable(nodeA), uint256(COMPUTE_UNITS) * UNIT_PRICE);
+        // M-2: the node that forwarded the callback gas is paid for it.
+        assertEq(market.claimable(nodeA), uint256(COMPUTE_UNITS) * UNIT_PRICE + q.callbackFee);
         assertEq(market.claimable(modelOwner), ROYALTY);
         assertEq(market.claimable(treasury), PROTOCOL_FEE);
         assertEq(market.totalEscrowed(), 0);
-        assertEq(market.totalClaimable(), price);
+        assertEq(market.totalClaimable(), q.total);
         assertEq(pool.node(nodeA).pending, 0);
         assertEq(market.modelUsage(modelId).fulfilled, 1);
 
@@ -310,10 +331,10 @@ contract InferenceMarketTest is HubTestBase {
             vm.expectEmit(address(market));
             emit IInferenceMarket.InferenceFulfilled(ids[s], outs[s]);
         }
-        Price memory q = market.quote(batchModel);
+        Price memory q = market.quote(batchModel, 200_000);
         vm.expectEmit(address(market));
         emit IInferenceMarket.FulfilmentSettled(
-            nodeA, batchModel, modelOwner, 4, 4 * q.nodeFee, 4 * q.royalty, 4 * q.protocolFee
+            nodeA, batchModel, modelOwner, 4, 4 * (q.nodeFee + q.callbackFee), 4 * q.royalty, 4 * q.protocolFee
         );
         vm.prank(nodeA);
         market.fulfilBatch(ids, proof, inst);
@@ -321,7 +342,7 @@ contract InferenceMarketTest is HubTestBase {
             assertEq(consumer.outputOf(ids[s]), outs[s]);
         }
         assertEq(consumer.calls(), 4);
-        assertEq(market.claimable(nodeA), 4 * uint256(COMPUTE_UNITS) * UNIT_PRICE);
+        assertEq(market.claimable(nodeA), 4 * (uint256(COMPUTE_UNITS) * UNIT_PRICE + q.callbackFee));
         assertEq(market.claimable(modelOwner), 4 * uint256(ROYALTY));
 
         // Two requests in a batch-4 proof: slots 2 and 3 are padding copies of slot 1.
@@ -405,7 +426,9 @@ contract InferenceMarketTest is HubTestBase {
         assertEq(uint8(r.status), uint8(RequestStatus.Fulfilled), "the result is kept");
         assertEq(uint8(r.delivery), uint8(DeliveryStatus.Failed));
         assertEq(r.payloadDigest, keccak256(abi.encodePacked(_out(5))), "what a retry must deliver");
-        assertEq(market.claimable(nodeA), uint256(COMPUTE_UNITS) * UNIT_PRICE, "the node is paid");
+        assertEq(
+            market.claimable(nodeA), uint256(COMPUTE_UNITS) * UNIT_PRICE + 200_000 * uint256(CALLBACK_GAS_PRICE), "paid"
+        );
 
         vm.expectRevert(abi.encodeWithSelector(IInferenceMarket.OutputMismatch.selector, id));
         market.retryDelivery(id, _out(6), 200_000);
@@ -434,9 +457,10 @@ contract InferenceMarketTest is HubTestBase {
     function test_callback_gasGuzzlerCannotBlockFulfilment() public {
         GasGuzzlingConsumer guzzler = new GasGuzzlingConsumer();
         int256[] memory input = _input(3, 1);
-        vm.deal(address(guzzler), price);
+        uint256 p = market.quote(modelId, 300_000).total;
+        vm.deal(address(guzzler), p);
         vm.prank(address(guzzler));
-        uint256 id = market.requestInference{value: price}(modelId, input, 300_000);
+        uint256 id = market.requestInference{value: p}(modelId, input, 300_000);
         (bytes memory proof, uint256[] memory inst) = _proofFor(modelId, _single(input), _single(_out(5)));
         vm.prank(nodeA);
         market.fulfil{gas: 2_000_000}(id, proof, inst);
@@ -457,9 +481,10 @@ contract InferenceMarketTest is HubTestBase {
     function test_callback_returnBombIsTruncated() public {
         ReturnBombConsumer bomb = new ReturnBombConsumer();
         int256[] memory input = _input(3, 1);
-        vm.deal(address(bomb), price);
+        uint256 p = market.quote(modelId, 500_000).total;
+        vm.deal(address(bomb), p);
         vm.prank(address(bomb));
-        uint256 id = market.requestInference{value: price}(modelId, input, 500_000);
+        uint256 id = market.requestInference{value: p}(modelId, input, 500_000);
         (bytes memory proof, uint256[] memory inst) = _proofFor(modelId, _single(input), _single(_out(5)));
         vm.recordLogs();
         vm.prank(nodeA);
@@ -482,9 +507,10 @@ contract InferenceMarketTest is HubTestBase {
     function test_callback_reentryIsBlockedButChainingWorks() public {
         ReentrantConsumer reentrant = new ReentrantConsumer(market);
         int256[] memory input = _input(3, 1);
-        vm.deal(address(reentrant), price);
+        uint256 p = market.quote(modelId, 200_000).total;
+        vm.deal(address(reentrant), p);
         vm.prank(address(reentrant));
-        uint256 id = market.requestInference{value: price}(modelId, input, 200_000);
+        uint256 id = market.requestInference{value: p}(modelId, input, 200_000);
         (bytes memory proof, uint256[] memory inst) = _proofFor(modelId, _single(input), _single(_out(5)));
         vm.prank(nodeA);
         market.fulfil(id, proof, inst);
@@ -493,8 +519,9 @@ contract InferenceMarketTest is HubTestBase {
             abi.encodeWithSelector(ReentrancyGuardTransient.ReentrancyGuardReentrantCall.selector)
         );
 
-        ChainingConsumer chaining = new ChainingConsumer{value: 2 * price}(market, modelId);
-        uint256 first = chaining.start(input, price);
+        uint256 withCallback = market.quote(modelId, 500_000).total;
+        ChainingConsumer chaining = new ChainingConsumer{value: withCallback + price}(market, modelId);
+        uint256 first = chaining.start(input, withCallback);
         (proof, inst) = _proofFor(modelId, _single(input), _single(_out(77)));
         vm.prank(nodeA);
         market.fulfil(first, proof, inst);
@@ -527,7 +554,8 @@ contract InferenceMarketTest is HubTestBase {
         assertEq(r.reassignments, 1);
         assertEq(r.deadline, block.number + WINDOW);
         assertEq(uint8(r.status), uint8(RequestStatus.Pending));
-        assertEq(pool.claimable(requester), uint256(SLASH) * REQUESTER_SHARE_BPS / 10_000);
+        assertEq(pool.claimable(requester), 0, "the requester gets no share of a slash (L-4)");
+        assertEq(pool.claimable(treasury), SLASH);
         assertEq(pool.node(first).slashed, SLASH);
         assertEq(market.modelUsage(modelId).expired, 1);
 
@@ -590,6 +618,80 @@ contract InferenceMarketTest is HubTestBase {
         assertEq(market.effectiveDeadline(later), market.request(later).deadline);
     }
 
+    /// @dev L-5: a request never goes back to a node that already failed it (each failed node slashed once).
+    function test_expire_neverReassignsToANodeThatFailed() public {
+        MarketParams memory mp = market.params();
+        mp.maxReassignments = 3;
+        market.setParams(mp);
+        _registerNode(nodeB, modelId, 10_000);
+        _nextEpoch();
+        uint256 id = _request(modelId, _input(3, 1), 0);
+        address first = market.request(id).node;
+        vm.roll(block.number + WINDOW + 1);
+        market.expire(id);
+        address second = market.request(id).node;
+        assertTrue(second != first);
+        vm.roll(block.number + WINDOW + 1);
+        market.expire(id);
+        assertEq(uint8(market.request(id).status), uint8(RequestStatus.Refunded), "no node left that has not failed");
+        assertEq(pool.node(first).slashed, SLASH, "slashed once");
+        assertEq(pool.node(second).slashed, SLASH);
+        (address[] memory failed,) = pool.failedNodes(id);
+        assertEq(failed.length, 2);
+    }
+
+    /// @dev L-1: the slash amount is recorded when the request is opened; a raise does not reach it.
+    function test_expire_slashesTheAmountRecordedAtTheRequest() public {
+        uint256 id = _request(modelId, _input(3, 1), 0);
+        assertEq(market.requestFees(id).slashAmount, SLASH);
+        PoolParams memory pp = pool.params();
+        pp.slashAmount = SLASH * 4;
+        pool.setParams(pp);
+        vm.roll(block.number + WINDOW + 1);
+        vm.expectEmit(address(market));
+        emit IInferenceMarket.InferenceExpired(id, nodeA, SLASH);
+        market.expire(id);
+    }
+
+    /// @dev M-2: a refund gives back the callback fee with the rest.
+    function test_expire_refundIncludesTheCallbackFee() public {
+        int256[] memory input = _input(3, 1);
+        Price memory q = market.quote(modelId, 250_000);
+        vm.deal(requester, q.total);
+        vm.prank(requester);
+        uint256 id = market.requestInference{value: q.total}(modelId, input, 250_000);
+        vm.roll(block.number + WINDOW + 1);
+        vm.expectEmit(address(market));
+        emit IInferenceMarket.InferenceRefunded(id, requester, q.total);
+        market.expire(id);
+        assertEq(market.claimable(requester), q.total);
+        assertEq(market.totalEscrowed(), 0);
+    }
+
+    /// @dev L-4: a requester contract can still predict the node and revert until its request lands on an
+    /// offline one, but the slash no longer pays it anything.
+    function test_steeringOntoAnOfflineNodePaysTheRequesterNothing() public {
+        _registerNode(nodeB, modelId, 10_000);
+        _nextEpoch();
+        SteeringRequester attacker = new SteeringRequester();
+        int256[] memory input = _input(3, 1);
+        vm.deal(address(attacker), 100 * price);
+        uint256 id;
+        for (uint256 tries; tries < 64 && id == 0; ++tries) {
+            try attacker.steer(market, modelId, input, price, nodeB) returns (uint256 got) {
+                id = got;
+            } catch {
+                vm.roll(block.number + 1);
+            }
+        }
+        assertTrue(id != 0, "steering found a block");
+        assertEq(market.request(id).node, nodeB);
+        vm.roll(block.number + WINDOW + 1);
+        market.expire(id);
+        assertEq(pool.claimable(address(attacker)), 0, "no share of the slash");
+        assertEq(pool.claimable(treasury), SLASH);
+    }
+
     // ---------------------------------------------------------------- hashed inputs
 
     function test_hashedInput_commitmentIsBound() public {
@@ -601,7 +703,8 @@ contract InferenceMarketTest is HubTestBase {
         _nextEpoch();
         uint256 commitment = uint256(keccak256("poseidon(x)")) % FieldEncoding.P;
         int256[] memory input = _input(3, 1);
-        uint256 p = market.quote(hashed).total;
+        uint256 p = market.quote(hashed).total + COMMITMENT_BOND;
+        assertEq(market.quote(hashed).bond, COMMITMENT_BOND);
         vm.deal(requester, 3 * p);
         vm.startPrank(requester);
         vm.expectRevert(abi.encodeWithSelector(IModelRegistry.WrongInputMode.selector, hashed));
@@ -615,7 +718,13 @@ contract InferenceMarketTest is HubTestBase {
         market.requestInferenceWithCommitment{value: p}(hashed, outside, commitment, 0);
         vm.expectEmit(address(market));
         emit IInferenceMarket.InferenceRequested(
-            1, hashed, requester, input, commitment, 0, Fees(uint256(COMPUTE_UNITS) * UNIT_PRICE, ROYALTY, PROTOCOL_FEE)
+            1,
+            hashed,
+            requester,
+            input,
+            commitment,
+            0,
+            Fees(uint256(COMPUTE_UNITS) * UNIT_PRICE, ROYALTY, PROTOCOL_FEE, 0, COMMITMENT_BOND, SLASH)
         );
         uint256 id = market.requestInferenceWithCommitment{value: p}(hashed, input, commitment, 0);
         vm.stopPrank();
@@ -637,21 +746,27 @@ contract InferenceMarketTest is HubTestBase {
         assertEq(uint8(market.request(id).status), uint8(RequestStatus.Fulfilled));
     }
 
-    function test_hashedInput_expiryGivesRequesterShareToTreasury() public {
+    function test_hashedInput_expiryOnEveryNodeForfeitsTheBond_andReturnsHalfOfEachSlash() public {
         uint256 hashed = _registerModel(_hashedLayout(1, 3, 1));
         _registerNode(nodeB, hashed, 1000);
         _nextEpoch();
-        uint256 p = market.quote(hashed).total;
-        vm.deal(requester, p);
+        uint256 fee = market.quote(hashed).total;
+        vm.deal(requester, fee + COMMITMENT_BOND);
         vm.prank(requester);
-        uint256 id = market.requestInferenceWithCommitment{value: p}(hashed, _input(3, 1), 123, 0);
+        uint256 id = market.requestInferenceWithCommitment{value: fee + COMMITMENT_BOND}(hashed, _input(3, 1), 123, 0);
+        assertEq(market.totalEscrowed(), fee + COMMITMENT_BOND);
         vm.roll(block.number + WINDOW + 1);
+        vm.expectEmit(address(market));
+        emit IInferenceMarket.CommitmentBondForfeited(id, COMMITMENT_BOND);
         market.expire(id);
         assertEq(pool.claimable(requester), 0);
-        assertEq(pool.claimable(treasury), SLASH);
-        assertEq(market.claimable(requester), p, "the fee itself is refunded");
+        assertEq(pool.claimable(nodeB), SLASH / 2, "half the slash back: the hub cannot tell who lied");
+        assertEq(pool.claimable(treasury), SLASH - SLASH / 2);
+        assertEq(pool.totalHeld(), 0);
+        assertEq(market.claimable(requester), fee, "the fee itself is refunded, not the bond");
+        assertEq(market.claimable(treasury), COMMITMENT_BOND);
+        assertEq(market.totalEscrowed(), 0);
     }
-
     // ---------------------------------------------------------------- remote requests
 
     function _remote(uint256 model, bytes32 originRequestId, uint256 feePaid)
@@ -734,7 +849,8 @@ contract InferenceMarketTest is HubTestBase {
         market.expire(id);
         assertEq(uint8(market.request(id).status), uint8(RequestStatus.Refunded));
         assertEq(uint8(market.request(id).delivery), uint8(DeliveryStatus.Failed));
-        assertEq(pool.claimable(stranger), uint256(SLASH) * REQUESTER_SHARE_BPS / 10_000, "slash share to beneficiary");
+        assertEq(pool.claimable(stranger), 0, "no slash share for the named beneficiary (decision 0028)");
+        assertEq(pool.claimable(treasury), SLASH);
         assertEq(market.claimable(address(sink)), 0, "nothing escrowed on the hub to refund");
 
         vm.expectRevert(abi.encodeWithSelector(IInferenceMarket.GasLimitBelowRequested.selector, id, 1, 300_000));

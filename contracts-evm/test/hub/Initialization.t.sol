@@ -85,7 +85,7 @@ contract InitializationTest is HubTestBase {
         vm.expectRevert(abi.encodeWithSelector(INodePool.ParameterOutOfBounds.selector, "stake", huge));
         pool.registerNode{value: huge}(models, 1, huge);
 
-        _registerNode(nodeA, modelId, 10);
+        _registerNode(nodeA, modelId, 100);
         uint256 stake = pool.node(nodeA).stake;
         uint256 overflow = uint256(type(uint112).max) - stake + 1;
         vm.deal(nodeA, overflow);

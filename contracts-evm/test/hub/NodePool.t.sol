@@ -4,7 +4,7 @@ pragma solidity ^0.8.24;
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 import {PausableUpgradeable} from "@openzeppelin/contracts-upgradeable/utils/PausableUpgradeable.sol";
-import {INodePool, NodeInfo, PoolParams} from "../../src/interfaces/INodePool.sol";
+import {EvictionReason, INodePool, NodeInfo, PoolParams} from "../../src/interfaces/INodePool.sol";
 import {RejectingReceiver} from "../mocks/TestConsumers.sol";
 import {HubTestBase} from "../utils/HubTestBase.sol";
 
@@ -85,14 +85,14 @@ contract NodePoolTest is HubTestBase {
         assertFalse(pool.isAssignable(nodeA, 1));
 
         vm.prank(market_);
-        (address chosen,) = pool.assign(modelId, 10, 0, address(0));
+        (address chosen,,) = pool.assign(modelId, 10, 0, 0);
         assertEq(chosen, address(0), "not active in the registration epoch");
 
         _nextEpoch();
         assertTrue(pool.isAssignable(nodeA, 100));
         assertFalse(pool.isAssignable(nodeA, 101));
         vm.prank(market_);
-        (chosen,) = pool.assign(modelId, 10, 0, address(0));
+        (chosen,,) = pool.assign(modelId, 10, 0, 0);
         assertEq(chosen, nodeA);
     }
 
@@ -142,13 +142,71 @@ contract NodePoolTest is HubTestBase {
         PoolParams memory p = pool.params();
         p.maxNodesPerModel = 2;
         pool.setParams(p);
-        _registerNode(nodeA, modelId, 10);
-        _registerNode(nodeB, modelId, 10);
+        _registerNode(nodeA, modelId, 100);
+        _registerNode(nodeB, modelId, 100);
         uint256 stake = _stakeFor(10);
         vm.deal(nodeC, stake);
         vm.prank(nodeC);
         vm.expectRevert(abi.encodeWithSelector(INodePool.ModelNodeLimitReached.selector, modelId, 2));
-        pool.registerNode{value: stake}(_models(modelId), 10, stake);
+        pool.registerNode{value: stake}(_models(modelId), 100, stake);
+    }
+
+    /// @dev M-3: a node whose capacity cannot hold one inference would sit on the model's list for ever.
+    function test_registerNode_refusesCapacityBelowTheModelsUnits() public {
+        _expectRegisterRevert(
+            _models(modelId),
+            COMPUTE_UNITS - 1,
+            _stakeFor(COMPUTE_UNITS - 1),
+            abi.encodeWithSelector(
+                INodePool.CapacityBelowModelUnits.selector, modelId, COMPUTE_UNITS - 1, COMPUTE_UNITS
+            )
+        );
+    }
+
+    /// @dev M-3: a full list of nodes that can no longer work (exited, under-staked) is cleared by anyone, so an
+    /// honest node can join.
+    function test_evict_ineligibleNodesMakeRoom() public {
+        PoolParams memory p = pool.params();
+        p.maxNodesPerModel = 2;
+        pool.setParams(p);
+        _registerNode(nodeA, _models(modelId, otherModel), 100);
+        _registerNode(nodeB, modelId, 100);
+        _nextEpoch();
+
+        vm.prank(stranger);
+        vm.expectRevert(abi.encodeWithSelector(INodePool.NodeStillEligible.selector, modelId, nodeA));
+        pool.evict(modelId, nodeA);
+        vm.expectRevert(abi.encodeWithSelector(INodePool.NotServingModel.selector, otherModel, nodeB));
+        pool.evict(otherModel, nodeB);
+
+        vm.prank(nodeA);
+        pool.requestExit();
+        assertEq(uint8(pool.evictionReason(modelId, nodeA)), uint8(EvictionReason.None), "serves out its epoch");
+        _nextEpoch();
+        vm.expectEmit(address(pool));
+        emit INodePool.NodeEvicted(nodeA, modelId, EvictionReason.Exited);
+        vm.prank(stranger);
+        pool.evict(modelId, nodeA);
+        assertEq(pool.modelNodes(modelId).length, 1);
+        assertEq(pool.nodeModels(nodeA).length, 1);
+        assertEq(pool.nodeModels(nodeA)[0], otherModel);
+
+        p.minStakePerComputeUnit = 1 ether; // nodeB now holds less than its capacity requires
+        pool.setParams(p);
+        vm.expectEmit(address(pool));
+        emit INodePool.NodeEvicted(nodeB, modelId, EvictionReason.UnderStaked);
+        vm.prank(stranger);
+        pool.evict(modelId, nodeB);
+        p.minStakePerComputeUnit = MIN_STAKE_PER_UNIT;
+        pool.setParams(p);
+
+        _registerNode(nodeC, modelId, 100); // room again
+        assertEq(pool.modelNodes(modelId).length, 1);
+        // An evicted node still leaves cleanly.
+        vm.roll(pool.epochStartBlock(pool.node(nodeA).withdrawableEpoch));
+        vm.prank(nodeA);
+        pool.withdrawStake(nodeA);
+        assertEq(pool.modelNodes(otherModel).length, 0);
     }
 
     function test_addStake() public {
@@ -183,13 +241,13 @@ contract NodePoolTest is HubTestBase {
         vm.startPrank(market_);
         vm.expectEmit(address(pool));
         emit INodePool.CapacityAllocated(nodeA, modelId, epoch, 60, 60);
-        (address chosen, uint32 e) = pool.assign(modelId, 60, 7, address(0));
+        (address chosen, uint32 e,) = pool.assign(modelId, 60, 7, 0);
         assertEq(chosen, nodeA);
         assertEq(e, epoch);
         assertEq(pool.spareCapacity(nodeA), 40);
-        (chosen,) = pool.assign(modelId, 41, 7, address(0));
+        (chosen,,) = pool.assign(modelId, 41, 7, 0);
         assertEq(chosen, address(0));
-        (chosen,) = pool.assign(modelId, 40, 7, address(0));
+        (chosen,,) = pool.assign(modelId, 40, 7, 0);
         assertEq(chosen, nodeA);
         assertEq(pool.spareCapacity(nodeA), 0);
         assertEq(pool.node(nodeA).pending, 2);
@@ -198,7 +256,7 @@ contract NodePoolTest is HubTestBase {
         _nextEpoch();
         assertEq(pool.spareCapacity(nodeA), 100, "capacity renews each epoch");
         vm.prank(market_);
-        (chosen,) = pool.assign(modelId, 100, 0, address(0));
+        (chosen,,) = pool.assign(modelId, 100, 0, 0);
         assertEq(chosen, nodeA);
     }
 
@@ -207,11 +265,19 @@ contract NodePoolTest is HubTestBase {
         _registerNode(nodeB, modelId, 100);
         _nextEpoch();
         vm.startPrank(market_);
+        (address first,,) = pool.assign(modelId, 1, 0, 7);
+        assertEq(first, nodeA);
+        pool.slash(nodeA, 7, modelId, SLASH);
+        // Request 7 never goes back to a node slashed for it.
         for (uint256 seed; seed < 4; ++seed) {
-            (address chosen,) = pool.assign(modelId, 1, seed, nodeA);
+            (address chosen,,) = pool.assign(modelId, 1, seed, 7);
             assertEq(chosen, nodeB);
         }
-        (address none,) = pool.assign(otherModel, 1, 0, address(0));
+        (address[] memory failed, uint256[] memory lost) = pool.failedNodes(7);
+        assertEq(failed.length, 1);
+        assertEq(failed[0], nodeA);
+        assertEq(lost[0], SLASH);
+        (address none,,) = pool.assign(otherModel, 1, 0, 0);
         assertEq(none, address(0));
         vm.stopPrank();
 
@@ -220,7 +286,7 @@ contract NodePoolTest is HubTestBase {
         pool.setParams(p);
         assertFalse(pool.isAssignable(nodeA, 1));
         vm.prank(market_);
-        (none,) = pool.assign(modelId, 1, 0, address(0));
+        (none,,) = pool.assign(modelId, 1, 0, 0);
         assertEq(none, address(0));
     }
 
@@ -232,7 +298,7 @@ contract NodePoolTest is HubTestBase {
         address[] memory nodes = pool.modelNodes(modelId);
         vm.startPrank(market_);
         for (uint256 seed; seed < 6; ++seed) {
-            (address chosen,) = pool.assign(modelId, 1, seed, address(0));
+            (address chosen,,) = pool.assign(modelId, 1, seed, 0);
             assertEq(chosen, nodes[seed % 3]);
         }
         vm.stopPrank();
@@ -244,7 +310,7 @@ contract NodePoolTest is HubTestBase {
         vm.expectRevert(
             abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, stranger, role)
         );
-        pool.assign(modelId, 1, 0, address(0));
+        pool.assign(modelId, 1, 0, 0);
         vm.expectRevert(
             abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, stranger, role)
         );
@@ -252,7 +318,7 @@ contract NodePoolTest is HubTestBase {
         vm.expectRevert(
             abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, stranger, role)
         );
-        pool.slash(nodeA, stranger, 1);
+        pool.slash(nodeA, 1, modelId, SLASH);
         vm.stopPrank();
     }
 
@@ -260,8 +326,8 @@ contract NodePoolTest is HubTestBase {
         _registerNode(nodeA, modelId, 100);
         _nextEpoch();
         vm.startPrank(market_);
-        pool.assign(modelId, 1, 0, address(0));
-        pool.assign(modelId, 1, 0, address(0));
+        pool.assign(modelId, 1, 0, 0);
+        pool.assign(modelId, 1, 0, 0);
         pool.release(nodeA, 2);
         assertEq(pool.node(nodeA).pending, 0);
         vm.expectRevert(abi.encodeWithSelector(INodePool.NoPendingAssignment.selector, nodeA));
@@ -271,41 +337,71 @@ contract NodePoolTest is HubTestBase {
 
     // ---------------------------------------------------------------- slashing
 
-    function test_slash_splitsBetweenBeneficiaryAndTreasury() public {
+    function test_slash_goesToTheTreasury() public {
         _registerNode(nodeA, modelId, 100);
         _nextEpoch();
         uint256 stake = pool.node(nodeA).stake;
         vm.startPrank(market_);
-        pool.assign(modelId, 1, 0, address(0));
-        uint256 half = uint256(SLASH) * REQUESTER_SHARE_BPS / 10_000;
+        pool.assign(modelId, 1, 0, 0);
         vm.expectEmit(address(pool));
-        emit INodePool.NodeSlashed(nodeA, 42, requester, SLASH, half, SLASH - half);
-        uint256 amount = pool.slash(nodeA, requester, 42);
+        emit INodePool.NodeSlashed(nodeA, 42, address(0), SLASH, 0, SLASH);
+        (uint256 amount, bool provable) = pool.slash(nodeA, 42, modelId, SLASH);
         vm.stopPrank();
 
+        assertTrue(provable);
         assertEq(amount, SLASH);
         assertEq(pool.node(nodeA).stake, stake - SLASH);
         assertEq(pool.node(nodeA).slashed, SLASH);
         assertEq(pool.node(nodeA).pending, 0);
-        assertEq(pool.claimable(requester), half);
-        assertEq(pool.claimable(treasury), SLASH - half);
+        assertEq(pool.claimable(requester), 0, "no requester share: steering onto an offline node pays nothing");
+        assertEq(pool.claimable(treasury), SLASH);
         assertEq(pool.totalStaked() + pool.totalClaimable(), address(pool).balance);
 
         vm.prank(market_);
         vm.expectRevert(abi.encodeWithSelector(INodePool.NoPendingAssignment.selector, nodeA));
-        pool.slash(nodeA, requester, 43);
+        pool.slash(nodeA, 43, modelId, SLASH);
+    }
+
+    /// @dev L-1: a request is slashed at most what was in force when it was opened; a raise does not reach it,
+    /// a cut does. The amount itself is bounded.
+    function test_slash_atMostTheRecordedAmount_andBounded() public {
+        _registerNode(nodeA, modelId, 1_000);
+        _nextEpoch();
+        PoolParams memory p = pool.params();
+        p.slashAmount = pool.MAX_SLASH_AMOUNT() + 1;
+        vm.expectRevert(
+            abi.encodeWithSelector(INodePool.ParameterOutOfBounds.selector, "slashAmount", uint256(p.slashAmount))
+        );
+        pool.setParams(p);
+
+        vm.prank(market_);
+        (,, uint256 recorded) = pool.assign(modelId, 1, 0, 0);
+        assertEq(recorded, SLASH);
+        p.slashAmount = SLASH * 3; // raised after the assignment
+        pool.setParams(p);
+        vm.prank(market_);
+        (uint256 amount,) = pool.slash(nodeA, 1, modelId, recorded);
+        assertEq(amount, SLASH, "a raise does not reach work already taken");
+
+        vm.prank(market_);
+        (,, recorded) = pool.assign(modelId, 1, 0, 0);
+        p.slashAmount = SLASH / 2; // cut after the assignment
+        pool.setParams(p);
+        vm.prank(market_);
+        (amount,) = pool.slash(nodeA, 2, modelId, recorded);
+        assertEq(amount, SLASH / 2, "a cut applies at once");
     }
 
     function test_slash_withoutBeneficiaryGoesToTreasury_andIsCappedAtStake() public {
-        _registerNode(nodeA, modelId, 1);
+        _registerNode(nodeA, modelId, 100);
         _nextEpoch();
         PoolParams memory p = pool.params();
         p.slashAmount = 100 ether;
         pool.setParams(p);
         uint256 stake = pool.node(nodeA).stake;
         vm.startPrank(market_);
-        pool.assign(modelId, 1, 0, address(0));
-        uint256 amount = pool.slash(nodeA, address(0), 1);
+        pool.assign(modelId, 1, 0, 0);
+        (uint256 amount,) = pool.slash(nodeA, 1, modelId, 100 ether);
         vm.stopPrank();
         assertEq(amount, stake);
         assertEq(pool.node(nodeA).stake, 0);
@@ -317,17 +413,17 @@ contract NodePoolTest is HubTestBase {
         _registerNode(nodeA, modelId, 100);
         _nextEpoch();
         vm.startPrank(market_);
-        pool.assign(modelId, 1, 0, address(0));
-        pool.slash(nodeA, requester, 1);
+        pool.assign(modelId, 1, 0, 0);
+        pool.slash(nodeA, 1, modelId, SLASH);
         vm.stopPrank();
-        uint256 share = pool.claimable(requester);
+        uint256 share = pool.claimable(treasury);
         address payee = makeAddr("payee");
         vm.expectEmit(address(pool));
-        emit INodePool.SlashProceedsClaimed(requester, payee, share);
-        vm.prank(requester);
+        emit INodePool.SlashProceedsClaimed(treasury, payee, share);
+        vm.prank(treasury);
         pool.claimSlashProceeds(payee);
         assertEq(payee.balance, share);
-        assertEq(pool.claimable(requester), 0);
+        assertEq(pool.claimable(treasury), 0);
 
         vm.prank(requester);
         vm.expectRevert(abi.encodeWithSelector(INodePool.NothingToClaim.selector, requester));
@@ -336,6 +432,10 @@ contract NodePoolTest is HubTestBase {
         vm.expectRevert(INodePool.ZeroAddress.selector);
         pool.claimSlashProceeds(address(0));
 
+        vm.startPrank(market_);
+        pool.assign(modelId, 1, 0, 0);
+        pool.slash(nodeA, 2, modelId, SLASH);
+        vm.stopPrank();
         RejectingReceiver rejecting = new RejectingReceiver();
         uint256 treasuryShare = pool.claimable(treasury);
         vm.prank(treasury);
@@ -352,7 +452,7 @@ contract NodePoolTest is HubTestBase {
         _nextEpoch();
         uint32 epoch = pool.currentEpoch();
         vm.prank(market_);
-        pool.assign(modelId, 1, 0, address(0)); // nodeA (first in the list)
+        pool.assign(modelId, 1, 0, 0); // nodeA (first in the list)
 
         vm.prank(nodeA);
         vm.expectRevert(abi.encodeWithSelector(INodePool.NodeNotExiting.selector, nodeA));
@@ -399,7 +499,7 @@ contract NodePoolTest is HubTestBase {
         assertEq(pool.totalStaked(), address(pool).balance);
 
         // The operator may register again, from the next epoch.
-        _registerNode(nodeA, modelId, 10);
+        _registerNode(nodeA, modelId, 100);
         assertEq(pool.node(nodeA).activeFrom, pool.currentEpoch() + 1);
     }
 
@@ -460,12 +560,12 @@ contract NodePoolTest is HubTestBase {
 
         _nextEpoch();
         vm.startPrank(market_);
-        pool.assign(modelId, 1, 0, address(0));
-        pool.slash(nodeA, requester, 1);
+        pool.assign(modelId, 1, 0, 0);
+        pool.slash(nodeA, 1, modelId, SLASH);
         vm.stopPrank();
-        vm.prank(requester);
-        pool.claimSlashProceeds(requester);
-        assertEq(token.balanceOf(requester), uint256(SLASH) * REQUESTER_SHARE_BPS / 10_000);
+        vm.prank(treasury);
+        pool.claimSlashProceeds(treasury);
+        assertEq(token.balanceOf(treasury), SLASH);
         assertEq(token.balanceOf(address(pool)), pool.totalStaked() + pool.totalClaimable());
 
         vm.prank(nodeA);

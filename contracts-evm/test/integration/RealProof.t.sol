@@ -92,7 +92,7 @@ contract RealProofTest is HubTestBase {
     }
 
     function _consumerRequest(uint256 modelId, int256[] memory input) internal returns (uint256) {
-        uint256 price = market.quote(modelId).total;
+        uint256 price = market.quote(modelId, CALLBACK_GAS).total;
         vm.deal(address(this), price);
         return consumer.request{value: price}(market, modelId, input, CALLBACK_GAS);
     }
@@ -137,7 +137,7 @@ contract RealProofTest is HubTestBase {
         assertEq(consumer.lastRequestId(), id);
         assertEq(consumer.lastModelId(), b1Model);
         assertEq(consumer.lastOutput(), b1.outputs[0]);
-        assertEq(market.claimable(nodeA), market.requestFees(id).nodeFee);
+        assertEq(market.claimable(nodeA), market.requestFees(id).nodeFee + market.requestFees(id).callbackFee);
         assertEq(market.claimable(modelOwner), ROYALTY);
         assertEq(market.claimable(treasury), PROTOCOL_FEE);
         assertEq(market.totalEscrowed(), 0);

@@ -3,19 +3,27 @@ pragma solidity ^0.8.24;
 
 import {Test} from "forge-std/Test.sol";
 import {InferenceMarket} from "../../src/hub/InferenceMarket.sol";
+import {IInferenceMarket} from "../../src/interfaces/IInferenceMarket.sol";
+import {INodePool} from "../../src/interfaces/INodePool.sol";
 import {ModelRegistry} from "../../src/hub/ModelRegistry.sol";
 import {NodePool} from "../../src/hub/NodePool.sol";
-import {RemoteRequest, Request, RequestStatus} from "../../src/interfaces/IInferenceMarket.sol";
+import {DeliveryStatus, RemoteRequest, Request, RequestStatus} from "../../src/interfaces/IInferenceMarket.sol";
 import {NodeInfo} from "../../src/interfaces/INodePool.sol";
 import {FieldEncoding} from "../../src/libraries/FieldEncoding.sol";
 import {InputBound} from "../../src/libraries/InputBounds.sol";
-import {IOLayout} from "../../src/libraries/InstanceLayout.sol";
+import {IOLayout, InputMode} from "../../src/libraries/InstanceLayout.sol";
 import {MockProofVerifier} from "../mocks/MockProofVerifier.sol";
 import {RecordingConsumer, RecordingResultSink} from "../mocks/TestConsumers.sol";
 
-/// @notice Drives the hub with random but well-formed actions (requests, fulfilments, batches, expiries,
-/// withdrawals, stake changes, exits, remote requests, failing callbacks) and keeps ghost records the
-/// invariants compare the contracts against.
+/// @notice Drives the hub with random but well-formed actions (requests, commitment requests, fulfilments,
+/// batches, expiries, withdrawals, stake changes, exits, evictions, remote requests, failing callbacks) and
+/// keeps ghost records the invariants compare the contracts against.
+/// @dev Every call's revert is classified: a revert the handler deliberately provokes (a settled request, a
+/// deadline not reached or passed, no capacity left, a locked stake, ...) must carry one of the documented
+/// custom errors for that case and is counted per selector; any other revert, and any revert of an action the
+/// handler knows to be valid (a fulfilment by the assigned node within its deadline, an expiry past it, a
+/// withdrawal of a positive balance, ...), counts as unexpected, and invariant_noUnexpectedRevert fails.
+/// (foundry.toml's fail_on_revert = false would otherwise hide them.)
 contract HubHandler is Test {
     InferenceMarket public market;
     NodePool public pool;
@@ -30,6 +38,7 @@ contract HubHandler is Test {
     uint256[] public requestIds;
 
     mapping(uint256 requestId => int256[]) internal _inputs;
+    mapping(uint256 requestId => uint256) public commitmentOf; // hashed-input requests
     mapping(uint256 requestId => uint256) public fulfilments;
     mapping(uint256 requestId => bytes32) public expectedOutputDigest;
     mapping(address node => uint256) public depositedSinceRegistration;
@@ -44,6 +53,14 @@ contract HubHandler is Test {
     uint256 public expiredCalls;
     uint256 public refunded;
     uint256 public nodesWithdrawn;
+    uint256 public evictions;
+
+    /// @notice Reverts of the kinds the handler provokes on purpose, by error selector.
+    mapping(bytes4 selector => uint256) public expectedReverts;
+    /// @notice Reverts nothing explains (or of an action that had to succeed); must stay zero.
+    uint256 public unexpectedReverts;
+    string public lastUnexpectedAction;
+    bytes public lastUnexpectedReason;
 
     constructor(
         InferenceMarket market_,
@@ -93,6 +110,7 @@ contract HubHandler is Test {
 
     /// @notice keccak256 of the felts of the input a request was opened with.
     function inputDigest(uint256 id) external view returns (bytes32) {
+        if (commitmentOf[id] != 0) return keccak256(abi.encode(commitmentOf[id]));
         int256[] storage input = _inputs[id];
         uint256[] memory felts = new uint256[](input.length);
         for (uint256 i; i < felts.length; ++i) {
@@ -107,18 +125,37 @@ contract HubHandler is Test {
         uint256 modelId = models[modelSeed % models.length];
         address requester = requesters[actorSeed % requesters.length];
         int256[] memory input = _inputFor(modelId, inputSeed);
-        uint256 price = market.quote(modelId).total;
-        vm.deal(requester, requester.balance + price);
         uint32 gasLimit = withCallback || requester == address(consumer) ? 300_000 : 0;
+        uint256 price = market.quote(modelId, gasLimit).total;
+        if (_isHashed(modelId)) {
+            uint256 commitment = uint256(keccak256(abi.encode(input))) % FieldEncoding.P;
+            price += market.quote(modelId).bond;
+            vm.deal(requester, requester.balance + price);
+            vm.prank(requester);
+            try market.requestInferenceWithCommitment{value: price}(modelId, input, commitment, gasLimit) returns (
+                uint256 id
+            ) {
+                commitmentOf[id] = commitment;
+                _recordNew(id, input);
+                ++opened;
+            } catch (bytes memory reason) {
+                _expect(reason, "requestWithCommitment", _noCapacity());
+            }
+            return;
+        }
+        vm.deal(requester, requester.balance + price);
         vm.prank(requester);
         try market.requestInference{value: price}(modelId, input, gasLimit) returns (uint256 id) {
             _recordNew(id, input);
             ++opened;
-        } catch {}
+        } catch (bytes memory reason) {
+            _expect(reason, "request", _noCapacity());
+        }
     }
 
     function requestRemote(uint256 modelSeed, int256 inputSeed, uint80 feePaid) external {
         uint256 modelId = models[modelSeed % models.length];
+        if (_isHashed(modelId)) return; // remote commitment requests: see the cross-chain invariants
         RemoteRequest memory rr;
         rr.originEid = 30_110;
         rr.originRequester = bytes32(uint256(0xABCD));
@@ -132,7 +169,9 @@ contract HubHandler is Test {
         try market.requestInferenceFromRemote(rr) returns (uint256 id) {
             _recordNew(id, rr.input);
             ++opened;
-        } catch {}
+        } catch (bytes memory reason) {
+            _expect(reason, "requestRemote", _noCapacity());
+        }
     }
 
     // ---------------------------------------------------------------- fulfilment
@@ -144,12 +183,16 @@ contract HubHandler is Test {
         uint256[] memory ids = new uint256[](1);
         ids[0] = id;
         (bytes memory proof, uint256[] memory inst, bytes32[] memory digests) = _proofFor(r.modelId, ids, outputSeed);
+        bool valid = _fulfillable(id, r);
         vm.prank(r.node);
         try market.fulfil(id, proof, inst) {
             ++fulfilled;
             fulfilments[id] += 1;
             expectedOutputDigest[id] = digests[0];
-        } catch {}
+        } catch (bytes memory reason) {
+            if (valid) _unexpected(reason, "fulfil (valid)");
+            else _expect(reason, "fulfil", _settledOrLate());
+        }
     }
 
     function fulfilBatch(uint256 startSeed, uint256 countSeed, int256 outputSeed) external {
@@ -170,8 +213,10 @@ contract HubHandler is Test {
         }
         if (n == 0) return;
         uint256[] memory ids = new uint256[](n);
+        bool valid = true;
         for (uint256 i; i < n; ++i) {
             ids[i] = picked[i];
+            valid = valid && _fulfillable(ids[i], market.request(ids[i]));
         }
         (bytes memory proof, uint256[] memory inst, bytes32[] memory digests) = _proofFor(head.modelId, ids, outputSeed);
         vm.prank(head.node);
@@ -181,7 +226,10 @@ contract HubHandler is Test {
                 fulfilments[ids[i]] += 1;
                 expectedOutputDigest[ids[i]] = digests[i];
             }
-        } catch {}
+        } catch (bytes memory reason) {
+            if (valid) _unexpected(reason, "fulfilBatch (valid)");
+            else _expect(reason, "fulfilBatch", _settledOrLate());
+        }
     }
 
     function retryDelivery(uint256 requestSeed) external {
@@ -193,9 +241,20 @@ contract HubHandler is Test {
         Request memory r = market.request(id);
         // Results are only retried with the right output; the handler keeps only its digest, so it tries an
         // empty output, which must be refused for fulfilled requests. Expiry notices need no output.
+        bool mustSucceed = r.status == RequestStatus.Refunded && r.delivery == DeliveryStatus.Failed;
         try market.retryDelivery(id, new int256[](0), 400_000) {
-            if (r.status == RequestStatus.Fulfilled) revert("retry accepted an output that does not match");
-        } catch {}
+            // An empty output never matches a fulfilled request's proven output.
+            if (r.status == RequestStatus.Fulfilled) _unexpected("", "retryDelivery accepted a wrong output");
+        } catch (bytes memory reason) {
+            if (mustSucceed) {
+                _unexpected(reason, "retryDelivery of an expiry notice");
+            } else {
+                bytes4[] memory allowed = new bytes4[](2);
+                (allowed[0], allowed[1]) =
+                (IInferenceMarket.NothingToRetry.selector, IInferenceMarket.OutputMismatch.selector);
+                _expect(reason, "retryDelivery", allowed);
+            }
+        }
     }
 
     function setCallbacksFailing(bool failing) external {
@@ -212,12 +271,23 @@ contract HubHandler is Test {
     function expire(uint256 requestSeed) external {
         if (requestIds.length == 0) return;
         uint256 id = _pickPending(requestSeed);
+        Request memory before = market.request(id);
+        bool valid = before.status == RequestStatus.Pending && block.number > market.effectiveDeadline(id);
         try market.expire(id) {
             ++expiredCalls;
             Request memory r = market.request(id);
             if (r.status == RequestStatus.Refunded) ++refunded;
             if (r.status == RequestStatus.Pending) _recordAssignment(id); // handed to another node
-        } catch {}
+        } catch (bytes memory reason) {
+            if (valid) {
+                _unexpected(reason, "expire (valid)");
+            } else {
+                bytes4[] memory allowed = new bytes4[](2);
+                (allowed[0], allowed[1]) =
+                (IInferenceMarket.RequestNotPending.selector, IInferenceMarket.NotExpired.selector);
+                _expect(reason, "expire", allowed);
+            }
+        }
     }
 
     // ---------------------------------------------------------------- money out
@@ -226,14 +296,20 @@ contract HubHandler is Test {
         address account = _anyAccount(actorSeed);
         if (market.claimable(account) == 0) return;
         vm.prank(account);
-        market.withdraw(payable(makeAddr("sink-of-withdrawals")));
+        try market.withdraw(payable(makeAddr("sink-of-withdrawals"))) {}
+        catch (bytes memory reason) {
+            _unexpected(reason, "withdraw");
+        }
     }
 
     function claimSlashProceeds(uint256 actorSeed) external {
         address account = _anyAccount(actorSeed);
         if (pool.claimable(account) == 0) return;
         vm.prank(account);
-        pool.claimSlashProceeds(makeAddr("sink-of-withdrawals"));
+        try pool.claimSlashProceeds(makeAddr("sink-of-withdrawals")) {}
+        catch (bytes memory reason) {
+            _unexpected(reason, "claimSlashProceeds");
+        }
     }
 
     // ---------------------------------------------------------------- nodes
@@ -244,8 +320,11 @@ contract HubHandler is Test {
         if (pool.node(node).capacity == 0) return;
         vm.deal(node, node.balance + amount);
         vm.prank(node);
-        pool.addStake{value: amount}(amount);
-        depositedSinceRegistration[node] += amount;
+        try pool.addStake{value: amount}(amount) {
+            depositedSinceRegistration[node] += amount;
+        } catch (bytes memory reason) {
+            _unexpected(reason, "addStake");
+        }
     }
 
     function requestExit(uint256 nodeSeed) external {
@@ -253,7 +332,10 @@ contract HubHandler is Test {
         NodeInfo memory n = pool.node(node);
         if (n.capacity == 0 || n.exitEpoch != 0) return;
         vm.prank(node);
-        pool.requestExit();
+        try pool.requestExit() {}
+        catch (bytes memory reason) {
+            _unexpected(reason, "requestExit");
+        }
     }
 
     function withdrawStake(uint256 nodeSeed) external {
@@ -262,7 +344,30 @@ contract HubHandler is Test {
         try pool.withdrawStake(node) {
             ++nodesWithdrawn;
             depositedSinceRegistration[node] = 0;
-        } catch {}
+        } catch (bytes memory reason) {
+            bytes4[] memory allowed = new bytes4[](4);
+            (allowed[0], allowed[1], allowed[2], allowed[3]) =
+            (
+                INodePool.NodeNotRegistered.selector,
+                INodePool.NodeNotExiting.selector,
+                INodePool.StakeLocked.selector,
+                INodePool.PendingAssignments.selector
+            );
+            _expect(reason, "withdrawStake", allowed);
+        }
+    }
+
+    /// @notice Anyone may take a node that can no longer work off a model's list; an eligible one stays.
+    function evict(uint256 nodeSeed, uint256 modelSeed) external {
+        address node = nodes[nodeSeed % nodes.length];
+        uint256 modelId = models[modelSeed % models.length];
+        try pool.evict(modelId, node) {
+            ++evictions;
+        } catch (bytes memory reason) {
+            bytes4[] memory allowed = new bytes4[](2);
+            (allowed[0], allowed[1]) = (INodePool.NodeStillEligible.selector, INodePool.NotServingModel.selector);
+            _expect(reason, "evict", allowed);
+        }
     }
 
     function registerNode(uint256 nodeSeed, uint64 capacity) external {
@@ -272,11 +377,59 @@ contract HubHandler is Test {
         uint256 stake = pool.params().minStakePerComputeUnit * capacity + 0.2 ether;
         vm.deal(node, node.balance + stake);
         vm.prank(node);
-        pool.registerNode{value: stake}(models, capacity, stake);
-        depositedSinceRegistration[node] = stake;
+        try pool.registerNode{value: stake}(models, capacity, stake) {
+            depositedSinceRegistration[node] = stake;
+        } catch (bytes memory reason) {
+            _unexpected(reason, "registerNode");
+        }
     }
 
     // ---------------------------------------------------------------- internals
+
+    function _expect(bytes memory reason, string memory action, bytes4[] memory allowed) internal {
+        bytes4 selector = _selector(reason);
+        for (uint256 i; i < allowed.length; ++i) {
+            if (selector == allowed[i]) {
+                ++expectedReverts[selector];
+                return;
+            }
+        }
+        _unexpected(reason, action);
+    }
+
+    function _unexpected(bytes memory reason, string memory action) internal {
+        ++unexpectedReverts;
+        lastUnexpectedAction = action;
+        lastUnexpectedReason = reason;
+    }
+
+    function _selector(bytes memory reason) internal pure returns (bytes4 selector) {
+        if (reason.length < 4) return bytes4(0);
+        assembly {
+            selector := mload(add(reason, 32))
+        }
+    }
+
+    function _noCapacity() internal pure returns (bytes4[] memory allowed) {
+        allowed = new bytes4[](1);
+        allowed[0] = IInferenceMarket.NoCapacity.selector;
+    }
+
+    function _settledOrLate() internal pure returns (bytes4[] memory allowed) {
+        allowed = new bytes4[](2);
+        (allowed[0], allowed[1]) =
+        (IInferenceMarket.RequestNotPending.selector, IInferenceMarket.DeadlinePassed.selector);
+    }
+
+    /// @dev A pending request within its deadline, fulfilled by its node with a proof of its own input.
+    function _fulfillable(uint256 id, Request memory r) internal view returns (bool) {
+        return r.status == RequestStatus.Pending && block.number <= market.effectiveDeadline(id);
+    }
+
+    function _isHashed(uint256 modelId) internal view returns (bool) {
+        (,,, IOLayout memory l) = registry.fulfilmentTerms(modelId);
+        return l.inputMode == InputMode.Hashed;
+    }
 
     /// @dev Each feature within its own registered bound.
     function _inputFor(uint256 modelId, int256 seed) internal view returns (int256[] memory input) {
@@ -316,8 +469,12 @@ contract HubHandler is Test {
             uint256 src = slot < ids.length ? slot : ids.length - 1;
             int256[] storage input = _inputs[ids[src]];
             if (input.length != l.inputCount) return (proof, inst, digests); // another model's request
-            for (uint256 j; j < l.inputCount; ++j) {
-                inst[l.inputOffset + slot * l.inputCount + j] = FieldEncoding.toFelt(input[j]);
+            if (l.inputMode == InputMode.Hashed) {
+                inst[l.inputOffset + slot] = commitmentOf[ids[src]];
+            } else {
+                for (uint256 j; j < l.inputCount; ++j) {
+                    inst[l.inputOffset + slot * l.inputCount + j] = FieldEncoding.toFelt(input[j]);
+                }
             }
             int256[] memory out = new int256[](l.outputCount);
             for (uint256 j; j < l.outputCount; ++j) {

@@ -2,7 +2,13 @@
 pragma solidity ^0.8.24;
 
 import {console} from "forge-std/console.sol";
-import {DeliveryStatus, Fees, Request, RequestStatus} from "../../src/interfaces/IInferenceMarket.sol";
+import {
+    DeliveryStatus,
+    Fees,
+    IInferenceMarket,
+    Request,
+    RequestStatus
+} from "../../src/interfaces/IInferenceMarket.sol";
 import {NodeInfo} from "../../src/interfaces/INodePool.sol";
 import {InputBound} from "../../src/libraries/InputBounds.sol";
 import {HubTestBase} from "../utils/HubTestBase.sol";
@@ -15,7 +21,7 @@ contract HubInvariantTest is HubTestBase {
 
     function setUp() public override {
         super.setUp();
-        uint256[] memory models = new uint256[](2);
+        uint256[] memory models = new uint256[](3);
         // Each feature its own bound (the handler draws every input within them).
         InputBound[] memory three = new InputBound[](3);
         three[0] = InputBound({min: -1e6, max: 1e6});
@@ -26,6 +32,7 @@ contract HubInvariantTest is HubTestBase {
         two[1] = InputBound({min: -1e12, max: 1e3});
         models[0] = _registerModel(_layout(1, 3, 1), three);
         models[1] = _registerModel(_layout(4, 2, 2), two);
+        models[2] = _registerModel(_hashedLayout(2, 3, 1), three); // commitment requests: bonds, held slashes
         address[] memory nodes = new address[](4);
         (nodes[0], nodes[1], nodes[2], nodes[3]) = (nodeA, nodeB, nodeC, nodeD);
         for (uint256 i; i < nodes.length; ++i) {
@@ -40,7 +47,23 @@ contract HubInvariantTest is HubTestBase {
     function afterInvariant() external view {
         console.log("opened", handler.opened(), "fulfilled", handler.fulfilled());
         console.log("expired", handler.expiredCalls(), "refunded", handler.refunded());
-        console.log("node withdrawals", handler.nodesWithdrawn());
+        console.log("node withdrawals", handler.nodesWithdrawn(), "evictions", handler.evictions());
+        console.log(
+            "expected reverts: RequestNotPending", handler.expectedReverts(IInferenceMarket.RequestNotPending.selector)
+        );
+        console.log("  NotExpired", handler.expectedReverts(IInferenceMarket.NotExpired.selector));
+        console.log("  DeadlinePassed", handler.expectedReverts(IInferenceMarket.DeadlinePassed.selector));
+        console.log("  NoCapacity", handler.expectedReverts(IInferenceMarket.NoCapacity.selector));
+    }
+
+    /// @notice Every revert in the run was one the handler provoked on purpose, with its documented error: a
+    /// valid request, fulfilment, expiry or withdrawal that reverts fails the run.
+    function invariant_noUnexpectedRevert() public view {
+        if (handler.unexpectedReverts() != 0) {
+            console.log("unexpected revert in", handler.lastUnexpectedAction());
+            console.logBytes(handler.lastUnexpectedReason());
+        }
+        assertEq(handler.unexpectedReverts(), 0, "unexpected reverts");
     }
 
     function _accounts() internal view returns (address[] memory all) {
@@ -68,7 +91,7 @@ contract HubInvariantTest is HubTestBase {
             Request memory r = market.request(id);
             if (r.status == RequestStatus.Pending && !r.remote) {
                 Fees memory f = market.requestFees(id);
-                escrow += f.nodeFee + f.royalty + f.protocolFee;
+                escrow += f.nodeFee + f.royalty + f.protocolFee + f.callbackFee + f.bond;
             }
         }
         assertEq(escrow, market.totalEscrowed());
@@ -80,9 +103,18 @@ contract HubInvariantTest is HubTestBase {
         assertEq(claimables, market.totalClaimable());
     }
 
-    /// @notice The pool holds exactly the nodes' stakes plus the slash proceeds not yet claimed.
+    /// @notice The pool holds exactly the nodes' stakes plus the slash proceeds not yet claimed plus the slashes
+    /// held for unsettled hashed-input requests (held only while such a request is pending).
     function invariant_poolBalanceIsStakesPlusClaimables() public view {
-        assertEq(address(pool).balance, pool.totalStaked() + pool.totalClaimable());
+        assertEq(address(pool).balance, pool.totalStaked() + pool.totalClaimable() + pool.totalHeld());
+        uint256 held;
+        for (uint256 i; i < handler.requestCount(); ++i) {
+            uint256 id = handler.requestIds(i);
+            uint256 h = pool.held(id);
+            if (h != 0) assertEq(uint8(market.request(id).status), uint8(RequestStatus.Pending), "held: pending");
+            held += h;
+        }
+        assertEq(held, pool.totalHeld());
         address[] memory nodes = handler.allNodes();
         uint256 stakes;
         for (uint256 i; i < nodes.length; ++i) {

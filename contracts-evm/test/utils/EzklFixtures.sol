@@ -89,10 +89,14 @@ library EzklFixtures {
         l.instanceCount = uint16(VM.parseJsonUint(manifest, ".instances.count"));
         l.inputOffset = uint16(VM.parseJsonUint(manifest, ".instances.layout[0].offset"));
         l.inputCount = uint16(VM.parseJsonUint(manifest, ".instances.layout[0].length") / batch);
+        // A hashed input is one Poseidon commitment per slot, of `hashOf` = [batch, features] values.
+        bool hashed =
+            keccak256(bytes(VM.parseJsonString(manifest, ".instances.layout[0].kind"))) == keccak256("inputHash");
+        if (hashed) l.inputCount = uint16(VM.parseJsonUint(manifest, ".instances.layout[0].hashOf[1]"));
         l.outputOffset = uint16(VM.parseJsonUint(manifest, ".instances.layout[1].offset"));
         l.outputCount = uint16(VM.parseJsonUint(manifest, ".instances.layout[1].length") / batch);
         l.inputScale = uint8(VM.parseJsonUint(manifest, ".inputs[0].scale"));
         l.outputScale = uint8(VM.parseJsonUint(manifest, ".outputs[0].scale"));
-        l.inputMode = InputMode.Public;
+        l.inputMode = hashed ? InputMode.Hashed : InputMode.Public;
     }
 }

@@ -42,6 +42,9 @@ abstract contract HubTestBase is Test {
     uint112 internal constant SLASH = 0.05 ether;
     uint16 internal constant REQUESTER_SHARE_BPS = 5000;
     uint32 internal constant UNBONDING = 2;
+    uint64 internal constant CALLBACK_GAS_PRICE = 1 gwei;
+    /// @dev (maxReassignments + 1) x SLASH / 2: a forfeited bond pays each failed node half its slash.
+    uint96 internal constant COMMITMENT_BOND = 0.05 ether;
     uint32 internal constant COMPUTE_UNITS = 100;
     uint96 internal constant ROYALTY = 0.001 ether;
     /// @dev Every feature's bound unless a test registers others: [-INPUT_LIMIT, INPUT_LIMIT].
@@ -73,7 +76,9 @@ abstract contract HubTestBase is Test {
             protocolFee: PROTOCOL_FEE,
             fulfilmentWindow: WINDOW,
             maxCallbackGasLimit: 1_000_000,
-            maxReassignments: 1
+            maxReassignments: 1,
+            callbackGasPrice: CALLBACK_GAS_PRICE,
+            commitmentBond: COMMITMENT_BOND
         });
     }
 
@@ -180,7 +185,7 @@ abstract contract HubTestBase is Test {
     }
 
     function _request(uint256 modelId, int256[] memory input, uint32 gasLimit) internal returns (uint256 id) {
-        uint256 price = market.quote(modelId).total;
+        uint256 price = market.quote(modelId, gasLimit).total;
         vm.deal(requester, requester.balance + price);
         vm.prank(requester);
         id = market.requestInference{value: price}(modelId, input, gasLimit);

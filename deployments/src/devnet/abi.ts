@@ -39,7 +39,7 @@ export const nodePoolAbi = parseAbi([
 ]);
 
 export const marketAbi = parseAbi([
-  "struct MarketParams { uint96 unitPrice; uint64 protocolFee; uint32 fulfilmentWindow; uint32 maxCallbackGasLimit; uint8 maxReassignments; }",
+  "struct MarketParams { uint96 unitPrice; uint64 protocolFee; uint32 fulfilmentWindow; uint32 maxCallbackGasLimit; uint8 maxReassignments; uint64 callbackGasPrice; uint96 commitmentBond; }",
   "function params() view returns (MarketParams)",
 ]);
 

@@ -37,10 +37,15 @@ export type InferenceQuote =
       kind: "hub";
       chain: string;
       modelId: bigint;
+      /** What a request sends: nodeFee + royalty + protocolFee + callbackFee (plus `bond` with a commitment). */
       total: bigint;
       nodeFee: bigint;
       royalty: bigint;
       protocolFee: bigint;
+      /** callbackGasLimit x the market's callbackGasPrice, paid to the node that forwards the gas. */
+      callbackFee: bigint;
+      /** Commitment bond of a hashed-input model's request (0 otherwise); returned unless no node proves it. */
+      bond: bigint;
     }
   | {
       kind: "spoke";
@@ -72,19 +77,27 @@ function encode(input: InferenceInput, terms: InputTerms): bigint[] {
 }
 
 /**
- * What a request costs. On the hub: compute units x unit price + royalty + protocol fee. On a spoke the
- * price also depends on the input length and the callback gas (message fees), so pass them.
+ * What a request costs. On the hub: compute units x unit price + royalty + protocol fee + callback gas x
+ * callback gas price (and a commitment request sends `bond` beside it). On a spoke the price also depends on
+ * the input length and the callback gas (message fees), so pass them.
  */
 export async function quote(
   ctx: ChainContext,
   params: { modelId: bigint; input?: InferenceInput; callbackGasLimit?: number },
 ): Promise<InferenceQuote> {
   if (ctx.config.role === "hub") {
-    const p = await readContract<{ nodeFee: bigint; royalty: bigint; protocolFee: bigint; total: bigint }>(ctx, {
+    const p = await readContract<{
+      nodeFee: bigint;
+      royalty: bigint;
+      protocolFee: bigint;
+      total: bigint;
+      callbackFee: bigint;
+      bond: bigint;
+    }>(ctx, {
       contract: "InferenceMarket",
       abi: inferenceMarketAbi,
       functionName: "quote",
-      args: [params.modelId],
+      args: [params.modelId, params.callbackGasLimit ?? 0],
     });
     return { kind: "hub", chain: ctx.config.name, modelId: params.modelId, ...p };
   }
@@ -146,12 +159,14 @@ export async function requestInference(
   const abi: Abi = hub ? inferenceMarketAbi : zkVinSpokeAbi;
   const contract = hub ? "InferenceMarket" : "ZkVinSpoke";
   const hashed = terms.inputMode === "hashed";
+  // A hub commitment request sends the bond beside the fee (returned once a node proves the commitment).
+  const value = q.kind === "hub" && hashed ? q.total + q.bond : q.total;
   const { receipt } = await writeContract(ctx, {
     contract,
     abi,
     functionName: hashed ? "requestInferenceWithCommitment" : "requestInference",
     args: hashed ? [params.modelId, input, params.commitment, gas] : [params.modelId, input, gas],
-    value: q.total,
+    value,
   });
   const logs = parseEventLogs({ abi, eventName: "InferenceRequested", logs: receipt.logs }) as unknown as Array<{
     address: Address;
@@ -163,7 +178,7 @@ export async function requestInference(
     chain: ctx.config.name,
     requestId: own.args.requestId,
     input,
-    fee: q.total,
+    fee: value,
     transactionHash: receipt.transactionHash,
     blockNumber: receipt.blockNumber,
     blockHash: receipt.blockHash,
@@ -191,7 +206,14 @@ export type RequestState =
       deadline: bigint;
       reassignments: number;
       callbackGasLimit: number;
-      fees: { nodeFee: bigint; royalty: bigint; protocolFee: bigint };
+      fees: {
+        nodeFee: bigint;
+        royalty: bigint;
+        protocolFee: bigint;
+        callbackFee: bigint;
+        bond: bigint;
+        slashAmount: bigint;
+      };
     }
   | {
       kind: "spoke";
@@ -229,7 +251,14 @@ export async function getRequest(ctx: ChainContext, params: { requestId: bigint 
     }>(ctx, { contract: "InferenceMarket", abi: inferenceMarketAbi, functionName: "request", args: [requestId] });
     const status = STATUS[r.status];
     if (!status) throw new RequestNotFoundError(requestId, ctx.config.name);
-    const fees = await readContract<{ nodeFee: bigint; royalty: bigint; protocolFee: bigint }>(ctx, {
+    const fees = await readContract<{
+      nodeFee: bigint;
+      royalty: bigint;
+      protocolFee: bigint;
+      callbackFee: bigint;
+      bond: bigint;
+      slashAmount: bigint;
+    }>(ctx, {
       contract: "InferenceMarket",
       abi: inferenceMarketAbi,
       functionName: "requestFees",

@@ -67,7 +67,10 @@ interface ManifestJson {
   batchSize: number;
   inputs: Array<{ scale: number; range: { min: number[]; max: number[] } }>;
   outputs: Array<{ scale: number }>;
-  instances: { count: number; layout: Array<{ kind: string; offset: number; length: number }> };
+  instances: {
+    count: number;
+    layout: Array<{ kind: string; offset: number; length: number; hashOf?: number[] }>;
+  };
   computeUnits: { perInference: number };
   files: { settings: { sha256: string } };
   artifactId: string;
@@ -95,6 +98,7 @@ export function loadFixture(name: string): Fixture {
   const proof = JSON.parse(readFileSync(path.join(dir, "proof.json"), "utf8")) as {
     proof: Hex;
     instances: Hex[];
+    inputs: number[][];
     inputsFloat: number[][];
     outputsFloat: number[][];
     inputScale: number;
@@ -119,7 +123,11 @@ export function loadFixture(name: string): Fixture {
     proof: proof.proof,
     instances: proof.instances,
     vka,
-    inputs: rows(input.offset, input.length),
+    // A hashed input's instance is its Poseidon commitment: the values themselves are proof.json's (small, exact).
+    inputs:
+      input.kind === "inputHash"
+        ? proof.inputs.map((row) => row.map((v) => BigInt(v)))
+        : rows(input.offset, input.length),
     outputs: rows(output.offset, output.length),
     inputsFloat: proof.inputsFloat,
     outputsFloat: proof.outputsFloat,
@@ -138,16 +146,18 @@ export function fixtureLayout(f: Fixture): ModelLayout {
   const batch = f.manifest.batchSize;
   const [input, output] = f.manifest.instances.layout;
   if (!input || !output) throw new Error(`${f.name}: manifest has no input/output layout`);
+  // A hashed input is one Poseidon commitment per slot, of hashOf = [batch, features] values.
+  const hashed = input.kind === "inputHash";
   return {
     batchSize: batch,
     instanceCount: f.manifest.instances.count,
     inputOffset: input.offset,
-    inputCount: input.length / batch,
+    inputCount: hashed ? (input.hashOf?.[1] ?? 0) : input.length / batch,
     outputOffset: output.offset,
     outputCount: output.length / batch,
     inputScale: f.inputScale,
     outputScale: f.outputScale,
-    inputMode: "public",
+    inputMode: hashed ? "hashed" : "public",
     inputBounds: f.inputBounds.map((b) => ({ ...b })),
   };
 }

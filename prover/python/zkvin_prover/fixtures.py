@@ -37,6 +37,7 @@ class FixtureSpec:
     model: str
     batch_size: int
     solidity_verifier: bool
+    input_visibility: str = "public"
 
 
 DEFAULT_SPECS = [
@@ -47,6 +48,8 @@ DEFAULT_SPECS = [
     FixtureSpec("svm_classification", "svm_classification", 1, False),
     FixtureSpec("tree_ensemble_regression", "tree_ensemble_regression", 1, False),
     FixtureSpec("mlp", "mlp", 1, False),
+    # Hashed input: the instances carry the Poseidon commitment of the input (the hub's commitment requests).
+    FixtureSpec("linear_regression_hashed", "linear_regression", 1, False, "hashed"),
 ]
 
 
@@ -106,7 +109,9 @@ def _other_srs_vka(onnx_path: Path, calibration: Any, options: CompileOptions, l
 def write_fixture(spec: FixtureSpec, models_root: Path, fixtures_root: Path, contracts_dir: Path, store: Path, log: Any = print) -> dict[str, Any]:
     model_dir = models_root / spec.model
     calibration = load_calibration(model_dir)
-    options = CompileOptions(name=spec.model, batch_size=spec.batch_size, solidity_verifier=spec.solidity_verifier)
+    options = CompileOptions(
+        name=spec.model, batch_size=spec.batch_size, solidity_verifier=spec.solidity_verifier, input_visibility=spec.input_visibility
+    )
     art = compile_model(model_dir / "model.onnx", calibration, options, store, log=log)
     manifest = load_manifest(art)
     prover = Prover(art)

@@ -7,15 +7,15 @@ const ioLayout =
   "struct IOLayout { uint16 batchSize; uint16 instanceCount; uint16 inputOffset; uint16 inputCount; uint16 outputOffset; uint16 outputCount; uint8 inputScale; uint8 outputScale; uint8 inputMode; }";
 
 export const marketEventsAbi = parseAbi([
-  "struct Fees { uint256 nodeFee; uint256 royalty; uint256 protocolFee; }",
+  "struct Fees { uint256 nodeFee; uint256 royalty; uint256 protocolFee; uint256 callbackFee; uint256 bond; uint256 slashAmount; }",
   "event InferenceRequested(uint256 indexed requestId, uint256 indexed modelId, address indexed requester, int256[] input, uint256 inputCommitment, uint32 callbackGasLimit, Fees fees)",
   "event InferenceAssigned(uint256 indexed requestId, address indexed node, uint32 indexed epoch, uint64 deadline)",
 ]);
 
 export const marketAbi = parseAbi([
-  "struct Fees { uint256 nodeFee; uint256 royalty; uint256 protocolFee; }",
+  "struct Fees { uint256 nodeFee; uint256 royalty; uint256 protocolFee; uint256 callbackFee; uint256 bond; uint256 slashAmount; }",
   "struct Request { address requester; uint64 modelId; uint8 status; uint8 delivery; bool remote; uint8 reassignments; address node; uint40 deadline; uint24 callbackGasLimit; uint32 feesId; bytes32 payloadDigest; }",
-  "struct MarketParams { uint96 unitPrice; uint64 protocolFee; uint32 fulfilmentWindow; uint32 maxCallbackGasLimit; uint8 maxReassignments; }",
+  "struct MarketParams { uint96 unitPrice; uint64 protocolFee; uint32 fulfilmentWindow; uint32 maxCallbackGasLimit; uint8 maxReassignments; uint64 callbackGasPrice; uint96 commitmentBond; }",
   "event InferenceRequested(uint256 indexed requestId, uint256 indexed modelId, address indexed requester, int256[] input, uint256 inputCommitment, uint32 callbackGasLimit, Fees fees)",
   "event InferenceAssigned(uint256 indexed requestId, address indexed node, uint32 indexed epoch, uint64 deadline)",
   "event InferenceFulfilled(uint256 indexed requestId, int256[] output)",
@@ -66,6 +66,7 @@ export const nodePoolAbi = parseAbi([
   "error ModelUnavailable(uint256 modelId)",
   "error ModelNodeLimitReached(uint256 modelId, uint256 max)",
   "error ZeroCapacity()",
+  "error CapacityBelowModelUnits(uint256 modelId, uint64 capacity, uint32 computeUnits)",
   "error InsufficientStake(uint256 required, uint256 provided)",
   "error IncorrectNativeValue(uint256 expected, uint256 sent)",
   "error InvalidModelSet()",

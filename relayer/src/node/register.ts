@@ -38,7 +38,8 @@ export interface RegistrationCheck {
 
 /**
  * Checks a registration against the hub before anything is sent: models exist and take requests, the
- * operator is not registered yet, the stake covers the capacity, and the operator can pay. Every problem
+ * capacity holds one inference of each, the operator is not registered yet, the stake covers the capacity,
+ * and the operator can pay. Every problem
  * is a RegistrationError naming its field.
  */
 export async function validateRegistration(params: {
@@ -88,6 +89,13 @@ export async function validateRegistration(params: {
       args: [id],
     });
     if (m.deprecated) throw new RegistrationError(`models[${i}]`, id, `model ${id} is deprecated`);
+    if (r.capacity < BigInt(m.computeUnits)) {
+      throw new RegistrationError(
+        "capacity",
+        r.capacity,
+        `model ${id} costs ${m.computeUnits} compute units per inference; the capacity must hold at least one`,
+      );
+    }
   }
   const minimumStake = poolParams.minStakePerComputeUnit * r.capacity;
   if (r.stake < minimumStake) {

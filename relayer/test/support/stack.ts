@@ -20,13 +20,14 @@ import { repoRoot } from "./anvil.js";
 
 export const regressionConsumerAbi = parseAbi([
   "function requestValue(bytes32 key, int256[] features) payable returns (uint256 requestId)",
+  "function CALLBACK_GAS_LIMIT() view returns (uint32)",
   "event ValueRequested(uint256 indexed requestId, bytes32 indexed key, uint64 sequence, address indexed payer)",
   "event ValueUpdated(bytes32 indexed key, int256 value, uint256 indexed requestId, uint64 sequence)",
 ]);
 
 export const marketOracleAbi = parseAbi([
-  "struct Price { uint256 nodeFee; uint256 royalty; uint256 protocolFee; uint256 total; }",
-  "function quote(uint256 modelId) view returns (Price)",
+  "struct Price { uint256 nodeFee; uint256 royalty; uint256 protocolFee; uint256 total; uint256 callbackFee; uint256 bond; }",
+  "function quote(uint256 modelId, uint32 callbackGasLimit) view returns (Price)",
   "event InferenceFulfilled(uint256 indexed requestId, int256[] output)",
 ]);
 
@@ -161,7 +162,7 @@ export interface ValueRequest {
 
 /**
  * Asks a RegressionOracleConsumer for a value on `input`, paying the oracle's quote (the market's exact
- * price on the hub chain, the spoke's full fee elsewhere).
+ * price for the consumer's callback gas on the hub chain, the spoke's full fee elsewhere).
  */
 export async function requestValue(params: {
   chain: DevnetChain;
@@ -176,11 +177,17 @@ export async function requestValue(params: {
   const read = chain.anvil.publicClient;
   let value: bigint;
   if (chain.role === "hub") {
+    // The market prices the callback gas the consumer asks for.
+    const callbackGas = await read.readContract({
+      address: params.consumer,
+      abi: regressionConsumerAbi,
+      functionName: "CALLBACK_GAS_LIMIT",
+    });
     const price = await read.readContract({
       address: chain.contracts.InferenceMarket!,
       abi: marketOracleAbi,
       functionName: "quote",
-      args: [params.modelId],
+      args: [params.modelId, callbackGas],
     });
     value = price.total;
   } else {

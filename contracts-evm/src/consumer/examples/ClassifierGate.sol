@@ -59,7 +59,8 @@ contract ClassifierGate is OracleConsumerBase {
     }
 
     /// @notice Asks the classifier about `item`, paying the oracle's price (market: exactly
-    /// `quote(MODEL_ID).total`; spoke: at least `quote(MODEL_ID, features, CALLBACK_GAS_LIMIT)`).
+    /// `quote(MODEL_ID, CALLBACK_GAS_LIMIT).total`, callback gas priced; spoke: at least
+    /// `quote(MODEL_ID, features, CALLBACK_GAS_LIMIT)`).
     /// @param features The classifier's input, fixed point at its input scale.
     function check(bytes32 item, int256[] calldata features) external payable returns (uint256 requestId) {
         if (verdictOf[item] == Verdict.Pending) revert CheckPending(item);

@@ -78,7 +78,9 @@ abstract contract OracleConsumerBase is IInferenceConsumer, IInferenceFailureHan
         // The market pays out everything credited to this contract at once; the part for other requests
         // stays here until they are claimed.
         if (market.claimable(address(this)) != 0) market.withdraw(payable(address(this)));
-        _owe(requestId, payer, f.nodeFee + f.royalty + f.protocolFee);
+        // What the market refunded: the fee parts and the callback fee (these consumers make no commitment
+        // requests, so no bond is involved).
+        _owe(requestId, payer, f.nodeFee + f.royalty + f.protocolFee + f.callbackFee);
         _onFailure(requestId, market.request(requestId).modelId, FailureReason.Expired);
     }
 

@@ -60,7 +60,8 @@ contract RegressionOracleConsumer is OracleConsumerBase {
     }
 
     /// @notice Asks for a new value of `key` from `features`, paying the oracle's price (market: exactly
-    /// `quote(MODEL_ID).total`; spoke: at least `quote(MODEL_ID, features, CALLBACK_GAS_LIMIT)`).
+    /// `quote(MODEL_ID, CALLBACK_GAS_LIMIT).total`, callback gas priced; spoke: at least
+    /// `quote(MODEL_ID, features, CALLBACK_GAS_LIMIT)`).
     function requestValue(bytes32 key, int256[] calldata features) external payable returns (uint256 requestId) {
         uint64 sequence = ++requestsFor[key];
         requestId = _ask(MODEL_ID, features, CALLBACK_GAS_LIMIT);

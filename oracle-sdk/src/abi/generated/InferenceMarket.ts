@@ -29,6 +29,32 @@ export const inferenceMarketAbi = [
   },
   {
     "type": "function",
+    "name": "MAX_CALLBACK_GAS_PRICE",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint64",
+        "internalType": "uint64"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "MAX_COMMITMENT_BOND",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint96",
+        "internalType": "uint96"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
     "name": "MAX_FULFILMENT_WINDOW",
     "inputs": [],
     "outputs": [
@@ -355,6 +381,16 @@ export const inferenceMarketAbi = [
             "name": "maxReassignments",
             "type": "uint8",
             "internalType": "uint8"
+          },
+          {
+            "name": "callbackGasPrice",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "commitmentBond",
+            "type": "uint96",
+            "internalType": "uint96"
           }
         ]
       }
@@ -455,6 +491,16 @@ export const inferenceMarketAbi = [
             "name": "maxReassignments",
             "type": "uint8",
             "internalType": "uint8"
+          },
+          {
+            "name": "callbackGasPrice",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "commitmentBond",
+            "type": "uint96",
+            "internalType": "uint96"
           }
         ]
       }
@@ -515,6 +561,11 @@ export const inferenceMarketAbi = [
         "name": "modelId",
         "type": "uint256",
         "internalType": "uint256"
+      },
+      {
+        "name": "callbackGasLimit",
+        "type": "uint32",
+        "internalType": "uint32"
       }
     ],
     "outputs": [
@@ -540,6 +591,67 @@ export const inferenceMarketAbi = [
           },
           {
             "name": "total",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "callbackFee",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "bond",
+            "type": "uint256",
+            "internalType": "uint256"
+          }
+        ]
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "quote",
+    "inputs": [
+      {
+        "name": "modelId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "tuple",
+        "internalType": "struct Price",
+        "components": [
+          {
+            "name": "nodeFee",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "royalty",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "protocolFee",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "total",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "callbackFee",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "bond",
             "type": "uint256",
             "internalType": "uint256"
           }
@@ -736,6 +848,21 @@ export const inferenceMarketAbi = [
           },
           {
             "name": "protocolFee",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "callbackFee",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "bond",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "slashAmount",
             "type": "uint256",
             "internalType": "uint256"
           }
@@ -947,6 +1074,16 @@ export const inferenceMarketAbi = [
             "name": "maxReassignments",
             "type": "uint8",
             "internalType": "uint8"
+          },
+          {
+            "name": "callbackGasPrice",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "commitmentBond",
+            "type": "uint96",
+            "internalType": "uint96"
           }
         ]
       }
@@ -1097,6 +1234,25 @@ export const inferenceMarketAbi = [
   },
   {
     "type": "event",
+    "name": "CommitmentBondForfeited",
+    "inputs": [
+      {
+        "name": "requestId",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "amount",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
     "name": "FeesRecorded",
     "inputs": [
       {
@@ -1106,10 +1262,10 @@ export const inferenceMarketAbi = [
         "internalType": "uint32"
       },
       {
-        "name": "fees",
+        "name": "record",
         "type": "tuple",
         "indexed": false,
-        "internalType": "struct Fees",
+        "internalType": "struct FeeRecord",
         "components": [
           {
             "name": "nodeFee",
@@ -1123,6 +1279,21 @@ export const inferenceMarketAbi = [
           },
           {
             "name": "protocolFee",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "callbackGasPrice",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "bond",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "slashAmount",
             "type": "uint256",
             "internalType": "uint256"
           }
@@ -1340,8 +1511,42 @@ export const inferenceMarketAbi = [
             "name": "protocolFee",
             "type": "uint256",
             "internalType": "uint256"
+          },
+          {
+            "name": "callbackFee",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "bond",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "slashAmount",
+            "type": "uint256",
+            "internalType": "uint256"
           }
         ]
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "InferenceUnprovable",
+    "inputs": [
+      {
+        "name": "requestId",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "node",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
       }
     ],
     "anonymous": false
@@ -1393,6 +1598,16 @@ export const inferenceMarketAbi = [
             "name": "maxReassignments",
             "type": "uint8",
             "internalType": "uint8"
+          },
+          {
+            "name": "callbackGasPrice",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "commitmentBond",
+            "type": "uint96",
+            "internalType": "uint96"
           }
         ]
       }

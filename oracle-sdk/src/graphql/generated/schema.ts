@@ -8,14 +8,13 @@ export type BytesString = `0x${string}`;
 /** A BigInt in a filter: bigint and number values are sent as decimal strings. */
 export type BigIntInput = BigIntString | bigint | number;
 export type OrderDirection = "asc" | "desc";
-export type RequestStatus = "PENDING" | "FULFILLED" | "REFUNDED" | "RECLAIMED";
+export type RequestStatus = "PENDING" | "FULFILLED" | "REFUNDED";
 export type DeliveryStatus = "NONE" | "DELIVERED" | "FAILED";
 export type InputMode = "PUBLIC" | "HASHED";
 export type NodeStatus = "REGISTERED" | "EXITING" | "WITHDRAWN";
 export type AssignmentOutcome = "PENDING" | "FULFILLED" | "EXPIRED";
-export type ModelStatus = "PENDING" | "LIVE" | "REJECTED" | "WITHDRAWN";
 export type FailureReason = "NONE" | "EXPIRED" | "REJECTED";
-export type PaymentKind = "REQUEST_FEE" | "NODE_FEE" | "ROYALTY" | "PROTOCOL_FEE" | "REFUND" | "WITHDRAWAL" | "STAKE" | "STAKE_WITHDRAWAL" | "SLASH_SHARE" | "SLASH_PROCEEDS_CLAIM" | "REGISTRATION_FEE" | "REGISTRATION_FEES_WITHDRAWAL" | "REGISTRATION_FEE_REFUND" | "RETURN_BUDGET" | "RETURN_MESSAGE_FEE" | "SPOKE_ESCROW" | "SPOKE_MESSAGE_FEE" | "SPOKE_CREDIT" | "SPOKE_REFUND" | "SPOKE_WITHDRAWAL";
+export type PaymentKind = "REQUEST_FEE" | "NODE_FEE" | "ROYALTY" | "PROTOCOL_FEE" | "REFUND" | "WITHDRAWAL" | "STAKE" | "STAKE_WITHDRAWAL" | "SLASH_SHARE" | "SLASH_PROCEEDS_CLAIM" | "REGISTRATION_FEE" | "REGISTRATION_FEES_WITHDRAWAL" | "RETURN_BUDGET" | "RETURN_MESSAGE_FEE" | "SPOKE_ESCROW" | "SPOKE_MESSAGE_FEE" | "SPOKE_CREDIT" | "SPOKE_REFUND" | "SPOKE_WITHDRAWAL";
 
 /** Protocol as a query returns its stored fields (references as their id). */
 export interface ProtocolFields {
@@ -30,13 +29,14 @@ export interface ProtocolFields {
   registryTreasury: BytesString | null;
   poolTreasury: BytesString | null;
   registrationFee: BigIntString;
-  modelApprovalRequired: boolean;
   maxRoyalty: BigIntString;
   unitPrice: BigIntString;
   protocolFee: BigIntString;
   fulfilmentWindow: BigIntString;
   maxCallbackGasLimit: BigIntString;
   maxReassignments: number;
+  callbackGasPrice: BigIntString;
+  commitmentBond: BigIntString;
   minStakePerComputeUnit: BigIntString;
   slashAmount: BigIntString;
   requesterShareBps: number;
@@ -58,7 +58,7 @@ export interface ProtocolFields {
   totalStaked: BigIntString;
   totalSlashed: BigIntString;
 }
-export const PROTOCOL_FIELDS = "id network registry market pool gateway gateways marketTreasury registryTreasury poolTreasury registrationFee modelApprovalRequired maxRoyalty unitPrice protocolFee fulfilmentWindow maxCallbackGasLimit maxReassignments minStakePerComputeUnit slashAmount requesterShareBps maxNodesPerModel maxModelsPerNode unbondingEpochs epochAnchor epochAnchorBlock epochLength previousEpochAnchor previousEpochAnchorBlock previousEpochLength modelCount nodeCount requestCount fulfilledCount expiredCount refundedCount totalStaked totalSlashed";
+export const PROTOCOL_FIELDS = "id network registry market pool gateway gateways marketTreasury registryTreasury poolTreasury registrationFee maxRoyalty unitPrice protocolFee fulfilmentWindow maxCallbackGasLimit maxReassignments callbackGasPrice commitmentBond minStakePerComputeUnit slashAmount requesterShareBps maxNodesPerModel maxModelsPerNode unbondingEpochs epochAnchor epochAnchorBlock epochLength previousEpochAnchor previousEpochAnchorBlock previousEpochLength modelCount nodeCount requestCount fulfilledCount expiredCount refundedCount totalStaked totalSlashed";
 export interface Protocol_filter {
   id?: string | null;
   id_not?: string | null;
@@ -172,10 +172,6 @@ export interface Protocol_filter {
   registrationFee_lte?: BigIntInput | null;
   registrationFee_in?: Array<BigIntInput> | null;
   registrationFee_not_in?: Array<BigIntInput> | null;
-  modelApprovalRequired?: boolean | null;
-  modelApprovalRequired_not?: boolean | null;
-  modelApprovalRequired_in?: Array<boolean> | null;
-  modelApprovalRequired_not_in?: Array<boolean> | null;
   maxRoyalty?: BigIntInput | null;
   maxRoyalty_not?: BigIntInput | null;
   maxRoyalty_gt?: BigIntInput | null;
@@ -224,6 +220,22 @@ export interface Protocol_filter {
   maxReassignments_lte?: number | null;
   maxReassignments_in?: Array<number> | null;
   maxReassignments_not_in?: Array<number> | null;
+  callbackGasPrice?: BigIntInput | null;
+  callbackGasPrice_not?: BigIntInput | null;
+  callbackGasPrice_gt?: BigIntInput | null;
+  callbackGasPrice_lt?: BigIntInput | null;
+  callbackGasPrice_gte?: BigIntInput | null;
+  callbackGasPrice_lte?: BigIntInput | null;
+  callbackGasPrice_in?: Array<BigIntInput> | null;
+  callbackGasPrice_not_in?: Array<BigIntInput> | null;
+  commitmentBond?: BigIntInput | null;
+  commitmentBond_not?: BigIntInput | null;
+  commitmentBond_gt?: BigIntInput | null;
+  commitmentBond_lt?: BigIntInput | null;
+  commitmentBond_gte?: BigIntInput | null;
+  commitmentBond_lte?: BigIntInput | null;
+  commitmentBond_in?: Array<BigIntInput> | null;
+  commitmentBond_not_in?: Array<BigIntInput> | null;
   minStakePerComputeUnit?: BigIntInput | null;
   minStakePerComputeUnit_not?: BigIntInput | null;
   minStakePerComputeUnit_gt?: BigIntInput | null;
@@ -399,13 +411,14 @@ export type Protocol_orderBy =
   | "registryTreasury"
   | "poolTreasury"
   | "registrationFee"
-  | "modelApprovalRequired"
   | "maxRoyalty"
   | "unitPrice"
   | "protocolFee"
   | "fulfilmentWindow"
   | "maxCallbackGasLimit"
   | "maxReassignments"
+  | "callbackGasPrice"
+  | "commitmentBond"
   | "minStakePerComputeUnit"
   | "slashAmount"
   | "requesterShareBps"
@@ -491,14 +504,6 @@ export interface ModelFields {
   artifactURI: string;
   metadataURI: string;
   deprecated: boolean;
-  status: ModelStatus;
-  specDigest: BytesString | null;
-  approver: BytesString | null;
-  approvedAt: BigIntString | null;
-  approvedAtBlock: BigIntString | null;
-  rejectedBy: BytesString | null;
-  rejectionReason: string | null;
-  closedAt: BigIntString | null;
   registeredAt: BigIntString;
   registeredAtBlock: BigIntString;
   registrationTransaction: BytesString;
@@ -511,7 +516,7 @@ export interface ModelFields {
   royaltiesEarned: BigIntString;
   backtestCount: number;
 }
-export const MODEL_FIELDS = "id modelId owner verifier { id } verifierKey settingsHash batchSize instanceCount inputOffset inputCount outputOffset outputCount inputScale outputScale inputMode inputMin inputMax computeUnits royalty artifactURI metadataURI deprecated status specDigest approver approvedAt approvedAtBlock rejectedBy rejectionReason closedAt registeredAt registeredAtBlock registrationTransaction requestCount fulfilledCount expiredCount refundedCount distinctRequesters repeatRequesters royaltiesEarned backtestCount";
+export const MODEL_FIELDS = "id modelId owner verifier { id } verifierKey settingsHash batchSize instanceCount inputOffset inputCount outputOffset outputCount inputScale outputScale inputMode inputMin inputMax computeUnits royalty artifactURI metadataURI deprecated registeredAt registeredAtBlock registrationTransaction requestCount fulfilledCount expiredCount refundedCount distinctRequesters repeatRequesters royaltiesEarned backtestCount";
 export interface Model_filter {
   id?: string | null;
   id_not?: string | null;
@@ -720,84 +725,6 @@ export interface Model_filter {
   deprecated_not?: boolean | null;
   deprecated_in?: Array<boolean> | null;
   deprecated_not_in?: Array<boolean> | null;
-  status?: ModelStatus | null;
-  status_not?: ModelStatus | null;
-  status_in?: Array<ModelStatus> | null;
-  status_not_in?: Array<ModelStatus> | null;
-  specDigest?: BytesString | null;
-  specDigest_not?: BytesString | null;
-  specDigest_gt?: BytesString | null;
-  specDigest_lt?: BytesString | null;
-  specDigest_gte?: BytesString | null;
-  specDigest_lte?: BytesString | null;
-  specDigest_in?: Array<BytesString> | null;
-  specDigest_not_in?: Array<BytesString> | null;
-  specDigest_contains?: BytesString | null;
-  specDigest_not_contains?: BytesString | null;
-  approver?: BytesString | null;
-  approver_not?: BytesString | null;
-  approver_gt?: BytesString | null;
-  approver_lt?: BytesString | null;
-  approver_gte?: BytesString | null;
-  approver_lte?: BytesString | null;
-  approver_in?: Array<BytesString> | null;
-  approver_not_in?: Array<BytesString> | null;
-  approver_contains?: BytesString | null;
-  approver_not_contains?: BytesString | null;
-  approvedAt?: BigIntInput | null;
-  approvedAt_not?: BigIntInput | null;
-  approvedAt_gt?: BigIntInput | null;
-  approvedAt_lt?: BigIntInput | null;
-  approvedAt_gte?: BigIntInput | null;
-  approvedAt_lte?: BigIntInput | null;
-  approvedAt_in?: Array<BigIntInput> | null;
-  approvedAt_not_in?: Array<BigIntInput> | null;
-  approvedAtBlock?: BigIntInput | null;
-  approvedAtBlock_not?: BigIntInput | null;
-  approvedAtBlock_gt?: BigIntInput | null;
-  approvedAtBlock_lt?: BigIntInput | null;
-  approvedAtBlock_gte?: BigIntInput | null;
-  approvedAtBlock_lte?: BigIntInput | null;
-  approvedAtBlock_in?: Array<BigIntInput> | null;
-  approvedAtBlock_not_in?: Array<BigIntInput> | null;
-  rejectedBy?: BytesString | null;
-  rejectedBy_not?: BytesString | null;
-  rejectedBy_gt?: BytesString | null;
-  rejectedBy_lt?: BytesString | null;
-  rejectedBy_gte?: BytesString | null;
-  rejectedBy_lte?: BytesString | null;
-  rejectedBy_in?: Array<BytesString> | null;
-  rejectedBy_not_in?: Array<BytesString> | null;
-  rejectedBy_contains?: BytesString | null;
-  rejectedBy_not_contains?: BytesString | null;
-  rejectionReason?: string | null;
-  rejectionReason_not?: string | null;
-  rejectionReason_gt?: string | null;
-  rejectionReason_lt?: string | null;
-  rejectionReason_gte?: string | null;
-  rejectionReason_lte?: string | null;
-  rejectionReason_in?: Array<string> | null;
-  rejectionReason_not_in?: Array<string> | null;
-  rejectionReason_contains?: string | null;
-  rejectionReason_contains_nocase?: string | null;
-  rejectionReason_not_contains?: string | null;
-  rejectionReason_not_contains_nocase?: string | null;
-  rejectionReason_starts_with?: string | null;
-  rejectionReason_starts_with_nocase?: string | null;
-  rejectionReason_not_starts_with?: string | null;
-  rejectionReason_not_starts_with_nocase?: string | null;
-  rejectionReason_ends_with?: string | null;
-  rejectionReason_ends_with_nocase?: string | null;
-  rejectionReason_not_ends_with?: string | null;
-  rejectionReason_not_ends_with_nocase?: string | null;
-  closedAt?: BigIntInput | null;
-  closedAt_not?: BigIntInput | null;
-  closedAt_gt?: BigIntInput | null;
-  closedAt_lt?: BigIntInput | null;
-  closedAt_gte?: BigIntInput | null;
-  closedAt_lte?: BigIntInput | null;
-  closedAt_in?: Array<BigIntInput> | null;
-  closedAt_not_in?: Array<BigIntInput> | null;
   registeredAt?: BigIntInput | null;
   registeredAt_not?: BigIntInput | null;
   registeredAt_gt?: BigIntInput | null;
@@ -918,14 +845,6 @@ export type Model_orderBy =
   | "artifactURI"
   | "metadataURI"
   | "deprecated"
-  | "status"
-  | "specDigest"
-  | "approver"
-  | "approvedAt"
-  | "approvedAtBlock"
-  | "rejectedBy"
-  | "rejectionReason"
-  | "closedAt"
   | "registeredAt"
   | "registeredAtBlock"
   | "registrationTransaction"
@@ -1035,14 +954,6 @@ export type ModelRequester_orderBy =
   | "model__artifactURI"
   | "model__metadataURI"
   | "model__deprecated"
-  | "model__status"
-  | "model__specDigest"
-  | "model__approver"
-  | "model__approvedAt"
-  | "model__approvedAtBlock"
-  | "model__rejectedBy"
-  | "model__rejectionReason"
-  | "model__closedAt"
   | "model__registeredAt"
   | "model__registeredAtBlock"
   | "model__registrationTransaction"
@@ -1276,14 +1187,6 @@ export type Backtest_orderBy =
   | "model__artifactURI"
   | "model__metadataURI"
   | "model__deprecated"
-  | "model__status"
-  | "model__specDigest"
-  | "model__approver"
-  | "model__approvedAt"
-  | "model__approvedAtBlock"
-  | "model__rejectedBy"
-  | "model__rejectionReason"
-  | "model__closedAt"
   | "model__registeredAt"
   | "model__registeredAtBlock"
   | "model__registrationTransaction"
@@ -1585,14 +1488,6 @@ export type NodeModel_orderBy =
   | "model__artifactURI"
   | "model__metadataURI"
   | "model__deprecated"
-  | "model__status"
-  | "model__specDigest"
-  | "model__approver"
-  | "model__approvedAt"
-  | "model__approvedAtBlock"
-  | "model__rejectedBy"
-  | "model__rejectionReason"
-  | "model__closedAt"
   | "model__registeredAt"
   | "model__registeredAtBlock"
   | "model__registrationTransaction"
@@ -1967,6 +1862,8 @@ export type Assignment_orderBy =
   | "request__nodeFee"
   | "request__royalty"
   | "request__protocolFee"
+  | "request__callbackFee"
+  | "request__bond"
   | "request__fee"
   | "request__feePaid"
   | "request__status"
@@ -2027,6 +1924,8 @@ export interface InferenceRequestFields {
   nodeFee: BigIntString;
   royalty: BigIntString;
   protocolFee: BigIntString;
+  callbackFee: BigIntString;
+  bond: BigIntString;
   fee: BigIntString;
   feePaid: BigIntString | null;
   status: RequestStatus;
@@ -2050,7 +1949,7 @@ export interface InferenceRequestFields {
   requestedAtBlock: BigIntString;
   requestTransaction: BytesString;
 }
-export const INFERENCEREQUEST_FIELDS = "id requestId model { id } requester remote originEid originRequester originRequestId slashBeneficiary spoke { id } spokeRequest { id } input inputCommitment callbackGasLimit nodeFee royalty protocolFee fee feePaid status delivery node { id } epoch { id } deadline reassignments expiries output batch { id } batchSlot fulfilmentTransaction fulfilledAt fulfilledAtBlock refundedAt refundAmount callbackFailures lastCallbackError requestedAt requestedAtBlock requestTransaction";
+export const INFERENCEREQUEST_FIELDS = "id requestId model { id } requester remote originEid originRequester originRequestId slashBeneficiary spoke { id } spokeRequest { id } input inputCommitment callbackGasLimit nodeFee royalty protocolFee callbackFee bond fee feePaid status delivery node { id } epoch { id } deadline reassignments expiries output batch { id } batchSlot fulfilmentTransaction fulfilledAt fulfilledAtBlock refundedAt refundAmount callbackFailures lastCallbackError requestedAt requestedAtBlock requestTransaction";
 export interface InferenceRequest_filter {
   id?: string | null;
   id_not?: string | null;
@@ -2227,6 +2126,22 @@ export interface InferenceRequest_filter {
   protocolFee_lte?: BigIntInput | null;
   protocolFee_in?: Array<BigIntInput> | null;
   protocolFee_not_in?: Array<BigIntInput> | null;
+  callbackFee?: BigIntInput | null;
+  callbackFee_not?: BigIntInput | null;
+  callbackFee_gt?: BigIntInput | null;
+  callbackFee_lt?: BigIntInput | null;
+  callbackFee_gte?: BigIntInput | null;
+  callbackFee_lte?: BigIntInput | null;
+  callbackFee_in?: Array<BigIntInput> | null;
+  callbackFee_not_in?: Array<BigIntInput> | null;
+  bond?: BigIntInput | null;
+  bond_not?: BigIntInput | null;
+  bond_gt?: BigIntInput | null;
+  bond_lt?: BigIntInput | null;
+  bond_gte?: BigIntInput | null;
+  bond_lte?: BigIntInput | null;
+  bond_in?: Array<BigIntInput> | null;
+  bond_not_in?: Array<BigIntInput> | null;
   fee?: BigIntInput | null;
   fee_not?: BigIntInput | null;
   fee_gt?: BigIntInput | null;
@@ -2462,6 +2377,8 @@ export type InferenceRequest_orderBy =
   | "nodeFee"
   | "royalty"
   | "protocolFee"
+  | "callbackFee"
+  | "bond"
   | "fee"
   | "feePaid"
   | "status"
@@ -2502,14 +2419,6 @@ export type InferenceRequest_orderBy =
   | "model__artifactURI"
   | "model__metadataURI"
   | "model__deprecated"
-  | "model__status"
-  | "model__specDigest"
-  | "model__approver"
-  | "model__approvedAt"
-  | "model__approvedAtBlock"
-  | "model__rejectedBy"
-  | "model__rejectionReason"
-  | "model__closedAt"
   | "model__registeredAt"
   | "model__registeredAtBlock"
   | "model__registrationTransaction"
@@ -2779,14 +2688,6 @@ export type FulfilmentBatch_orderBy =
   | "model__artifactURI"
   | "model__metadataURI"
   | "model__deprecated"
-  | "model__status"
-  | "model__specDigest"
-  | "model__approver"
-  | "model__approvedAt"
-  | "model__approvedAtBlock"
-  | "model__rejectedBy"
-  | "model__rejectionReason"
-  | "model__closedAt"
   | "model__registeredAt"
   | "model__registeredAtBlock"
   | "model__registrationTransaction"
@@ -3006,6 +2907,8 @@ export type Slash_orderBy =
   | "request__nodeFee"
   | "request__royalty"
   | "request__protocolFee"
+  | "request__callbackFee"
+  | "request__bond"
   | "request__fee"
   | "request__feePaid"
   | "request__status"
@@ -3289,6 +3192,8 @@ export type Payment_orderBy =
   | "request__nodeFee"
   | "request__royalty"
   | "request__protocolFee"
+  | "request__callbackFee"
+  | "request__bond"
   | "request__fee"
   | "request__feePaid"
   | "request__status"
@@ -3373,14 +3278,6 @@ export type Payment_orderBy =
   | "model__artifactURI"
   | "model__metadataURI"
   | "model__deprecated"
-  | "model__status"
-  | "model__specDigest"
-  | "model__approver"
-  | "model__approvedAt"
-  | "model__approvedAtBlock"
-  | "model__rejectedBy"
-  | "model__rejectionReason"
-  | "model__closedAt"
   | "model__registeredAt"
   | "model__registeredAtBlock"
   | "model__registrationTransaction"
@@ -3525,13 +3422,8 @@ export interface SpokeDeploymentFields {
   requestCount: number;
   fulfilledCount: number;
   refundedCount: number;
-  reclaimedCount: number;
-  lateReplyCount: number;
-  gateway: BytesString | null;
-  pendingGateway: BytesString | null;
-  pendingGatewayEta: BigIntString | null;
 }
-export const SPOKEDEPLOYMENT_FIELDS = "id eid network address hubEid treasury hubGasBase hubGasPerInput returnGasBase returnGasPerOutput maxCallbackGasLimit returnFeeBase returnFeePerGas priceRatio requestCount fulfilledCount refundedCount reclaimedCount lateReplyCount gateway pendingGateway pendingGatewayEta";
+export const SPOKEDEPLOYMENT_FIELDS = "id eid network address hubEid treasury hubGasBase hubGasPerInput returnGasBase returnGasPerOutput maxCallbackGasLimit returnFeeBase returnFeePerGas priceRatio requestCount fulfilledCount refundedCount";
 export interface SpokeDeployment_filter {
   id?: string | null;
   id_not?: string | null;
@@ -3685,50 +3577,6 @@ export interface SpokeDeployment_filter {
   refundedCount_lte?: number | null;
   refundedCount_in?: Array<number> | null;
   refundedCount_not_in?: Array<number> | null;
-  reclaimedCount?: number | null;
-  reclaimedCount_not?: number | null;
-  reclaimedCount_gt?: number | null;
-  reclaimedCount_lt?: number | null;
-  reclaimedCount_gte?: number | null;
-  reclaimedCount_lte?: number | null;
-  reclaimedCount_in?: Array<number> | null;
-  reclaimedCount_not_in?: Array<number> | null;
-  lateReplyCount?: number | null;
-  lateReplyCount_not?: number | null;
-  lateReplyCount_gt?: number | null;
-  lateReplyCount_lt?: number | null;
-  lateReplyCount_gte?: number | null;
-  lateReplyCount_lte?: number | null;
-  lateReplyCount_in?: Array<number> | null;
-  lateReplyCount_not_in?: Array<number> | null;
-  gateway?: BytesString | null;
-  gateway_not?: BytesString | null;
-  gateway_gt?: BytesString | null;
-  gateway_lt?: BytesString | null;
-  gateway_gte?: BytesString | null;
-  gateway_lte?: BytesString | null;
-  gateway_in?: Array<BytesString> | null;
-  gateway_not_in?: Array<BytesString> | null;
-  gateway_contains?: BytesString | null;
-  gateway_not_contains?: BytesString | null;
-  pendingGateway?: BytesString | null;
-  pendingGateway_not?: BytesString | null;
-  pendingGateway_gt?: BytesString | null;
-  pendingGateway_lt?: BytesString | null;
-  pendingGateway_gte?: BytesString | null;
-  pendingGateway_lte?: BytesString | null;
-  pendingGateway_in?: Array<BytesString> | null;
-  pendingGateway_not_in?: Array<BytesString> | null;
-  pendingGateway_contains?: BytesString | null;
-  pendingGateway_not_contains?: BytesString | null;
-  pendingGatewayEta?: BigIntInput | null;
-  pendingGatewayEta_not?: BigIntInput | null;
-  pendingGatewayEta_gt?: BigIntInput | null;
-  pendingGatewayEta_lt?: BigIntInput | null;
-  pendingGatewayEta_gte?: BigIntInput | null;
-  pendingGatewayEta_lte?: BigIntInput | null;
-  pendingGatewayEta_in?: Array<BigIntInput> | null;
-  pendingGatewayEta_not_in?: Array<BigIntInput> | null;
   requests_?: SpokeRequest_filter | null;
   models_?: SpokeModel_filter | null;
   _change_block?: { number_gte: number } | null;
@@ -3752,12 +3600,7 @@ export type SpokeDeployment_orderBy =
   | "priceRatio"
   | "requestCount"
   | "fulfilledCount"
-  | "refundedCount"
-  | "reclaimedCount"
-  | "lateReplyCount"
-  | "gateway"
-  | "pendingGateway"
-  | "pendingGatewayEta";
+  | "refundedCount";
 
 /** SpokeModel as a query returns its stored fields (references as their id). */
 export interface SpokeModelFields {
@@ -3924,12 +3767,7 @@ export type SpokeModel_orderBy =
   | "deployment__priceRatio"
   | "deployment__requestCount"
   | "deployment__fulfilledCount"
-  | "deployment__refundedCount"
-  | "deployment__reclaimedCount"
-  | "deployment__lateReplyCount"
-  | "deployment__gateway"
-  | "deployment__pendingGateway"
-  | "deployment__pendingGatewayEta";
+  | "deployment__refundedCount";
 
 /** SpokeRequest as a query returns its stored fields (references as their id). */
 export interface SpokeRequestFields {
@@ -4329,11 +4167,6 @@ export type SpokeRequest_orderBy =
   | "deployment__requestCount"
   | "deployment__fulfilledCount"
   | "deployment__refundedCount"
-  | "deployment__reclaimedCount"
-  | "deployment__lateReplyCount"
-  | "deployment__gateway"
-  | "deployment__pendingGateway"
-  | "deployment__pendingGatewayEta"
   | "hubRequest__id"
   | "hubRequest__requestId"
   | "hubRequest__requester"
@@ -4347,6 +4180,8 @@ export type SpokeRequest_orderBy =
   | "hubRequest__nodeFee"
   | "hubRequest__royalty"
   | "hubRequest__protocolFee"
+  | "hubRequest__callbackFee"
+  | "hubRequest__bond"
   | "hubRequest__fee"
   | "hubRequest__feePaid"
   | "hubRequest__status"
