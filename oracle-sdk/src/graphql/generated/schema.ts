@@ -8,13 +8,14 @@ export type BytesString = `0x${string}`;
 /** A BigInt in a filter: bigint and number values are sent as decimal strings. */
 export type BigIntInput = BigIntString | bigint | number;
 export type OrderDirection = "asc" | "desc";
-export type RequestStatus = "PENDING" | "FULFILLED" | "REFUNDED";
+export type RequestStatus = "PENDING" | "FULFILLED" | "REFUNDED" | "RECLAIMED";
 export type DeliveryStatus = "NONE" | "DELIVERED" | "FAILED";
 export type InputMode = "PUBLIC" | "HASHED";
 export type NodeStatus = "REGISTERED" | "EXITING" | "WITHDRAWN";
 export type AssignmentOutcome = "PENDING" | "FULFILLED" | "EXPIRED";
+export type ModelStatus = "PENDING" | "LIVE" | "REJECTED" | "WITHDRAWN";
 export type FailureReason = "NONE" | "EXPIRED" | "REJECTED";
-export type PaymentKind = "REQUEST_FEE" | "NODE_FEE" | "ROYALTY" | "PROTOCOL_FEE" | "REFUND" | "WITHDRAWAL" | "STAKE" | "STAKE_WITHDRAWAL" | "SLASH_SHARE" | "SLASH_PROCEEDS_CLAIM" | "REGISTRATION_FEE" | "REGISTRATION_FEES_WITHDRAWAL" | "RETURN_BUDGET" | "RETURN_MESSAGE_FEE" | "SPOKE_ESCROW" | "SPOKE_MESSAGE_FEE" | "SPOKE_CREDIT" | "SPOKE_REFUND" | "SPOKE_WITHDRAWAL";
+export type PaymentKind = "REQUEST_FEE" | "NODE_FEE" | "ROYALTY" | "PROTOCOL_FEE" | "REFUND" | "WITHDRAWAL" | "STAKE" | "STAKE_WITHDRAWAL" | "SLASH_SHARE" | "SLASH_PROCEEDS_CLAIM" | "REGISTRATION_FEE" | "REGISTRATION_FEES_WITHDRAWAL" | "REGISTRATION_FEE_REFUND" | "RETURN_BUDGET" | "RETURN_MESSAGE_FEE" | "SPOKE_ESCROW" | "SPOKE_MESSAGE_FEE" | "SPOKE_CREDIT" | "SPOKE_REFUND" | "SPOKE_WITHDRAWAL";
 
 /** Protocol as a query returns its stored fields (references as their id). */
 export interface ProtocolFields {
@@ -29,6 +30,7 @@ export interface ProtocolFields {
   registryTreasury: BytesString | null;
   poolTreasury: BytesString | null;
   registrationFee: BigIntString;
+  modelApprovalRequired: boolean;
   maxRoyalty: BigIntString;
   unitPrice: BigIntString;
   protocolFee: BigIntString;
@@ -58,7 +60,7 @@ export interface ProtocolFields {
   totalStaked: BigIntString;
   totalSlashed: BigIntString;
 }
-export const PROTOCOL_FIELDS = "id network registry market pool gateway gateways marketTreasury registryTreasury poolTreasury registrationFee maxRoyalty unitPrice protocolFee fulfilmentWindow maxCallbackGasLimit maxReassignments callbackGasPrice commitmentBond minStakePerComputeUnit slashAmount requesterShareBps maxNodesPerModel maxModelsPerNode unbondingEpochs epochAnchor epochAnchorBlock epochLength previousEpochAnchor previousEpochAnchorBlock previousEpochLength modelCount nodeCount requestCount fulfilledCount expiredCount refundedCount totalStaked totalSlashed";
+export const PROTOCOL_FIELDS = "id network registry market pool gateway gateways marketTreasury registryTreasury poolTreasury registrationFee modelApprovalRequired maxRoyalty unitPrice protocolFee fulfilmentWindow maxCallbackGasLimit maxReassignments callbackGasPrice commitmentBond minStakePerComputeUnit slashAmount requesterShareBps maxNodesPerModel maxModelsPerNode unbondingEpochs epochAnchor epochAnchorBlock epochLength previousEpochAnchor previousEpochAnchorBlock previousEpochLength modelCount nodeCount requestCount fulfilledCount expiredCount refundedCount totalStaked totalSlashed";
 export interface Protocol_filter {
   id?: string | null;
   id_not?: string | null;
@@ -172,6 +174,10 @@ export interface Protocol_filter {
   registrationFee_lte?: BigIntInput | null;
   registrationFee_in?: Array<BigIntInput> | null;
   registrationFee_not_in?: Array<BigIntInput> | null;
+  modelApprovalRequired?: boolean | null;
+  modelApprovalRequired_not?: boolean | null;
+  modelApprovalRequired_in?: Array<boolean> | null;
+  modelApprovalRequired_not_in?: Array<boolean> | null;
   maxRoyalty?: BigIntInput | null;
   maxRoyalty_not?: BigIntInput | null;
   maxRoyalty_gt?: BigIntInput | null;
@@ -411,6 +417,7 @@ export type Protocol_orderBy =
   | "registryTreasury"
   | "poolTreasury"
   | "registrationFee"
+  | "modelApprovalRequired"
   | "maxRoyalty"
   | "unitPrice"
   | "protocolFee"
@@ -504,6 +511,14 @@ export interface ModelFields {
   artifactURI: string;
   metadataURI: string;
   deprecated: boolean;
+  status: ModelStatus;
+  specDigest: BytesString | null;
+  approver: BytesString | null;
+  approvedAt: BigIntString | null;
+  approvedAtBlock: BigIntString | null;
+  rejectedBy: BytesString | null;
+  rejectionReason: string | null;
+  closedAt: BigIntString | null;
   registeredAt: BigIntString;
   registeredAtBlock: BigIntString;
   registrationTransaction: BytesString;
@@ -516,7 +531,7 @@ export interface ModelFields {
   royaltiesEarned: BigIntString;
   backtestCount: number;
 }
-export const MODEL_FIELDS = "id modelId owner verifier { id } verifierKey settingsHash batchSize instanceCount inputOffset inputCount outputOffset outputCount inputScale outputScale inputMode inputMin inputMax computeUnits royalty artifactURI metadataURI deprecated registeredAt registeredAtBlock registrationTransaction requestCount fulfilledCount expiredCount refundedCount distinctRequesters repeatRequesters royaltiesEarned backtestCount";
+export const MODEL_FIELDS = "id modelId owner verifier { id } verifierKey settingsHash batchSize instanceCount inputOffset inputCount outputOffset outputCount inputScale outputScale inputMode inputMin inputMax computeUnits royalty artifactURI metadataURI deprecated status specDigest approver approvedAt approvedAtBlock rejectedBy rejectionReason closedAt registeredAt registeredAtBlock registrationTransaction requestCount fulfilledCount expiredCount refundedCount distinctRequesters repeatRequesters royaltiesEarned backtestCount";
 export interface Model_filter {
   id?: string | null;
   id_not?: string | null;
@@ -725,6 +740,84 @@ export interface Model_filter {
   deprecated_not?: boolean | null;
   deprecated_in?: Array<boolean> | null;
   deprecated_not_in?: Array<boolean> | null;
+  status?: ModelStatus | null;
+  status_not?: ModelStatus | null;
+  status_in?: Array<ModelStatus> | null;
+  status_not_in?: Array<ModelStatus> | null;
+  specDigest?: BytesString | null;
+  specDigest_not?: BytesString | null;
+  specDigest_gt?: BytesString | null;
+  specDigest_lt?: BytesString | null;
+  specDigest_gte?: BytesString | null;
+  specDigest_lte?: BytesString | null;
+  specDigest_in?: Array<BytesString> | null;
+  specDigest_not_in?: Array<BytesString> | null;
+  specDigest_contains?: BytesString | null;
+  specDigest_not_contains?: BytesString | null;
+  approver?: BytesString | null;
+  approver_not?: BytesString | null;
+  approver_gt?: BytesString | null;
+  approver_lt?: BytesString | null;
+  approver_gte?: BytesString | null;
+  approver_lte?: BytesString | null;
+  approver_in?: Array<BytesString> | null;
+  approver_not_in?: Array<BytesString> | null;
+  approver_contains?: BytesString | null;
+  approver_not_contains?: BytesString | null;
+  approvedAt?: BigIntInput | null;
+  approvedAt_not?: BigIntInput | null;
+  approvedAt_gt?: BigIntInput | null;
+  approvedAt_lt?: BigIntInput | null;
+  approvedAt_gte?: BigIntInput | null;
+  approvedAt_lte?: BigIntInput | null;
+  approvedAt_in?: Array<BigIntInput> | null;
+  approvedAt_not_in?: Array<BigIntInput> | null;
+  approvedAtBlock?: BigIntInput | null;
+  approvedAtBlock_not?: BigIntInput | null;
+  approvedAtBlock_gt?: BigIntInput | null;
+  approvedAtBlock_lt?: BigIntInput | null;
+  approvedAtBlock_gte?: BigIntInput | null;
+  approvedAtBlock_lte?: BigIntInput | null;
+  approvedAtBlock_in?: Array<BigIntInput> | null;
+  approvedAtBlock_not_in?: Array<BigIntInput> | null;
+  rejectedBy?: BytesString | null;
+  rejectedBy_not?: BytesString | null;
+  rejectedBy_gt?: BytesString | null;
+  rejectedBy_lt?: BytesString | null;
+  rejectedBy_gte?: BytesString | null;
+  rejectedBy_lte?: BytesString | null;
+  rejectedBy_in?: Array<BytesString> | null;
+  rejectedBy_not_in?: Array<BytesString> | null;
+  rejectedBy_contains?: BytesString | null;
+  rejectedBy_not_contains?: BytesString | null;
+  rejectionReason?: string | null;
+  rejectionReason_not?: string | null;
+  rejectionReason_gt?: string | null;
+  rejectionReason_lt?: string | null;
+  rejectionReason_gte?: string | null;
+  rejectionReason_lte?: string | null;
+  rejectionReason_in?: Array<string> | null;
+  rejectionReason_not_in?: Array<string> | null;
+  rejectionReason_contains?: string | null;
+  rejectionReason_contains_nocase?: string | null;
+  rejectionReason_not_contains?: string | null;
+  rejectionReason_not_contains_nocase?: string | null;
+  rejectionReason_starts_with?: string | null;
+  rejectionReason_starts_with_nocase?: string | null;
+  rejectionReason_not_starts_with?: string | null;
+  rejectionReason_not_starts_with_nocase?: string | null;
+  rejectionReason_ends_with?: string | null;
+  rejectionReason_ends_with_nocase?: string | null;
+  rejectionReason_not_ends_with?: string | null;
+  rejectionReason_not_ends_with_nocase?: string | null;
+  closedAt?: BigIntInput | null;
+  closedAt_not?: BigIntInput | null;
+  closedAt_gt?: BigIntInput | null;
+  closedAt_lt?: BigIntInput | null;
+  closedAt_gte?: BigIntInput | null;
+  closedAt_lte?: BigIntInput | null;
+  closedAt_in?: Array<BigIntInput> | null;
+  closedAt_not_in?: Array<BigIntInput> | null;
   registeredAt?: BigIntInput | null;
   registeredAt_not?: BigIntInput | null;
   registeredAt_gt?: BigIntInput | null;
@@ -845,6 +938,14 @@ export type Model_orderBy =
   | "artifactURI"
   | "metadataURI"
   | "deprecated"
+  | "status"
+  | "specDigest"
+  | "approver"
+  | "approvedAt"
+  | "approvedAtBlock"
+  | "rejectedBy"
+  | "rejectionReason"
+  | "closedAt"
   | "registeredAt"
   | "registeredAtBlock"
   | "registrationTransaction"
@@ -954,6 +1055,14 @@ export type ModelRequester_orderBy =
   | "model__artifactURI"
   | "model__metadataURI"
   | "model__deprecated"
+  | "model__status"
+  | "model__specDigest"
+  | "model__approver"
+  | "model__approvedAt"
+  | "model__approvedAtBlock"
+  | "model__rejectedBy"
+  | "model__rejectionReason"
+  | "model__closedAt"
   | "model__registeredAt"
   | "model__registeredAtBlock"
   | "model__registrationTransaction"
@@ -1187,6 +1296,14 @@ export type Backtest_orderBy =
   | "model__artifactURI"
   | "model__metadataURI"
   | "model__deprecated"
+  | "model__status"
+  | "model__specDigest"
+  | "model__approver"
+  | "model__approvedAt"
+  | "model__approvedAtBlock"
+  | "model__rejectedBy"
+  | "model__rejectionReason"
+  | "model__closedAt"
   | "model__registeredAt"
   | "model__registeredAtBlock"
   | "model__registrationTransaction"
@@ -1488,6 +1605,14 @@ export type NodeModel_orderBy =
   | "model__artifactURI"
   | "model__metadataURI"
   | "model__deprecated"
+  | "model__status"
+  | "model__specDigest"
+  | "model__approver"
+  | "model__approvedAt"
+  | "model__approvedAtBlock"
+  | "model__rejectedBy"
+  | "model__rejectionReason"
+  | "model__closedAt"
   | "model__registeredAt"
   | "model__registeredAtBlock"
   | "model__registrationTransaction"
@@ -2419,6 +2544,14 @@ export type InferenceRequest_orderBy =
   | "model__artifactURI"
   | "model__metadataURI"
   | "model__deprecated"
+  | "model__status"
+  | "model__specDigest"
+  | "model__approver"
+  | "model__approvedAt"
+  | "model__approvedAtBlock"
+  | "model__rejectedBy"
+  | "model__rejectionReason"
+  | "model__closedAt"
   | "model__registeredAt"
   | "model__registeredAtBlock"
   | "model__registrationTransaction"
@@ -2688,6 +2821,14 @@ export type FulfilmentBatch_orderBy =
   | "model__artifactURI"
   | "model__metadataURI"
   | "model__deprecated"
+  | "model__status"
+  | "model__specDigest"
+  | "model__approver"
+  | "model__approvedAt"
+  | "model__approvedAtBlock"
+  | "model__rejectedBy"
+  | "model__rejectionReason"
+  | "model__closedAt"
   | "model__registeredAt"
   | "model__registeredAtBlock"
   | "model__registrationTransaction"
@@ -3278,6 +3419,14 @@ export type Payment_orderBy =
   | "model__artifactURI"
   | "model__metadataURI"
   | "model__deprecated"
+  | "model__status"
+  | "model__specDigest"
+  | "model__approver"
+  | "model__approvedAt"
+  | "model__approvedAtBlock"
+  | "model__rejectedBy"
+  | "model__rejectionReason"
+  | "model__closedAt"
   | "model__registeredAt"
   | "model__registeredAtBlock"
   | "model__registrationTransaction"
@@ -3422,8 +3571,13 @@ export interface SpokeDeploymentFields {
   requestCount: number;
   fulfilledCount: number;
   refundedCount: number;
+  reclaimedCount: number;
+  lateReplyCount: number;
+  gateway: BytesString | null;
+  pendingGateway: BytesString | null;
+  pendingGatewayEta: BigIntString | null;
 }
-export const SPOKEDEPLOYMENT_FIELDS = "id eid network address hubEid treasury hubGasBase hubGasPerInput returnGasBase returnGasPerOutput maxCallbackGasLimit returnFeeBase returnFeePerGas priceRatio requestCount fulfilledCount refundedCount";
+export const SPOKEDEPLOYMENT_FIELDS = "id eid network address hubEid treasury hubGasBase hubGasPerInput returnGasBase returnGasPerOutput maxCallbackGasLimit returnFeeBase returnFeePerGas priceRatio requestCount fulfilledCount refundedCount reclaimedCount lateReplyCount gateway pendingGateway pendingGatewayEta";
 export interface SpokeDeployment_filter {
   id?: string | null;
   id_not?: string | null;
@@ -3577,6 +3731,50 @@ export interface SpokeDeployment_filter {
   refundedCount_lte?: number | null;
   refundedCount_in?: Array<number> | null;
   refundedCount_not_in?: Array<number> | null;
+  reclaimedCount?: number | null;
+  reclaimedCount_not?: number | null;
+  reclaimedCount_gt?: number | null;
+  reclaimedCount_lt?: number | null;
+  reclaimedCount_gte?: number | null;
+  reclaimedCount_lte?: number | null;
+  reclaimedCount_in?: Array<number> | null;
+  reclaimedCount_not_in?: Array<number> | null;
+  lateReplyCount?: number | null;
+  lateReplyCount_not?: number | null;
+  lateReplyCount_gt?: number | null;
+  lateReplyCount_lt?: number | null;
+  lateReplyCount_gte?: number | null;
+  lateReplyCount_lte?: number | null;
+  lateReplyCount_in?: Array<number> | null;
+  lateReplyCount_not_in?: Array<number> | null;
+  gateway?: BytesString | null;
+  gateway_not?: BytesString | null;
+  gateway_gt?: BytesString | null;
+  gateway_lt?: BytesString | null;
+  gateway_gte?: BytesString | null;
+  gateway_lte?: BytesString | null;
+  gateway_in?: Array<BytesString> | null;
+  gateway_not_in?: Array<BytesString> | null;
+  gateway_contains?: BytesString | null;
+  gateway_not_contains?: BytesString | null;
+  pendingGateway?: BytesString | null;
+  pendingGateway_not?: BytesString | null;
+  pendingGateway_gt?: BytesString | null;
+  pendingGateway_lt?: BytesString | null;
+  pendingGateway_gte?: BytesString | null;
+  pendingGateway_lte?: BytesString | null;
+  pendingGateway_in?: Array<BytesString> | null;
+  pendingGateway_not_in?: Array<BytesString> | null;
+  pendingGateway_contains?: BytesString | null;
+  pendingGateway_not_contains?: BytesString | null;
+  pendingGatewayEta?: BigIntInput | null;
+  pendingGatewayEta_not?: BigIntInput | null;
+  pendingGatewayEta_gt?: BigIntInput | null;
+  pendingGatewayEta_lt?: BigIntInput | null;
+  pendingGatewayEta_gte?: BigIntInput | null;
+  pendingGatewayEta_lte?: BigIntInput | null;
+  pendingGatewayEta_in?: Array<BigIntInput> | null;
+  pendingGatewayEta_not_in?: Array<BigIntInput> | null;
   requests_?: SpokeRequest_filter | null;
   models_?: SpokeModel_filter | null;
   _change_block?: { number_gte: number } | null;
@@ -3600,7 +3798,12 @@ export type SpokeDeployment_orderBy =
   | "priceRatio"
   | "requestCount"
   | "fulfilledCount"
-  | "refundedCount";
+  | "refundedCount"
+  | "reclaimedCount"
+  | "lateReplyCount"
+  | "gateway"
+  | "pendingGateway"
+  | "pendingGatewayEta";
 
 /** SpokeModel as a query returns its stored fields (references as their id). */
 export interface SpokeModelFields {
@@ -3767,7 +3970,12 @@ export type SpokeModel_orderBy =
   | "deployment__priceRatio"
   | "deployment__requestCount"
   | "deployment__fulfilledCount"
-  | "deployment__refundedCount";
+  | "deployment__refundedCount"
+  | "deployment__reclaimedCount"
+  | "deployment__lateReplyCount"
+  | "deployment__gateway"
+  | "deployment__pendingGateway"
+  | "deployment__pendingGatewayEta";
 
 /** SpokeRequest as a query returns its stored fields (references as their id). */
 export interface SpokeRequestFields {
@@ -4167,6 +4375,11 @@ export type SpokeRequest_orderBy =
   | "deployment__requestCount"
   | "deployment__fulfilledCount"
   | "deployment__refundedCount"
+  | "deployment__reclaimedCount"
+  | "deployment__lateReplyCount"
+  | "deployment__gateway"
+  | "deployment__pendingGateway"
+  | "deployment__pendingGatewayEta"
   | "hubRequest__id"
   | "hubRequest__requestId"
   | "hubRequest__requester"
