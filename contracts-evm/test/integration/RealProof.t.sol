@@ -492,10 +492,11 @@ contract RealProofTest is HubTestBase {
     function _fulfilOnce(uint256 id, EzklFixture memory f) internal {
         _registerNode(nodeB, id, 100);
         _nextEpoch();
-        uint256 price = market.quote(id).total;
-        vm.deal(address(this), price);
         // Three outputs: the recording consumer needs more than the default callback gas to store them.
-        uint256 rid = consumer.request{value: price}(market, id, f.inputs[0], 1_000_000);
+        uint32 callbackGas = 1_000_000;
+        uint256 price = market.quote(id, callbackGas).total;
+        vm.deal(address(this), price);
+        uint256 rid = consumer.request{value: price}(market, id, f.inputs[0], callbackGas);
         assertEq(market.request(rid).node, nodeB);
         vm.prank(nodeB);
         market.fulfil(rid, f.proof, f.instances);
