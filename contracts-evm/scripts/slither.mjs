@@ -12,7 +12,7 @@
 // full result to out-slither/slither.json.
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -42,6 +42,10 @@ if (!existsSync(venvSlither)) {
 // Slither reads forge's build-info; a separate output folder keeps the test build's artifacts as they are.
 // `--skip test script` leaves out *.t.sol and *.s.sol; helpers under test/ and script/ still compile and are
 // filtered out of the findings by slither.config.json.
+// A clean build every time: forge writes build-info only for what it recompiles, and a stale build-info file
+// left beside a new one would make Slither analyse old sources.
+rmSync(path.join(root, outDir), { recursive: true, force: true });
+rmSync(path.join(root, "cache-slither"), { recursive: true, force: true });
 const t0 = Date.now();
 const build = sh("forge", ["build", "--build-info", "--skip", "test", "script", "--no-metadata"], {
   FOUNDRY_OUT: outDir,
