@@ -95,7 +95,7 @@ const seen = new Set();
 const untriaged = [];
 for (const f of findings) {
   const entry = byId.get(f.id);
-  if (entry && entry.reason?.trim()) seen.add(f.id);
+  if (entry?.reason?.trim()) seen.add(f.id);
   else {
     if (entry) seen.add(f.id);
     untriaged.push(f);

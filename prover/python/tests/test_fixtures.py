@@ -74,7 +74,8 @@ def test_fixture_proof_matches_its_manifest(fixture: Path) -> None:
         got = values[entry["offset"] : entry["offset"] + entry["length"]]
         if entry["kind"] == "inputHash":
             # One Poseidon commitment per slot (EZKL verified the proof that binds it to the inputs).
-            assert entry["length"] == proof["batchSize"] and entry["hashOf"][1] == len(proof["inputs"][0])
+            assert entry["length"] == proof["batchSize"]
+            assert entry["hashOf"][1] == len(proof["inputs"][0])
             continue
         rows = proof["inputs"] if entry["kind"] == "input" else proof["outputs"]
         assert got == [v for row in rows for v in row], entry["kind"]
