@@ -201,7 +201,7 @@ export async function runHubScenario(anvil: Anvil): Promise<ScenarioResult> {
       >[0])
       .then((hash) => anvil.publicClient.waitForTransactionReceipt({ hash }));
   await consumerCall("setRevert", [true]);
-  const price = (await requester.quote({ modelId: lrModel })).total;
+  const price = (await requester.quote({ modelId: lrModel, callbackGasLimit: 200_000 })).total;
   const asked = await consumerCall("request", [d.hub.contracts.InferenceMarket, lrModel, lr.inputs[0], 200_000], price);
   const [requested] = parseEventLogs({ abi: inferenceMarketAbi, eventName: "InferenceRequested", logs: asked.logs });
   if (!requested) throw new Error("the consumer's request logged no InferenceRequested");
@@ -255,7 +255,8 @@ export async function runHubScenario(anvil: Anvil): Promise<ScenarioResult> {
   await admin.models.reject({ modelId: rejectedModel, reason: "layout does not match the manifest" });
   await owner.models.claimRefund();
 
-  // Node B leaves: exit, unbond, withdraw. Node A and the requester collect what they are owed.
+  // Node B leaves: exit, unbond, withdraw. Node A and the requester collect what they are owed; slashes go to the
+  // treasury (none to the requester, who could steer the assignment), which claims them.
   const b = client(d, anvil, KEYS.nodeB);
   await b.node.requestExit();
   const status = await b.node.status();
@@ -263,7 +264,7 @@ export async function runHubScenario(anvil: Anvil): Promise<ScenarioResult> {
   await b.node.withdrawStake();
   await client(d, anvil, KEYS.nodeA).node.withdrawEarnings();
   await requester.node.withdrawEarnings();
-  await requester.node.claimSlashProceeds();
+  await client(d, anvil, KEYS.treasury).node.claimSlashProceeds();
 
   return {
     deployment: d,
