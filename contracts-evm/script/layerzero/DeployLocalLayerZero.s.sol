@@ -33,7 +33,9 @@ contract DeployLocalLayerZero is Script {
         public
         returns (LayerZeroStack memory stack)
     {
-        if (eid < LOCAL_EID_MIN || eid > LOCAL_EID_MAX) revert LocalEidOutOfRange(eid);
+        if (eid < LOCAL_EID_MIN || eid > LOCAL_EID_MAX) {
+            revert LocalEidOutOfRange(eid);
+        }
         vm.startBroadcast();
         (, address owner,) = vm.readCallers();
         // eid is within LOCAL_EID_MIN..LOCAL_EID_MAX (checked above), so it fits uint32.

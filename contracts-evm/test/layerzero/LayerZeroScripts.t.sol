@@ -115,9 +115,7 @@ contract LayerZeroScriptsTest is Test {
         vm.chainId(deployedOn + 1);
         PathwayConfig memory pathway = LocalLayerZero.defaultPathway();
         vm.expectRevert(
-            abi.encodeWithSelector(
-                LayerZeroStackJson.StackFileForOtherChain.selector, file, deployedOn, deployedOn + 1
-            )
+            abi.encodeWithSelector(LayerZeroStackJson.StackFileForOtherChain.selector, file, deployedOn, deployedOn + 1)
         );
         wirer.wire(file, _eids(50_042), pathway);
         vm.removeFile(file);

@@ -226,9 +226,7 @@ contract LocalLayerZeroTest is Test {
     function test_send_revertsWhenTheNativeValueExceedsTheExecutorCap() public {
         bytes memory options = OptionsBuilder.newOptions().addExecutorLzReceiveOption(RECEIVE_GAS, 11 ether);
         uint8 note = appA.NOTE();
-        vm.expectRevert(
-            abi.encodeWithSignature("Executor_NativeAmountExceedsCap(uint256,uint256)", 11 ether, 10 ether)
-        );
+        vm.expectRevert(abi.encodeWithSignature("Executor_NativeAmountExceedsCap(uint256,uint256)", 11 ether, 10 ether));
         appA.send{value: 12 ether}(EID_B, note, 9, options, "");
     }
 

@@ -42,8 +42,9 @@ contract PingPong is OApp {
         returns (MessagingReceipt memory receipt)
     {
         if (kind == 0 || kind > FAIL) revert UnknownKind(kind);
-        receipt =
-            _lzSend(dstEid, abi.encode(kind, id, returnOptions), options, MessagingFee(msg.value, 0), payable(msg.sender));
+        receipt = _lzSend(
+            dstEid, abi.encode(kind, id, returnOptions), options, MessagingFee(msg.value, 0), payable(msg.sender)
+        );
         emit MessageSent(receipt.guid, dstEid, receipt.nonce, kind, id);
     }
 
