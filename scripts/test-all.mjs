@@ -17,10 +17,12 @@ const parts = [
     name: "lint+types",
     cmd: "npx",
     args: ["--no", "biome", "check", "."],
-    // Then the types, then ruff over the prover's Python (settings in prover/pyproject.toml).
+    // Then the types, then ruff over the prover's Python (settings in prover/pyproject.toml), then forge fmt
+    // --check and forge lint over the Solidity (any finding fails).
     andThen: [
       ["npx", ["--no", "--", "tsc", "-p", "tsconfig.json"]],
       [path.join(venvBin, "ruff"), ["check", "prover"]],
+      ["node", ["contracts-evm/scripts/lint.mjs"]],
     ],
   },
   {

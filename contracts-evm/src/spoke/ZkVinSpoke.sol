@@ -203,6 +203,8 @@ contract ZkVinSpoke is IZkVinSpoke, OApp, Ownable2Step, Pausable, ReentrancyGuar
     function reclaim(uint256 requestId) external nonReentrant returns (uint256 amount) {
         SpokeRequest storage r = _pending(requestId);
         uint256 at = uint256(r.requestedAt) + RECLAIM_DELAY;
+        // a delay of at least an hour: validators' seconds of drift cannot change who may reclaim
+        // forge-lint: disable-next-line(block-timestamp)
         if (block.timestamp < at) revert ReclaimTooEarly(requestId, at);
         r.status = SpokeRequestStatus.Reclaimed;
         amount = r.escrow;
@@ -264,6 +266,8 @@ contract ZkVinSpoke is IZkVinSpoke, OApp, Ownable2Step, Pausable, ReentrancyGuar
     function activatePeer() external onlyOwner {
         bytes32 peer = _pendingPeer;
         if (peer == bytes32(0)) revert NoPendingChange();
+        // a governance delay of more than an hour: validators' seconds of drift do not matter
+        // forge-lint: disable-next-line(block-timestamp)
         if (block.timestamp < _pendingPeerEta) revert ChangeNotReady(_pendingPeerEta);
         delete _pendingPeer;
         delete _pendingPeerEta;
@@ -294,6 +298,8 @@ contract ZkVinSpoke is IZkVinSpoke, OApp, Ownable2Step, Pausable, ReentrancyGuar
         bytes32 id = keccak256(data);
         uint256 eta = _endpointCalls[id];
         if (eta == 0) revert NoPendingChange();
+        // a governance delay of more than an hour: validators' seconds of drift do not matter
+        // forge-lint: disable-next-line(block-timestamp)
         if (block.timestamp < eta) revert ChangeNotReady(eta);
         delete _endpointCalls[id];
         emit EndpointCallExecuted(id);

@@ -82,6 +82,8 @@ contract CrossChainHandler is Test {
         address actor = actors[actorSeed % actors.length];
         int256[] memory input = new int256[](4);
         for (uint256 i; i < 4; ++i) {
+            // casting is safe because the loop index is below a small array length
+            // forge-lint: disable-next-line(unsafe-typecast)
             input[i] = (seed % 1000) + int256(i) * 37;
         }
         uint32 gas = withCallback ? 150_000 : 0;
@@ -202,6 +204,7 @@ contract CrossChainHandler is Test {
         uint256 id = spokeIds[idSeed % spokeIds.length];
         if (SPOKE.request(id).status != SpokeRequestStatus.Pending) return;
         uint256 at = SPOKE.reclaimableAt(id);
+        // forge-lint: disable-next-line(block-timestamp)
         if (block.timestamp < at) vm.warp(at);
         SPOKE.reclaim(id);
         ++reclaimed;

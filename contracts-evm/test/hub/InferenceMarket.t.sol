@@ -322,7 +322,11 @@ contract InferenceMarketTest is HubTestBase {
         int256[][] memory ins = new int256[][](4);
         int256[][] memory outs = new int256[][](4);
         for (uint256 s; s < 4; ++s) {
+            // casting is safe because the loop index is below a small array length
+            // forge-lint: disable-next-line(unsafe-typecast)
             ins[s] = _input(3, int256(s) + 10);
+            // casting is safe because the loop index is below a small array length
+            // forge-lint: disable-next-line(unsafe-typecast)
             outs[s] = _out(int256(s) * 1000 - 1500);
             ids[s] = _consumerRequest(batchModel, ins[s], 200_000);
         }
@@ -350,7 +354,11 @@ contract InferenceMarketTest is HubTestBase {
         int256[][] memory twoIns = new int256[][](2);
         int256[][] memory twoOuts = new int256[][](2);
         for (uint256 s; s < 2; ++s) {
+            // casting is safe because the loop index is below a small array length
+            // forge-lint: disable-next-line(unsafe-typecast)
             twoIns[s] = _input(3, int256(s) + 50);
+            // casting is safe because the loop index is below a small array length
+            // forge-lint: disable-next-line(unsafe-typecast)
             twoOuts[s] = _out(int256(s) + 1);
             two[s] = _consumerRequest(batchModel, twoIns[s], 0);
         }
@@ -366,7 +374,11 @@ contract InferenceMarketTest is HubTestBase {
         int256[][] memory outs = new int256[][](4);
         uint256[] memory ids = new uint256[](4);
         for (uint256 s; s < 4; ++s) {
+            // casting is safe because the loop index is below a small array length
+            // forge-lint: disable-next-line(unsafe-typecast)
             ins[s] = _input(3, int256(s));
+            // casting is safe because the loop index is below a small array length
+            // forge-lint: disable-next-line(unsafe-typecast)
             outs[s] = _out(int256(s));
             ids[s] = _request(batchModel, ins[s], 0);
         }

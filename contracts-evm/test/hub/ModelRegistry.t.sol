@@ -414,7 +414,11 @@ contract ModelRegistryTest is HubTestBase {
         int256[][] memory ins = new int256[][](l.batchSize);
         int256[][] memory outs = new int256[][](l.batchSize);
         for (uint256 s; s < l.batchSize; ++s) {
+            // casting is safe because the loop index is below a small array length
+            // forge-lint: disable-next-line(unsafe-typecast)
             ins[s] = _input(l.inputCount, seed + int256(s));
+            // casting is safe because the loop index is below a small array length
+            // forge-lint: disable-next-line(unsafe-typecast)
             outs[s] = _input(l.outputCount, seed * 3 + int256(s));
         }
         p.instances = _instances(l, ins, outs);

@@ -436,6 +436,8 @@ contract HubHandler is Test {
         InputBound[] memory b = registry.inputBounds(modelId);
         input = new int256[](b.length);
         for (uint256 i; i < input.length; ++i) {
+            // casting is safe because the loop index is below a small array length
+            // forge-lint: disable-next-line(unsafe-typecast)
             input[i] = bound(seed / int256(i + 1), b[i].min, b[i].max);
         }
     }
@@ -478,6 +480,8 @@ contract HubHandler is Test {
             }
             int256[] memory out = new int256[](l.outputCount);
             for (uint256 j; j < l.outputCount; ++j) {
+                // casting is safe because the loop index is below a small array length
+                // forge-lint: disable-next-line(unsafe-typecast)
                 out[j] = bound(outputSeed / int256(src + j + 1), -1e30, 1e30);
                 inst[l.outputOffset + slot * l.outputCount + j] = FieldEncoding.toFelt(out[j]);
             }

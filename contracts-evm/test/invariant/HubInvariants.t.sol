@@ -36,6 +36,8 @@ contract HubInvariantTest is HubTestBase {
         address[] memory nodes = new address[](4);
         (nodes[0], nodes[1], nodes[2], nodes[3]) = (nodeA, nodeB, nodeC, nodeD);
         for (uint256 i; i < nodes.length; ++i) {
+            // casting to 'uint64' is safe because i < 4
+            // forge-lint: disable-next-line(unsafe-typecast)
             _registerNode(nodes[i], models, uint64(300 + 200 * i));
         }
         _nextEpoch();

@@ -37,6 +37,8 @@ contract FieldEncodingTest is Test {
 
     function testFuzz_revertsOutsideField(uint256 magnitude) public {
         magnitude = bound(magnitude, FieldEncoding.HALF + 1, uint256(type(int256).max));
+        // casting to 'int256' is safe because magnitude is bounded to type(int256).max above
+        // forge-lint: disable-next-line(unsafe-typecast)
         int256 v = int256(magnitude);
         vm.expectRevert(abi.encodeWithSelector(FieldEncoding.ValueOutOfField.selector, v));
         h.toFelt(v);

@@ -101,9 +101,17 @@ contract ZkVinCodecTest is Test {
         ModelInfo memory info = ModelInfo({
             hubPrice: price,
             syncNonce: nonce,
+            // truncating is intended: the fuzzed word is cut into the packed fields
+            // forge-lint: disable-next-line(unsafe-typecast)
             inputCount: uint16(shape),
+            // truncating is intended: the fuzzed word is cut into the packed fields
+            // forge-lint: disable-next-line(unsafe-typecast)
             outputCount: uint16(shape >> 16),
+            // truncating is intended: the fuzzed word is cut into the packed fields
+            // forge-lint: disable-next-line(unsafe-typecast)
             inputScale: uint8(shape >> 32),
+            // truncating is intended: the fuzzed word is cut into the packed fields
+            // forge-lint: disable-next-line(unsafe-typecast)
             outputScale: uint8(shape >> 40),
             inputMode: flags & 1 == 1 ? InputMode.Hashed : InputMode.Public,
             deprecated: flags & 2 == 2

@@ -180,6 +180,8 @@ abstract contract HubTestBase is Test {
     function _input(uint256 n, int256 seed) internal pure returns (int256[] memory input) {
         input = new int256[](n);
         for (uint256 i; i < n; ++i) {
+            // casting is safe because the loop index is below a small array length
+            // forge-lint: disable-next-line(unsafe-typecast)
             input[i] = (seed * 7 + int256(i) * 13) % 1000 - 500;
         }
     }
