@@ -1,3 +1,5 @@
+import type { Logger, Store } from "@zk-vin/chain-kit";
+import { ChainIdMismatchError, createLogger, describeError, openStore, type WatcherStatus } from "@zk-vin/chain-kit";
 import { LocalArtifactStore, ProverClient } from "@zk-vin/prover";
 import {
   type Chain,
@@ -9,19 +11,13 @@ import {
   type PublicClient,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { ChainIdMismatchError, type WatcherStatus } from "./chain/watcher.js";
 import type { ChainConfig, RelayerConfig } from "./config/load.js";
-import { describeError } from "./errors.js";
 import { LayerZeroCarrier } from "./layerzero/carrier.js";
 import type { LayerZeroChain } from "./layerzero/types.js";
 import { NodePipeline } from "./node/pipeline.js";
 import { type NodeReport, readNodeReport } from "./node/status.js";
 import { type HealthReport, type OpsServer, startOpsServer } from "./ops/http.js";
-import { createLogger } from "./ops/logger.js";
 import { createMetrics } from "./ops/metrics.js";
-import { openStore } from "./store/index.js";
-import type { Store } from "./store/types.js";
-import type { Logger } from "./util/logger.js";
 
 export interface RelayerStatus {
   chains: Array<{ name: string; chainId: number; head: bigint | null; error: string | null }>;

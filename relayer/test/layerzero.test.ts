@@ -1,3 +1,5 @@
+import { openPgliteStore, type Store } from "@zk-vin/chain-kit";
+import { type Anvil, startAnvil } from "@zk-vin/chain-kit/devchain";
 import { type Hex, keccak256, parseAbiItem, parseEventLogs } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -7,8 +9,6 @@ import { packetEntries } from "../src/layerzero/discovery.js";
 import { dvnCallDataHash, signVerifyInstruction } from "../src/layerzero/dvn.js";
 import { decodePacket, encodePacket } from "../src/layerzero/packet.js";
 import { PACKET_KIND, type PacketEntryPayload } from "../src/layerzero/types.js";
-import { openPgliteStore, type Store } from "../src/store/index.js";
-import { type Anvil, startAnvil } from "./support/anvil.js";
 import {
   carrierChain,
   deliveries,

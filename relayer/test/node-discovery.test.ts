@@ -1,9 +1,10 @@
 // The pure parts of the node pipeline: which market logs become assignments, and how artifact URIs map
 // to local artifacts. (The pipeline itself runs against the real stack in crosschain, node-ops and
 // node-restart.)
+
+import type { LogBatch, WatchedLog } from "@zk-vin/chain-kit";
 import type { Address, Hex } from "viem";
 import { describe, expect, it, vi } from "vitest";
-import type { LogBatch, WatchedLog } from "../src/chain/watcher.js";
 import type { marketEventsAbi } from "../src/node/abi.js";
 import { assignmentEntries, type RequestedInference } from "../src/node/discovery.js";
 import { artifactIdFromUri } from "../src/node/models.js";

@@ -2,12 +2,12 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { openPgliteStore } from "@zk-vin/chain-kit";
+import { type Anvil, freePort, repoRoot, startAnvil } from "@zk-vin/chain-kit/devchain";
 import type { Hex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { endpointAbi } from "../src/layerzero/abi.js";
 import { PACKET_KIND } from "../src/layerzero/types.js";
-import { openPgliteStore } from "../src/store/index.js";
-import { type Anvil, freePort, repoRoot, startAnvil } from "./support/anvil.js";
 import {
   deliveries,
   KIND,

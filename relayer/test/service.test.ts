@@ -2,12 +2,11 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { ChainIdMismatchError, silentLogger } from "@zk-vin/chain-kit";
+import { type Anvil, freePort, repoRoot, startAnvil } from "@zk-vin/chain-kit/devchain";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ChainIdMismatchError } from "../src/chain/watcher.js";
 import { parseConfig, type RelayerConfig } from "../src/config/index.js";
 import { type Relayer, startRelayer } from "../src/service.js";
-import { silentLogger } from "../src/util/logger.js";
-import { type Anvil, freePort, repoRoot, startAnvil } from "./support/anvil.js";
 import { deliveries, KIND, OPERATOR_KEY, sendMessage, setUpNetwork, type TestChain } from "./support/pingpong.js";
 
 const BIN = path.join(repoRoot, "relayer", "bin", "zkvin-relayer.mjs");

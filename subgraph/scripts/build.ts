@@ -6,7 +6,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { loadDeployment } from "@zk-vin/deployments";
+import { loadDeployment } from "@zk-vin/oracle-sdk/node";
 import { DATA_SOURCE_TEMPLATES } from "../src/manifest/data-sources.js";
 import { writeManifests } from "../src/manifest/generate.js";
 import { INPUTS_HASH_FILE, mappingInputsHash } from "../src/runtime/wasm/compile.js";

@@ -18,7 +18,8 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Deployment, loadDeployment } from "@zk-vin/deployments";
+import type { Deployment } from "@zk-vin/oracle-sdk/deployment";
+import { loadDeployment } from "@zk-vin/oracle-sdk/node";
 import { Command } from "commander";
 import { writeManifests } from "../src/manifest/generate.js";
 

@@ -5,11 +5,11 @@
 //   npx tsx subgraph/scripts/sdk-graphql-types.ts [--check]
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { repoRoot } from "@zk-vin/chain-kit/devchain";
 import { loadSchemaModel } from "../src/indexer/indexer.js";
 import type { EntityDef, FieldDef, SchemaModel } from "../src/schema/model.js";
 import { childSortFields, filterFieldName, filterOps } from "../src/server/api-schema.js";
 import { pluralField, singularField } from "../src/server/naming.js";
-import { repoRoot } from "./lib/forge.js";
 
 export const typesFile = path.join(repoRoot, "oracle-sdk", "src", "graphql", "generated", "schema.ts");
 

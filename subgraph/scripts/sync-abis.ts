@@ -5,8 +5,8 @@
 //   npx tsx subgraph/scripts/sync-abis.ts [--check]
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { ABI_CONTRACTS, type ContractSource, forgeBuild, readArtifact, repoRoot } from "@zk-vin/chain-kit/devchain";
 import type { Abi } from "viem";
-import { ABI_CONTRACTS, type ContractSource, forgeBuild, readArtifact, repoRoot } from "./lib/forge.js";
 
 export const abiDir = path.join(repoRoot, "oracle-sdk", "src", "abi", "generated");
 

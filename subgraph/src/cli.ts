@@ -4,8 +4,8 @@
 //   npm run start -w @zk-vin/subgraph -- manifests [--deployment ...] [--out subgraph/manifests]
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { loadDeployment } from "@zk-vin/deployments";
-import { createLogger } from "@zk-vin/relayer";
+import { createLogger } from "@zk-vin/chain-kit";
+import { loadDeployment } from "@zk-vin/oracle-sdk/node";
 import { Command, InvalidArgumentError } from "commander";
 import { startLocalSubgraph } from "./index.js";
 import { subgraphDir } from "./indexer/indexer.js";

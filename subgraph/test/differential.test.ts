@@ -4,9 +4,9 @@
 // GraphQL endpoint returns is checked field by field against the contracts' own events and state, read
 // with viem (nothing here comes from the indexer's code or the mappings).
 import { inferenceMarketAbi, nodePoolAbi } from "@zk-vin/oracle-sdk";
+import { type Anvil, startAnvil } from "@zk-vin/oracle-sdk/testing";
 import type { Address, Hex, Log } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Anvil, startAnvil } from "../../oracle-sdk/test/support/anvil.js";
 import { type LocalSubgraph, startLocalSubgraph } from "../src/index.js";
 import { runHubScenario, type ScenarioResult } from "./support/scenario.js";
 

@@ -22,10 +22,10 @@ import {
   modelRegistryAbi,
   nodePoolAbi,
 } from "@zk-vin/oracle-sdk";
+import { type Anvil, freePort, startAnvil } from "@zk-vin/oracle-sdk/testing";
 import pg from "pg";
 import { type Address, toFunctionSelector } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Anvil, freePort, startAnvil } from "../../oracle-sdk/test/support/anvil.js";
 import { ensurePostgres, stopPostgres } from "../../scripts/lib/postgres.mjs";
 import { type LocalSubgraph, SubgraphIndexer, startLocalSubgraph } from "../src/index.js";
 import { KEYS, runHubScenario, type ScenarioResult } from "./support/scenario.js";

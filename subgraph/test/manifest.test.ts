@@ -2,7 +2,8 @@
 // other packages rely on (SDK ABIs from the contracts, SDK GraphQL types from the schema) being current.
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { type Deployment, loadDeployment } from "@zk-vin/deployments";
+import type { Deployment } from "@zk-vin/oracle-sdk/deployment";
+import { loadDeployment } from "@zk-vin/oracle-sdk/node";
 import type { AbiEvent } from "viem";
 import { describe, expect, it } from "vitest";
 import { renderTypes, typesFile } from "../scripts/sdk-graphql-types.js";

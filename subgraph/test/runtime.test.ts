@@ -7,7 +7,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { loadDeployment } from "@zk-vin/deployments";
+import { loadDeployment } from "@zk-vin/oracle-sdk/node";
 import { type AbiEvent, type Hex, parseAbiItem, toEventSelector } from "viem";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { mappingWasmFiles, subgraphDir } from "../src/indexer/indexer.js";

@@ -4,6 +4,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
+import { contractsDir } from "@zk-vin/chain-kit/devchain";
 import {
   type Account,
   type Chain,
@@ -18,7 +19,6 @@ import {
   type WalletClient,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { contractsDir } from "../../../subgraph/scripts/lib/forge.js";
 
 /** anvil's well-known development keys (mnemonic "test test ... junk"); public, for local chains only. */
 export const ANVIL_KEYS = [

@@ -2,8 +2,8 @@
 // the prover's committed EZKL fixtures (real proofs, VKAs on the development SRS) to register and fulfil.
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
+import { contractsDir, FORGE_OUT, repoRoot, runForge } from "@zk-vin/chain-kit/devchain";
 import type { Address, Hex } from "viem";
-import { contractsDir, FORGE_OUT, repoRoot, runForge } from "../../../subgraph/scripts/lib/forge.js";
 import type { Deployment } from "../../src/deployment.js";
 import { fromFieldElement, type InputBound, type ModelLayout } from "../../src/encoding.js";
 import { ANVIL_KEYS, type Anvil } from "./anvil.js";

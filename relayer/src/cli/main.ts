@@ -1,14 +1,12 @@
 #!/usr/bin/env node
+import { createLogger, describeError, StoreLockedError } from "@zk-vin/chain-kit";
 // The operator CLI: `zkvin-relayer start|status|register-node --config <file>`. Runs from source with tsx
 // (relayer/bin/zkvin-relayer.mjs, or `npx tsx src/cli/main.ts`).
 import { Command } from "commander";
 import { ConfigError, loadConfig, type RelayerConfig } from "../config/index.js";
-import { describeError } from "../errors.js";
 import { RegistrationError } from "../node/register.js";
 import { toJson } from "../ops/http.js";
-import { createLogger } from "../ops/logger.js";
 import { type RelayerStatus, readStoredStatus, startRelayer } from "../service.js";
-import { StoreLockedError } from "../store/index.js";
 import { formatStatus } from "./format.js";
 import { parseModelIds, parsePositiveBigInt, type RegisterOptions, runRegisterNode } from "./register.js";
 

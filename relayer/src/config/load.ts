@@ -1,10 +1,10 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
+import type { StoreConfig } from "@zk-vin/chain-kit";
+import { describeError, RelayerError } from "@zk-vin/chain-kit";
 import type { Address, Hex } from "viem";
 import type { ZodIssue } from "zod";
-import { describeError, RelayerError } from "../errors.js";
 import { readLayerZeroStackFile } from "../layerzero/stackFile.js";
-import type { StoreConfig } from "../store/index.js";
 import { configSchema, type LayerZeroStackInput, type ParsedConfig } from "./schema.js";
 
 export interface ChainConfig {

@@ -1,10 +1,19 @@
+import type { OutboxEntry, Store } from "@zk-vin/chain-kit";
+import {
+  AbortedError,
+  type BackoffPolicy,
+  backoffDelay,
+  ChainWatcher,
+  createLimiter,
+  defaultBackoff,
+  describeError,
+  type Logger,
+  RelayerError,
+  silentLogger,
+  sleep,
+  type WatcherStatus,
+} from "@zk-vin/chain-kit";
 import type { LocalAccount } from "viem";
-import { ChainWatcher, type WatcherStatus } from "../chain/watcher.js";
-import { describeError, RelayerError } from "../errors.js";
-import type { OutboxEntry, Store } from "../store/types.js";
-import { createLimiter } from "../util/limiter.js";
-import { type Logger, silentLogger } from "../util/logger.js";
-import { AbortedError, type BackoffPolicy, backoffDelay, defaultBackoff, sleep } from "../util/retry.js";
 import { dvnAbi, packetSentEventAbi, WORKER_ADMIN_ROLE } from "./abi.js";
 import { type DeliveryContext, type DeliveryResult, deliverPacket } from "./delivery.js";
 import { packetEntries } from "./discovery.js";

@@ -1,3 +1,5 @@
+import type { Outbox, OutboxEntry } from "@zk-vin/chain-kit";
+import { RelayerError } from "@zk-vin/chain-kit";
 import {
   type Address,
   decodeErrorResult,
@@ -10,8 +12,6 @@ import {
   type TransactionReceipt,
   TransactionReceiptNotFoundError,
 } from "viem";
-import { RelayerError } from "../errors.js";
-import type { Outbox, OutboxEntry } from "../store/types.js";
 import { dvnAbi, endpointAbi, endpointErrorsAbi, executorAbi, receiveUlnAbi } from "./abi.js";
 import { signVerifyInstruction } from "./dvn.js";
 import { decodePacket, type Packet } from "./packet.js";

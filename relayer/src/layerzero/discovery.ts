@@ -1,7 +1,6 @@
+import type { LogBatch, NewOutboxEntry } from "@zk-vin/chain-kit";
+import { describeError } from "@zk-vin/chain-kit";
 import type { Hex } from "viem";
-import type { LogBatch } from "../chain/watcher.js";
-import { describeError } from "../errors.js";
-import type { NewOutboxEntry } from "../store/types.js";
 import type { packetSentEventAbi } from "./abi.js";
 import { decodeExecutorOptions } from "./options.js";
 import { bytes32ToAddress, decodePacket } from "./packet.js";

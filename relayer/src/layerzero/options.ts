@@ -1,5 +1,5 @@
+import { RelayerError } from "@zk-vin/chain-kit";
 import { type Hex, hexToBigInt, size, sliceHex } from "viem";
-import { RelayerError } from "../errors.js";
 
 /** What the destination executor must do, from a message's options (ExecutorOptions semantics). */
 export interface ExecutorInstructions {

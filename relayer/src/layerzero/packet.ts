@@ -1,5 +1,5 @@
+import { RelayerError } from "@zk-vin/chain-kit";
 import { type Address, concatHex, encodePacked, getAddress, type Hex, keccak256, size, sliceHex } from "viem";
-import { RelayerError } from "../errors.js";
 
 /** PacketV1Codec's only version. */
 export const PACKET_VERSION = 1;

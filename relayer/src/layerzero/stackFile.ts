@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
+import { RelayerError } from "@zk-vin/chain-kit";
 import { type Address, getAddress, isAddress } from "viem";
-import { RelayerError } from "../errors.js";
 
 /**
  * One chain's local LayerZero stack as contracts-evm/script/layerzero/DeployLocalLayerZero.s.sol

@@ -1,7 +1,6 @@
+import type { LogBatch, NewOutboxEntry } from "@zk-vin/chain-kit";
+import { RelayerError } from "@zk-vin/chain-kit";
 import { type Address, type Hex, isAddressEqual, type PublicClient } from "viem";
-import type { LogBatch } from "../chain/watcher.js";
-import { RelayerError } from "../errors.js";
-import type { NewOutboxEntry } from "../store/types.js";
 import { marketEventsAbi } from "./abi.js";
 import { INFERENCE_KIND, type InferencePayload, inferenceKey } from "./types.js";
 

@@ -1,6 +1,6 @@
+import { describeError, RelayerError } from "@zk-vin/chain-kit";
 import type { ArtifactStore, Manifest } from "@zk-vin/prover";
 import type { Address, Hex, PublicClient } from "viem";
-import { describeError, RelayerError } from "../errors.js";
 import { ModelStatus, modelRegistryAbi, proofVerifierAbi } from "./abi.js";
 
 /** How a registered model's artifacts are named on chain: `zkvin-artifact:sha256:<artifactId>`. */

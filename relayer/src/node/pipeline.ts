@@ -1,4 +1,20 @@
 import { setMaxListeners } from "node:events";
+import type { OutboxEntry, Store } from "@zk-vin/chain-kit";
+import {
+  AbortedError,
+  type BackoffPolicy,
+  backoffDelay,
+  ChainWatcher,
+  createLimiter,
+  defaultBackoff,
+  describeError,
+  type Limiter,
+  type Logger,
+  RelayerError,
+  silentLogger,
+  sleep,
+  type WatcherStatus,
+} from "@zk-vin/chain-kit";
 import {
   type ArtifactStore,
   InferenceBatcher,
@@ -25,12 +41,6 @@ import {
   type Transport,
   type WalletClient,
 } from "viem";
-import { ChainWatcher, type WatcherStatus } from "../chain/watcher.js";
-import { describeError, RelayerError } from "../errors.js";
-import type { OutboxEntry, Store } from "../store/types.js";
-import { createLimiter, type Limiter } from "../util/limiter.js";
-import { type Logger, silentLogger } from "../util/logger.js";
-import { AbortedError, type BackoffPolicy, backoffDelay, defaultBackoff, sleep } from "../util/retry.js";
 import { marketAbi, marketEventsAbi, nodePoolAbi, RequestStatus } from "./abi.js";
 import { assignmentEntries, lookupRequested } from "./discovery.js";
 import { ModelCatalog, type ServedModel, UnservedModelError } from "./models.js";

@@ -1,5 +1,5 @@
+import { RelayerError } from "@zk-vin/chain-kit";
 import type { Account, Address, Chain, Hex, PublicClient, Transport, WalletClient } from "viem";
-import { RelayerError } from "../errors.js";
 import { erc20Abi, marketAbi, modelRegistryAbi, nodePoolAbi } from "./abi.js";
 import { revertReason } from "./pipeline.js";
 

@@ -1,5 +1,5 @@
+import type { Store } from "@zk-vin/chain-kit";
 import type { Address, PublicClient } from "viem";
-import type { Store } from "../store/types.js";
 import { marketAbi, nodePoolAbi } from "./abi.js";
 import { INFERENCE_KIND, type InferencePayload } from "./types.js";
 

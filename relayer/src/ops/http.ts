@@ -1,7 +1,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { describeError } from "@zk-vin/chain-kit";
 import type { Registry } from "prom-client";
-import { describeError } from "../errors.js";
 
 export interface HealthReport {
   healthy: boolean;

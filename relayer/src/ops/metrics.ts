@@ -1,8 +1,7 @@
+import type { Store, WatcherStatus } from "@zk-vin/chain-kit";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
-import type { WatcherStatus } from "../chain/watcher.js";
 import type { CarrierObserver } from "../layerzero/types.js";
 import type { NodeObserver } from "../node/types.js";
-import type { Store } from "../store/types.js";
 
 export interface RelayerMetrics {
   registry: Registry;

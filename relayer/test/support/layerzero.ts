@@ -3,10 +3,10 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { type Anvil, contractsDir } from "@zk-vin/chain-kit/devchain";
 import type { Abi, Address, Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { type LayerZeroStackFile, readLayerZeroStackFile } from "../../src/layerzero/stackFile.js";
-import { type Anvil, contractsDir } from "./anvil.js";
 
 /**
  * The relayer's tests build and deploy the real LayerZero stack with the project's own forge scripts

@@ -1,8 +1,8 @@
+import { ANVIL_KEYS, type Anvil } from "@zk-vin/chain-kit/devchain";
 import type { Abi, Address, Hex } from "viem";
 import { decodeEventLog } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import type { LayerZeroChain } from "../../src/layerzero/types.js";
-import { ANVIL_KEYS, type Anvil } from "./anvil.js";
 import { artifact, buildLayerZeroContracts, deployStack, wireStack } from "./layerzero.js";
 import { lzReceiveOptions } from "./options.js";
 

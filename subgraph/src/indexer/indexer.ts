@@ -4,7 +4,6 @@
 import { readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import type { DeployedChain, Deployment } from "@zk-vin/deployments";
 import {
   ChainWatcher,
   type CursorStore,
@@ -14,7 +13,8 @@ import {
   type StoreConfig,
   silentLogger,
   type WatcherStatus,
-} from "@zk-vin/relayer";
+} from "@zk-vin/chain-kit";
+import type { DeployedChain, Deployment } from "@zk-vin/oracle-sdk/deployment";
 import {
   type Abi,
   type AbiEvent,

@@ -1,7 +1,7 @@
 // The subgraph's data sources in one place: which contract of a deployment each one indexes, its ABI,
 // its mapping file and the events it handles (handler = `handle<Event>`). The manifest generator writes
 // subgraph.yaml files from this table, and the local indexer dispatches logs with the same table.
-import type { DeployedChain, Deployment } from "@zk-vin/deployments";
+
 import {
   inferenceMarketAbi,
   modelRegistryAbi,
@@ -9,6 +9,7 @@ import {
   zkVinHubGatewayAbi,
   zkVinSpokeAbi,
 } from "@zk-vin/oracle-sdk/abi";
+import type { DeployedChain, Deployment } from "@zk-vin/oracle-sdk/deployment";
 import type { Abi, AbiEvent, Hex } from "viem";
 import type { ContextEntry } from "../runtime/wasm/host.js";
 

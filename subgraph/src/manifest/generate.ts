@@ -3,7 +3,7 @@
 // with addresses and start blocks from deployments/<network>.json, plus the ABIs they reference.
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import type { DeployedChain, Deployment } from "@zk-vin/deployments";
+import type { DeployedChain, Deployment } from "@zk-vin/oracle-sdk/deployment";
 import { manifestEventSignature } from "../runtime/params.js";
 import { type DataSourceInstance, dataSourcesFor, handlerName, templateEvent } from "./data-sources.js";
 

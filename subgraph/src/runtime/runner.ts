@@ -5,7 +5,7 @@
 // transaction); the block's entity changes are written with their journal, and the chain's progress
 // moves, in the batch's one transaction.
 import { readFileSync } from "node:fs";
-import type { SqlExecutor } from "@zk-vin/relayer";
+import type { SqlExecutor } from "@zk-vin/chain-kit";
 import { type AbiEvent, type Hex, toEventSelector } from "viem";
 import type { EntityDatabase } from "../store/entities.js";
 import { EntityCache, EntityMiss, RelatedMiss } from "./cache.js";

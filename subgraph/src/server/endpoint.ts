@@ -2,7 +2,7 @@
 // (`/subgraphs/name/<name>`), so a client configured for a hosted subgraph only changes its URL.
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { SqlExecutor } from "@zk-vin/relayer";
+import type { SqlExecutor } from "@zk-vin/chain-kit";
 import { createYoga } from "graphql-yoga";
 import type { SchemaModel } from "../schema/model.js";
 import { createExecutableSchema, type ExecutableSchemaOptions, type IndexStatus } from "./executable-schema.js";

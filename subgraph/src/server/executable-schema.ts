@@ -1,7 +1,7 @@
 // The executable GraphQL schema of the local endpoint: graph-node's API schema (api-schema.ts) with
 // resolvers that read the entity tables (sql-query.ts). References resolve per request through a small
 // cache; list fields and @derivedFrom fields take the same arguments as top-level lists.
-import type { SqlExecutor } from "@zk-vin/relayer";
+import type { SqlExecutor } from "@zk-vin/chain-kit";
 import {
   buildSchema,
   GraphQLError,

@@ -5,7 +5,7 @@
 // each chain the tables include, so a batch delivered twice (a crash before the watcher moved its
 // cursor) is applied once.
 import { createHash } from "node:crypto";
-import type { SqlClient, SqlExecutor } from "@zk-vin/relayer";
+import type { SqlClient, SqlExecutor } from "@zk-vin/chain-kit";
 import type { EntityChange } from "../runtime/cache.js";
 import type { EntityRecord, PlainValue } from "../runtime/values.js";
 import { type EntityDef, type FieldDef, type SchemaModel, storedFields } from "../schema/model.js";

@@ -2,7 +2,7 @@
 // server by URL, behind the relayer's SqlClient interface so the same queries run on both.
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
-import type { SqlClient, SqlExecutor } from "@zk-vin/relayer";
+import type { SqlClient, SqlExecutor } from "@zk-vin/chain-kit";
 import pg from "pg";
 
 export type DatabaseConfig =

@@ -2,7 +2,8 @@
 // registration and exit, requests, withdrawals) and through viem where only a node's prover or anyone
 // would act (fulfilment with the fixtures' real EZKL proofs, expiry). It leaves every kind of event the
 // subgraph indexes behind.
-import type { Deployment } from "@zk-vin/deployments";
+
+import { forgeBuild, readArtifact } from "@zk-vin/chain-kit/devchain";
 import {
   createZkVinClient,
   inferenceMarketAbi,
@@ -10,10 +11,10 @@ import {
   nodePoolAbi,
   type ZkVinClient,
 } from "@zk-vin/oracle-sdk";
+import type { Deployment } from "@zk-vin/oracle-sdk/deployment";
+import type { Anvil } from "@zk-vin/oracle-sdk/testing";
+import { deployHub, type Fixture, fixtureLayout, loadFixture } from "@zk-vin/oracle-sdk/testing";
 import { type Address, type Hex, parseEventLogs } from "viem";
-import type { Anvil } from "../../../oracle-sdk/test/support/anvil.js";
-import { deployHub, type Fixture, fixtureLayout, loadFixture } from "../../../oracle-sdk/test/support/hub.js";
-import { forgeBuild, readArtifact } from "../../scripts/lib/forge.js";
 
 export const KEYS = { admin: 0, modelOwner: 1, nodeA: 2, nodeB: 3, requester: 4, treasury: 5 } as const;
 

@@ -3,7 +3,7 @@
 // to the terminal. In-process writers add a timestamp and their source; the relayer writes pino lines.
 import { closeSync, mkdirSync, openSync, readdirSync, rmSync, writeSync } from "node:fs";
 import path from "node:path";
-import type { Logger } from "@zk-vin/relayer";
+import type { Logger } from "@zk-vin/chain-kit";
 import { repoRoot } from "../devnet/paths.js";
 
 export const DEMO_STATE_DIR = path.join(repoRoot, ".zkvin", "demo");

@@ -73,7 +73,7 @@ function isAlive(pid: number): boolean {
 /**
  * Runs `fn` holding the lock on this component's forge output folder, so that test files running at the
  * same time never build into one cache together. The lock file is the one the devnet's forge runner
- * (deployments/src/devnet/forge.ts) takes for an output folder, so the devnet's builds into out-sg wait
+ * (app/src/devnet/forge.ts) takes for an output folder, so the devnet's builds into out-sg wait
  * for these and these for them. A lock left by a dead process is taken over.
  */
 export function withForgeLock<T>(fn: () => T): T {

@@ -9,7 +9,8 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { type Devnet, devnetAccounts, startDevnet } from "@zk-vin/deployments";
+import { silentLogger } from "@zk-vin/chain-kit";
+import { FORGE_CACHE, FORGE_OUT, repoRoot } from "@zk-vin/chain-kit/devchain";
 import {
   createGraphQLClient,
   createZkVinClient,
@@ -19,12 +20,12 @@ import {
   listEntities,
 } from "@zk-vin/oracle-sdk";
 import { LocalArtifactStore, type ProverWorkers, startProverWorkers } from "@zk-vin/prover";
-import { parseConfig, type Relayer, silentLogger, startRelayer } from "@zk-vin/relayer";
+import { parseConfig, type Relayer, startRelayer } from "@zk-vin/relayer";
+import { type LocalSubgraph, startLocalSubgraph } from "@zk-vin/subgraph";
 import { type Address, createWalletClient, http } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FORGE_CACHE, FORGE_OUT, repoRoot } from "../scripts/lib/forge.js";
-import { type LocalSubgraph, startLocalSubgraph } from "../src/index.js";
+import { type Devnet, devnetAccounts, startDevnet } from "../src/index.js";
 
 const SPOKE = "zkvin-spoke-1";
 const QUICKSTART_INPUT = [-0.0854, 0.0507, -0.0407, -0.0332];

@@ -1,5 +1,5 @@
 import { type Address, concatHex, encodeAbiParameters, type Hex, parseAbi, toEventSelector } from "viem";
-import type { Anvil } from "./anvil.js";
+import type { Anvil } from "../../src/devchain/anvil.js";
 
 export const emitterAbi = parseAbi(["event Noted(uint256 value)"]);
 

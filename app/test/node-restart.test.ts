@@ -6,15 +6,13 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import type { DevnetChain } from "@zk-vin/deployments";
+import { openPgliteStore } from "@zk-vin/chain-kit";
+import { freePort, repoRoot } from "@zk-vin/chain-kit/devchain";
 import { dequantize } from "@zk-vin/prover";
+import { endpointAbi, INFERENCE_KIND, PACKET_KIND } from "@zk-vin/relayer";
 import { type Address, isAddressEqual, parseAbi, parseEventLogs } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { endpointAbi } from "../src/layerzero/abi.js";
-import { PACKET_KIND } from "../src/layerzero/types.js";
-import { INFERENCE_KIND } from "../src/node/types.js";
-import { openPgliteStore } from "../src/store/index.js";
-import { freePort, repoRoot } from "./support/anvil.js";
+import type { DevnetChain } from "../src/index.js";
 import {
   benchmarkSamples,
   fixedInput,

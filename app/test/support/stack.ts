@@ -5,18 +5,18 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import { repoRoot } from "@zk-vin/chain-kit/devchain";
+import { LocalArtifactStore, type ProverWorkers, quantize, startProverWorkers } from "@zk-vin/prover";
+import { parseConfig, type RelayerConfig } from "@zk-vin/relayer";
+import { type Address, createWalletClient, decodeEventLog, type Hex, http, keccak256, parseAbi, toHex } from "viem";
+import { nonceManager, privateKeyToAccount } from "viem/accounts";
 import {
   type Devnet,
   type DevnetChain,
   type DevnetModelOptions,
   devnetAccounts,
   startDevnet,
-} from "@zk-vin/deployments";
-import { LocalArtifactStore, type ProverWorkers, quantize, startProverWorkers } from "@zk-vin/prover";
-import { type Address, createWalletClient, decodeEventLog, type Hex, http, keccak256, parseAbi, toHex } from "viem";
-import { nonceManager, privateKeyToAccount } from "viem/accounts";
-import { parseConfig, type RelayerConfig } from "../../src/config/index.js";
-import { repoRoot } from "./anvil.js";
+} from "../../src/index.js";
 
 export const regressionConsumerAbi = parseAbi([
   "function requestValue(bytes32 key, int256[] features) payable returns (uint256 requestId)",

@@ -2,7 +2,7 @@
 // stage, ends with a summary, and stops everything it started, also on Ctrl-C (SIGINT), SIGTERM, SIGHUP or
 // a failed stage (named, with the log file). Exit codes: 0 done, 1 failed, 2 bad option, 128 + signal number
 // when interrupted (130 for Ctrl-C).
-//   node --import tsx deployments/src/demo/cli.ts [--model linear_regression] [--requests 3] [--spokes 1]
+//   node --import tsx app/src/demo/cli.ts [--model linear_regression] [--requests 3] [--spokes 1]
 //        [--json summary.json] [--keep] [--out deployments/local.json] [--chain-id-base 33000]
 import { renameSync, writeFileSync } from "node:fs";
 import os from "node:os";

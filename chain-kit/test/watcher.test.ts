@@ -9,8 +9,8 @@ import {
   type RewindEvent,
   WatcherConfigError,
 } from "../src/chain/watcher.js";
+import { type Anvil, startAnvil } from "../src/devchain/anvil.js";
 import { openPgliteStore, type Store } from "../src/store/index.js";
-import { type Anvil, startAnvil } from "./support/anvil.js";
 import { deployEmitter, emitterAbi, note } from "./support/emitter.js";
 
 type EmitterAbi = typeof emitterAbi;

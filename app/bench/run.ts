@@ -2,20 +2,19 @@
 // whole stack real (anvil + LayerZero V2's contracts, the hub and a spoke, the linear-regression model
 // proven by EZKL workers through Redis, the relayer as node and as DVN/executor). Per scenario: p50 and
 // p95 of the end-to-end latency over at least 20 requests, and the share of it spent proving (the proving
-// job's processing time in the worker). Prints a table and writes relayer/bench/results.json.
+// job's processing time in the worker). Prints a table and writes app/bench/results.json.
 //   npm run bench -w @zk-vin/relayer      (ZKVIN_BENCH_REQUESTS=n changes the requests per scenario)
 import { writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import type { DevnetChain, DevnetModel } from "@zk-vin/deployments";
+import { silentLogger } from "@zk-vin/chain-kit";
 import type { ProveJobResult } from "@zk-vin/prover";
+import { marketAbi, type Relayer, startRelayer } from "@zk-vin/relayer";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { type Hex, parseAbi } from "viem";
-import { marketAbi } from "../src/node/abi.js";
-import { type Relayer, startRelayer } from "../src/service.js";
-import { silentLogger } from "../src/util/logger.js";
+import type { DevnetChain, DevnetModel } from "../src/index.js";
 import {
   benchmarkSamples,
   fixedInput,

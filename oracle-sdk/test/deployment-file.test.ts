@@ -2,7 +2,8 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { chainByName, contractAddress, DeploymentFileError, loadDeployment, parseDeployment } from "../src";
+import { chainByName, contractAddress, DeploymentFileError, parseDeployment } from "../src/deployment.js";
+import { loadDeployment } from "../src/node.js";
 
 const valid = {
   network: "local",

@@ -2,12 +2,12 @@
 // linear-regression benchmark model compiled with EZKL and registered (batch 1 and batch 4), a staked
 // node, Redis, EZKL proving workers, and the relayer (node pipeline + LayerZero carrier). A consumer asks
 // for inferences and its callback must receive exactly the output the model gives for its input.
+
+import { silentLogger } from "@zk-vin/chain-kit";
 import { dequantize } from "@zk-vin/prover";
+import { INFERENCE_KIND, type Relayer, startRelayer } from "@zk-vin/relayer";
 import { parseAbi, parseEventLogs } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { INFERENCE_KIND } from "../src/node/types.js";
-import { type Relayer, startRelayer } from "../src/service.js";
-import { silentLogger } from "../src/util/logger.js";
 import {
   benchmarkSamples,
   fixedInput,

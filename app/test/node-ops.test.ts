@@ -6,17 +6,22 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { DEV_KEYS } from "@zk-vin/deployments";
+import { silentLogger } from "@zk-vin/chain-kit";
+import { repoRoot } from "@zk-vin/chain-kit/devchain";
 import { LocalArtifactStore } from "@zk-vin/prover";
+import {
+  INFERENCE_KIND,
+  ModelCatalog,
+  marketAbi,
+  nodePoolAbi,
+  type Relayer,
+  startRelayer,
+  UnservedModelError,
+} from "@zk-vin/relayer";
 import { createWalletClient, type Hex, http, parseAbi, parseEventLogs } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { marketAbi, nodePoolAbi } from "../src/node/abi.js";
-import { ModelCatalog, UnservedModelError } from "../src/node/models.js";
-import { INFERENCE_KIND } from "../src/node/types.js";
-import { type Relayer, startRelayer } from "../src/service.js";
-import { silentLogger } from "../src/util/logger.js";
-import { repoRoot } from "./support/anvil.js";
+import { DEV_KEYS } from "../src/index.js";
 import {
   benchmarkSamples,
   fixedInput,
