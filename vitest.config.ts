@@ -13,7 +13,7 @@ export default defineConfig({
   resolve: { conditions: [SOURCE_CONDITION, "module", "node", "development|production"] },
   ssr: { resolve: { conditions: [SOURCE_CONDITION, "module", "node", "development|production"] } },
   test: {
-    projects: ["chain-kit", "oracle-sdk", "prover", "relayer", "subgraph", "contracts-cairo", "app"].map((name) => ({
+    projects: ["scripts", "chain-kit", "oracle-sdk", "prover", "relayer", "subgraph", "contracts-cairo", "app"].map((name) => ({
       extends: true,
       test: {
         name,

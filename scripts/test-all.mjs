@@ -17,9 +17,11 @@ const parts = [
     name: "lint+types",
     cmd: "npx",
     args: ["--no", "biome", "check", "."],
-    // Then the types, then ruff over the prover's Python (settings in prover/pyproject.toml), then forge fmt
+    // Then the package graph (no dependency cycle among the workspaces, no relative import into another
+    // package), the types, ruff over the prover's Python (settings in prover/pyproject.toml), then forge fmt
     // --check and forge lint over the Solidity (any finding fails).
     andThen: [
+      ["node", ["scripts/check-packages.mjs"]],
       ["npx", ["--no", "--", "tsc", "-p", "tsconfig.json"]],
       [path.join(venvBin, "ruff"), ["check", "prover"]],
       ["node", ["contracts-evm/scripts/lint.mjs"]],
