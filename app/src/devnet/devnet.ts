@@ -6,6 +6,14 @@
 // job: see `relayerConfig` and `waitForModelSync`.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import {
+  zkVinHubGatewayAbi as gatewayAbi,
+  inferenceMarketAbi as marketAbi,
+  modelRegistryAbi,
+  nodePoolAbi,
+  zkVinSpokeAbi as spokeAbi,
+  ezklVkaVerifierAdapterAbi as vkaAdapterAbi,
+} from "@zk-vin/oracle-sdk/abi";
 import type { LocalArtifactStore } from "@zk-vin/prover";
 import {
   type Account,
@@ -20,7 +28,6 @@ import {
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { type DeployedChain, type Deployment, parseDeployment } from "../deployment.js";
-import { gatewayAbi, marketAbi, modelRegistryAbi, nodePoolAbi, spokeAbi, vkaAdapterAbi } from "./abi.js";
 import { type DevnetAccounts, devnetAccounts } from "./accounts.js";
 import { type AnvilChain, startAnvil } from "./anvil.js";
 import { DevnetSetupError, DevnetStageError, describeError } from "./errors.js";

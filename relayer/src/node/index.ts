@@ -1,5 +1,4 @@
 export {
-  erc20Abi,
   marketAbi,
   marketEventsAbi,
   modelRegistryAbi,
