@@ -1,5 +1,5 @@
 import type { Outbox, OutboxEntry } from "@zk-vin/chain-kit";
-import { RelayerError } from "@zk-vin/chain-kit";
+import { RelayerError, sendRecorded, settleRecorded } from "@zk-vin/chain-kit";
 import {
   type Address,
   decodeErrorResult,
@@ -8,7 +8,6 @@ import {
   keccak256,
   type LocalAccount,
   parseEventLogs,
-  TransactionNotFoundError,
   type TransactionReceipt,
   TransactionReceiptNotFoundError,
 } from "viem";
@@ -311,13 +310,14 @@ async function execute(
   // lzReceive gets `gasLimit` only if 64/63 of it reaches the call (EIP-150); estimation cannot be
   // trusted here because the executor catches a failing lzReceive.
   const gas = gasLimit + gasLimit / 63n + EXECUTE_OVERHEAD_GAS + NATIVE_DROP_GAS * BigInt(drops.length);
-  const request = await dst.walletClient.prepareTransactionRequest({ to: dst.executor, data, value, gas });
-  const serializedTransaction = await dst.walletClient.signTransaction(request);
-  const hash = keccak256(serializedTransaction);
   // Write-ahead: once broadcast, the outcome is read from this transaction, never guessed.
-  await ctx.outbox.update(PACKET_KIND, entry.key, { step: "executing", pendingTx: hash });
-  await dst.publicClient.sendRawTransaction({ serializedTransaction });
-  const receipt = await dst.publicClient.waitForTransactionReceipt({ hash, timeout: ctx.receiptTimeoutMs });
+  const { receipt } = await sendRecorded({
+    publicClient: dst.publicClient,
+    walletClient: dst.walletClient,
+    request: { to: dst.executor, data, value, gas },
+    record: (pendingTx) => ctx.outbox.update(PACKET_KIND, entry.key, { step: "executing", pendingTx }),
+    receiptTimeoutMs: ctx.receiptTimeoutMs,
+  });
   return { kind: "advanced", step: "executing", result: await judgeExecution(ctx, entry, packet, receipt) };
 }
 
@@ -328,19 +328,9 @@ async function settlePendingExecution(
   packet: Packet,
   hash: Hex,
 ): Promise<DeliveryResult | null> {
-  const client = ctx.destination.publicClient;
-  try {
-    const receipt = await client.getTransactionReceipt({ hash });
-    return await judgeExecution(ctx, entry, packet, receipt);
-  } catch (error) {
-    if (!(error instanceof TransactionReceiptNotFoundError)) throw error;
-  }
-  try {
-    await client.getTransaction({ hash });
-    return { kind: "wait", reason: `execution transaction ${hash} is still pending` };
-  } catch (error) {
-    if (!(error instanceof TransactionNotFoundError)) throw error;
-  }
+  const settled = await settleRecorded(ctx.destination.publicClient, hash);
+  if (settled.state === "mined") return await judgeExecution(ctx, entry, packet, settled.receipt);
+  if (settled.state === "pending") return { kind: "wait", reason: `execution transaction ${hash} is still pending` };
   // Signed but never broadcast (or dropped): forget it; the chain state decides what comes next.
   await ctx.outbox.update(PACKET_KIND, entry.key, { pendingTx: null });
   return null;

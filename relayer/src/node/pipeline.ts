@@ -11,6 +11,8 @@ import {
   type Limiter,
   type Logger,
   RelayerError,
+  sendRecorded,
+  settleRecorded,
   silentLogger,
   sleep,
   type WatcherStatus,
@@ -32,12 +34,9 @@ import {
   encodeFunctionData,
   type Hex,
   isAddressEqual,
-  keccak256,
   type PublicClient,
   parseEventLogs,
-  TransactionNotFoundError,
   type TransactionReceipt,
-  TransactionReceiptNotFoundError,
   type Transport,
   type WalletClient,
 } from "viem";
@@ -479,22 +478,14 @@ export class NodePipeline {
     // Consumer callbacks get exactly their gas limit or the call reverts, so the estimate is exact; the
     // margin covers state that changes between estimate and inclusion.
     gas += gas / 5n;
-    const request = await hub.walletClient.prepareTransactionRequest({ to: this.options.market, data, gas });
-    const serializedTransaction = await hub.walletClient.signTransaction(request);
-    const hash = keccak256(serializedTransaction);
     const keys = chosen.map((m) => m.entry.key);
     // Write-ahead: once broadcast, the outcome is read from this transaction, never guessed.
-    await this.options.store.updateMany(INFERENCE_KIND, keys, { step: "submitting", pendingTx: hash });
-    try {
-      await hub.publicClient.sendRawTransaction({ serializedTransaction });
-    } catch (error) {
-      // The nonce this transaction took is unused; the next transaction must not leave a gap.
-      hub.walletClient.account.nonceManager?.reset({ address: this.operator, chainId: hub.chainId });
-      throw error;
-    }
-    const receipt = await hub.publicClient.waitForTransactionReceipt({
-      hash,
-      timeout: this.options.receiptTimeoutMs ?? 60_000,
+    const { hash, receipt } = await sendRecorded({
+      publicClient: hub.publicClient,
+      walletClient: hub.walletClient,
+      request: { to: this.options.market, data, gas },
+      record: (pendingTx) => this.options.store.updateMany(INFERENCE_KIND, keys, { step: "submitting", pendingTx }),
+      receiptTimeoutMs: this.options.receiptTimeoutMs ?? 60_000,
     });
     this.options.observer?.fulfilmentSubmitted?.({
       modelId: chosen[0]!.entry.payload.modelId,
@@ -517,27 +508,19 @@ export class NodePipeline {
 
   /** The outcome of a recorded fulfilment, or null when it never reached the chain (or reverted). */
   private async settlePending(entry: Entry, hash: Hex): Promise<Attempt | null> {
-    const client = this.options.hub.publicClient;
-    try {
-      const receipt = await client.getTransactionReceipt({ hash });
-      if (
-        receipt.status === "success" &&
-        fulfilledIds(receipt, this.options.market).has(BigInt(entry.payload.requestId))
-      ) {
-        return { ...final("done", "fulfilled", null), tx: hash };
-      }
-      await this.options.store.update(INFERENCE_KIND, entry.key, { pendingTx: null });
-      return null;
-    } catch (error) {
-      if (!(error instanceof TransactionReceiptNotFoundError)) throw error;
-    }
-    try {
-      await client.getTransaction({ hash });
+    const settled = await settleRecorded(this.options.hub.publicClient, hash);
+    if (settled.state === "pending") {
       return { kind: "later", delayMs: this.options.pollIntervalMs, reason: `fulfilment ${hash} is still pending` };
-    } catch (error) {
-      if (!(error instanceof TransactionNotFoundError)) throw error;
     }
-    // Signed but never broadcast (or dropped): forget it; the market's state decides what comes next.
+    if (
+      settled.state === "mined" &&
+      settled.receipt.status === "success" &&
+      fulfilledIds(settled.receipt, this.options.market).has(BigInt(entry.payload.requestId))
+    ) {
+      return { ...final("done", "fulfilled", null), tx: hash };
+    }
+    // Reverted, or signed but never broadcast (or dropped): forget it; the market's state decides what
+    // comes next.
     await this.options.store.update(INFERENCE_KIND, entry.key, { pendingTx: null });
     return null;
   }
