@@ -36,7 +36,7 @@ contract DeployHub is Script {
     /// @notice Chain ids of local development chains (anvil, hardhat, ganache, and the devnet's and the
     /// demo's chains: base 31337 and 33000, spoke n on base + n, at most 8 spokes). The development SRS is
     /// refused on any other chain unless the node says it is a local one (isLocalNode: tests start anvil
-    /// with many chain ids); deployments/src/public/deploy.ts holds the same list.
+    /// with many chain ids); app/src/public/deploy.ts holds the same list.
     function isLocalChain(uint256 chainId) public pure returns (bool) {
         return chainId == 1337 || (chainId >= 31_337 && chainId <= 31_345) || (chainId >= 33_000 && chainId <= 33_008);
     }

@@ -6,7 +6,7 @@ import {LayerZeroStack} from "../layerzero/LocalLayerZero.sol";
 
 /// @title LocalChainJson
 /// @notice The JSON one local devnet chain's deploy script writes, read back by ConnectLocalChain and by
-/// the devnet orchestration (deployments/src/devnet), which folds it into deployments/local.json.
+/// the devnet orchestration (app/src/devnet), which folds it into deployments/local.json.
 /// @dev Format (addresses checksummed, numbers as JSON numbers):
 /// { "chainId", "eid", "owner", "operator",
 ///   "layerZero": { "endpoint", "sendUln302", "receiveUln302", "priceFeed", "executor", "executorFeeLib",
