@@ -7,16 +7,9 @@ export {
   RequestStatus,
 } from "./abi.js";
 export { assignmentEntries, lookupRequested, RequestEventMissingError, type RequestedInference } from "./discovery.js";
+export { FulfilmentRejectedError, FulfilmentRevertedError, revertReason } from "./fulfilment.js";
 export { artifactIdFromUri, ModelCatalog, type ServedModel, UnservedModelError } from "./models.js";
-export {
-  FulfilmentRejectedError,
-  FulfilmentRevertedError,
-  type NodeHubChain,
-  NodePipeline,
-  type NodePipelineOptions,
-  type NodePipelineStatus,
-  revertReason,
-} from "./pipeline.js";
+export { NodePipeline, type NodePipelineOptions, type NodePipelineStatus } from "./pipeline.js";
 export { type NodeRegistration, RegistrationError, registerNode, validateRegistration } from "./register.js";
 export { type NodeReport, readNodeReport } from "./status.js";
 export {
@@ -26,5 +19,6 @@ export {
   type InferenceStep,
   inferenceKey,
   MARKET_STREAM,
+  type NodeHubChain,
   type NodeObserver,
 } from "./types.js";

@@ -1,5 +1,5 @@
 import { setMaxListeners } from "node:events";
-import type { OutboxEntry, Store } from "@zk-vin/chain-kit";
+import type { Store } from "@zk-vin/chain-kit";
 import {
   AbortedError,
   type BackoffPolicy,
@@ -11,8 +11,6 @@ import {
   type Limiter,
   type Logger,
   RelayerError,
-  sendRecorded,
-  settleRecorded,
   silentLogger,
   sleep,
   type WatcherStatus,
@@ -24,46 +22,20 @@ import {
   InvalidInputError,
   type ProverClient,
 } from "@zk-vin/prover";
-import {
-  type Account,
-  type Address,
-  BaseError,
-  type Chain,
-  ContractFunctionRevertedError,
-  decodeErrorResult,
-  encodeFunctionData,
-  type Hex,
-  isAddressEqual,
-  type PublicClient,
-  parseEventLogs,
-  type TransactionReceipt,
-  type Transport,
-  type WalletClient,
-} from "viem";
-import { marketAbi, marketEventsAbi, nodePoolAbi, RequestStatus } from "./abi.js";
+import type { Address } from "viem";
+import { marketAbi, marketEventsAbi, nodePoolAbi } from "./abi.js";
+import { type AssignmentContext, checkAssignment, handleMissed } from "./assignment.js";
+import { type Attempt, type Entry, final } from "./attempt.js";
 import { assignmentEntries, lookupRequested } from "./discovery.js";
-import { ModelCatalog, type ServedModel, UnservedModelError } from "./models.js";
 import {
-  INFERENCE_KIND,
-  type InferenceOutcome,
-  type InferencePayload,
-  MARKET_STREAM,
-  type NodeObserver,
-} from "./types.js";
-
-/** The hub chain as the node pipeline sees it. */
-export interface NodeHubChain {
-  name: string;
-  chainId: number;
-  publicClient: PublicClient;
-  /** Sends as the node operator (the address the market assigns work to). */
-  walletClient: WalletClient<Transport, Chain, Account>;
-  confirmations: number;
-  startBlock: bigint;
-  pollIntervalMs: number;
-  maxBlockRange: number;
-  reorgWindow: number;
-}
+  type FulfilmentContext,
+  FulfilmentRejectedError,
+  FulfilmentRevertedError,
+  settleFulfilment,
+  submitFulfilment,
+} from "./fulfilment.js";
+import { ModelCatalog, type ServedModel, UnservedModelError } from "./models.js";
+import { INFERENCE_KIND, type InferencePayload, MARKET_STREAM, type NodeHubChain, type NodeObserver } from "./types.js";
 
 export interface NodePipelineOptions {
   hub: NodeHubChain;
@@ -100,37 +72,6 @@ export interface NodePipelineStatus {
   lastRoundError: string | null;
 }
 
-/** A fulfilment the market would refuse (read from a simulation before anything is signed). */
-export class FulfilmentRejectedError extends RelayerError {
-  override readonly name = "FulfilmentRejectedError";
-  constructor(
-    readonly requestIds: bigint[],
-    readonly reason: string,
-    options?: { cause?: unknown },
-  ) {
-    super(`fulfilment of request(s) ${requestIds.join(", ")} would revert: ${reason}`, options);
-  }
-}
-
-/** A fulfilment transaction was mined but reverted. */
-export class FulfilmentRevertedError extends RelayerError {
-  override readonly name = "FulfilmentRevertedError";
-  constructor(
-    readonly requestIds: bigint[],
-    readonly txHash: Hex,
-  ) {
-    super(`fulfilment ${txHash} of request(s) ${requestIds.join(", ")} reverted`);
-  }
-}
-
-/** What one attempt at an assignment ended with. */
-type Attempt =
-  | { kind: "final"; status: "done" | "failed"; outcome: InferenceOutcome; detail: string | null; tx?: Hex }
-  | { kind: "later"; delayMs: number; reason: string }
-  | { kind: "error"; error: unknown };
-
-type Entry = OutboxEntry<InferencePayload>;
-
 interface Member {
   entry: Entry;
   result: InferenceResult;
@@ -144,8 +85,6 @@ interface ProofGroup {
   promise: Promise<Map<string, Attempt>>;
 }
 
-const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
-
 /**
  * The node's work on the hub: watches the market for requests assigned to the operator (persisted cursor,
  * confirmations, reorgs), records each assignment in the outbox, proves it through the prover's queue
@@ -153,7 +92,9 @@ const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
  * window), and fulfils each proof with one `fulfil` / `fulfilBatch` transaction. Exactly once: before
  * every step the request's state is read from the market (still pending, still ours, before the
  * deadline), and the fulfilment is signed and recorded in the outbox before it is broadcast, so after a
- * crash its outcome is looked up rather than guessed (docs/decisions/0041, 0070).
+ * crash its outcome is looked up rather than guessed (docs/decisions/0041, 0070). The steps live beside it:
+ * discovery.ts (assignments from market events), assignment.ts (where an assignment stands; missed
+ * deadlines), fulfilment.ts (the transaction and its settlement after a crash).
  */
 export class NodePipeline {
   private readonly log: Logger;
@@ -161,6 +102,8 @@ export class NodePipeline {
   private readonly watcher: ChainWatcher<typeof marketEventsAbi>;
   private readonly batcher: InferenceBatcher;
   private readonly submitLimiter: Limiter;
+  private readonly fulfilmentContext: FulfilmentContext;
+  private readonly assignmentContext: AssignmentContext;
   private readonly groups = new Map<string, ProofGroup>();
   private readonly inFlight = new Map<string, Promise<void>>();
   private catalog: ModelCatalog | null = null;
@@ -180,6 +123,21 @@ export class NodePipeline {
     });
     this.submitLimiter = createLimiter(options.submitConcurrency);
     const hub = options.hub;
+    const receiptTimeoutMs = options.receiptTimeoutMs ?? 60_000;
+    const shared = { hub, market: options.market, operator: this.operator, pollIntervalMs: options.pollIntervalMs };
+    this.fulfilmentContext = {
+      ...shared,
+      store: options.store,
+      receiptTimeoutMs,
+      observer: options.observer,
+      log: this.log,
+    };
+    this.assignmentContext = {
+      ...shared,
+      expireMissed: options.expireMissed,
+      receiptTimeoutMs,
+      observer: options.observer,
+    };
     this.watcher = new ChainWatcher({
       client: hub.publicClient,
       chainId: hub.chainId,
@@ -353,12 +311,14 @@ export class NodePipeline {
   private async attempt(entry: Entry, signal: AbortSignal, log: Logger): Promise<Attempt> {
     // 1. A fulfilment signed before (maybe by a previous run) is judged by its receipt, never re-sent blindly.
     if (entry.pendingTx) {
-      const settled = await this.settlePending(entry, entry.pendingTx);
+      const settled = await settleFulfilment(this.fulfilmentContext, entry, entry.pendingTx);
       if (settled) return settled;
     }
     // 2. Still ours to fulfil?
-    const state = await this.checkAssignment(entry);
-    if (state.kind !== "open") return state.kind === "missed" ? this.handleMissed(entry, state, log) : state;
+    const state = await checkAssignment(this.assignmentContext, entry);
+    if (state.kind !== "open") {
+      return state.kind === "missed" ? handleMissed(this.assignmentContext, entry, state, log) : state;
+    }
     // 3. Prove (batched with other requests of the model), then fulfil once per proof.
     let model: ServedModel;
     try {
@@ -437,7 +397,7 @@ export class NodePipeline {
   private async submitGroup(members: Member[]): Promise<Map<string, Attempt>> {
     members.sort((a, b) => a.result.slot - b.result.slot);
     const outcomes = new Map<string, Attempt>();
-    const states = await Promise.all(members.map((m) => this.checkAssignment(m.entry)));
+    const states = await Promise.all(members.map((m) => checkAssignment(this.assignmentContext, m.entry)));
     let open = 0;
     while (open < members.length && states[open]!.kind === "open" && members[open]!.result.slot === open) open++;
     members.forEach((m, i) => {
@@ -454,138 +414,10 @@ export class NodePipeline {
     if (open === 0) return outcomes;
     const chosen = members.slice(0, open);
     const submitted = await this.submitLimiter
-      .run(() => this.submit(chosen))
+      .run(() => submitFulfilment(this.fulfilmentContext, chosen))
       .catch((error: unknown): Attempt => ({ kind: "error", error }));
     for (const m of chosen) outcomes.set(m.entry.key, submitted);
     return outcomes;
-  }
-
-  private async submit(chosen: Member[]): Promise<Attempt> {
-    const hub = this.options.hub;
-    const proof = chosen[0]!.result.proof;
-    const ids = chosen.map((m) => BigInt(m.entry.payload.requestId));
-    const instances = proof.instances.map((w) => BigInt(w));
-    const data =
-      ids.length === 1
-        ? encodeFunctionData({ abi: marketAbi, functionName: "fulfil", args: [ids[0]!, proof.proof, instances] })
-        : encodeFunctionData({ abi: marketAbi, functionName: "fulfilBatch", args: [ids, proof.proof, instances] });
-    let gas: bigint;
-    try {
-      gas = await hub.publicClient.estimateGas({ account: this.operator, to: this.options.market, data });
-    } catch (error) {
-      throw new FulfilmentRejectedError(ids, revertReason(error), { cause: error });
-    }
-    // Consumer callbacks get exactly their gas limit or the call reverts, so the estimate is exact; the
-    // margin covers state that changes between estimate and inclusion.
-    gas += gas / 5n;
-    const keys = chosen.map((m) => m.entry.key);
-    // Write-ahead: once broadcast, the outcome is read from this transaction, never guessed.
-    const { hash, receipt } = await sendRecorded({
-      publicClient: hub.publicClient,
-      walletClient: hub.walletClient,
-      request: { to: this.options.market, data, gas },
-      record: (pendingTx) => this.options.store.updateMany(INFERENCE_KIND, keys, { step: "submitting", pendingTx }),
-      receiptTimeoutMs: this.options.receiptTimeoutMs ?? 60_000,
-    });
-    this.options.observer?.fulfilmentSubmitted?.({
-      modelId: chosen[0]!.entry.payload.modelId,
-      requests: ids.length,
-      ok: receipt.status === "success",
-      gasUsed: receipt.gasUsed,
-    });
-    if (receipt.status !== "success") {
-      await this.options.store.updateMany(INFERENCE_KIND, keys, { pendingTx: null });
-      throw new FulfilmentRevertedError(ids, hash);
-    }
-    const fulfilled = fulfilledIds(receipt, this.options.market);
-    const missing = ids.filter((id) => !fulfilled.has(id));
-    if (missing.length > 0) {
-      throw new RelayerError(`fulfilment ${hash} succeeded without InferenceFulfilled for ${missing.join(", ")}`);
-    }
-    this.log.info({ requests: ids.map(String), tx: hash, gasUsed: receipt.gasUsed }, "fulfilled");
-    return { ...final("done", "fulfilled", null), tx: hash };
-  }
-
-  /** The outcome of a recorded fulfilment, or null when it never reached the chain (or reverted). */
-  private async settlePending(entry: Entry, hash: Hex): Promise<Attempt | null> {
-    const settled = await settleRecorded(this.options.hub.publicClient, hash);
-    if (settled.state === "pending") {
-      return { kind: "later", delayMs: this.options.pollIntervalMs, reason: `fulfilment ${hash} is still pending` };
-    }
-    if (
-      settled.state === "mined" &&
-      settled.receipt.status === "success" &&
-      fulfilledIds(settled.receipt, this.options.market).has(BigInt(entry.payload.requestId))
-    ) {
-      return { ...final("done", "fulfilled", null), tx: hash };
-    }
-    // Reverted, or signed but never broadcast (or dropped): forget it; the market's state decides what
-    // comes next.
-    await this.options.store.update(INFERENCE_KIND, entry.key, { pendingTx: null });
-    return null;
-  }
-
-  /** Whether the assignment can still be fulfilled by this node (the next block must be within the deadline). */
-  private async checkAssignment(
-    entry: Entry,
-  ): Promise<Attempt | { kind: "open" } | { kind: "missed"; deadline: bigint; head: bigint }> {
-    const read = this.options.hub.publicClient;
-    const id = BigInt(entry.payload.requestId);
-    const [r, deadline, head] = await Promise.all([
-      read.readContract({ address: this.options.market, abi: marketAbi, functionName: "request", args: [id] }),
-      read.readContract({
-        address: this.options.market,
-        abi: marketAbi,
-        functionName: "effectiveDeadline",
-        args: [id],
-      }),
-      read.getBlockNumber({ cacheTime: 0 }),
-    ]);
-    const ours = isAddressEqual(r.node, this.operator) && BigInt(r.deadline) === BigInt(entry.payload.deadline);
-    switch (r.status) {
-      case RequestStatus.Fulfilled:
-        return ours
-          ? final("done", "cleared", "the market already holds this node's fulfilment")
-          : final("failed", "reassigned", `fulfilled by ${r.node} after a reassignment`);
-      case RequestStatus.Refunded:
-        return final("failed", ours ? "missed-deadline" : "refunded", "the request expired and was refunded");
-      case RequestStatus.Pending:
-        if (!ours) return final("failed", "reassigned", `now assigned to ${r.node} until block ${r.deadline}`);
-        if (head + 1n > deadline) return { kind: "missed", deadline, head };
-        return { kind: "open" };
-      default:
-        if (r.node === ZERO_ADDRESS) return final("failed", "reorged", "the market has no such request (reorg?)");
-        return final("failed", "reorged", `unexpected request status ${r.status}`);
-    }
-  }
-
-  /** The deadline passed: expire the request (it moves to another node or is refunded) and give it up. */
-  private async handleMissed(entry: Entry, state: { deadline: bigint; head: bigint }, log: Logger): Promise<Attempt> {
-    log.error({ deadline: state.deadline, head: state.head }, "missed the deadline of an assignment");
-    if (!this.options.expireMissed) return final("failed", "missed-deadline", `deadline ${state.deadline} passed`);
-    // expire() needs block.number > deadline; the next block is head + 1.
-    if (state.head + 1n <= state.deadline) {
-      return { kind: "later", delayMs: this.options.pollIntervalMs, reason: "waiting for the deadline to pass" };
-    }
-    try {
-      const hub = this.options.hub;
-      const hash = await hub.walletClient.writeContract({
-        address: this.options.market,
-        abi: marketAbi,
-        functionName: "expire",
-        args: [BigInt(entry.payload.requestId)],
-      });
-      const receipt = await hub.publicClient.waitForTransactionReceipt({
-        hash,
-        timeout: this.options.receiptTimeoutMs ?? 60_000,
-      });
-      log.warn({ tx: hash, status: receipt.status }, "expired the missed request");
-    } catch (error) {
-      // Someone else may have expired it first; the market's state is what counts.
-      this.options.observer?.failure?.({ stage: "expire", error: describeError(error) });
-      log.warn({ err: describeError(error) }, "expire failed");
-    }
-    return final("failed", "missed-deadline", `deadline ${state.deadline} passed`);
   }
 
   private async record(entry: Entry, attempt: Attempt, log: Logger): Promise<void> {
@@ -635,41 +467,6 @@ export class NodePipeline {
       latencyMs,
     });
   }
-}
-
-function final(
-  status: "done" | "failed",
-  outcome: InferenceOutcome,
-  detail: string | null,
-): { kind: "final"; status: "done" | "failed"; outcome: InferenceOutcome; detail: string | null } {
-  return { kind: "final", status, outcome, detail };
-}
-
-/** Request ids the market reports fulfilled in `receipt`. */
-function fulfilledIds(receipt: TransactionReceipt, market: Address): Set<bigint> {
-  const logs = receipt.logs.filter((l) => isAddressEqual(l.address, market));
-  const events = parseEventLogs({ abi: marketAbi, eventName: "InferenceFulfilled", logs });
-  return new Set(events.map((e) => e.args.requestId));
-}
-
-/** A revert as `ErrorName(args)` when the market's ABI knows it. */
-export function revertReason(error: unknown): string {
-  if (error instanceof BaseError) {
-    const reverted = error.walk((e) => e instanceof ContractFunctionRevertedError);
-    if (reverted instanceof ContractFunctionRevertedError && reverted.data) {
-      return `${reverted.data.errorName}(${(reverted.data.args ?? []).map(String).join(", ")})`;
-    }
-    const raw = error.walk((e) => typeof (e as { data?: unknown }).data === "string") as { data?: Hex } | null;
-    if (raw?.data && raw.data !== "0x") {
-      try {
-        const decoded = decodeErrorResult({ abi: marketAbi, data: raw.data });
-        return `${decoded.errorName}(${(decoded.args ?? []).map(String).join(", ")})`;
-      } catch {
-        return raw.data;
-      }
-    }
-  }
-  return describeError(error);
 }
 
 /** Rejects with AbortedError as soon as `signal` aborts (the promise itself keeps running). */

@@ -2,7 +2,7 @@ import { RelayerError } from "@zk-vin/chain-kit";
 import type { Account, Address, Chain, Hex, PublicClient, Transport, WalletClient } from "viem";
 import { erc20Abi } from "viem";
 import { marketAbi, modelRegistryAbi, nodePoolAbi } from "./abi.js";
-import { revertReason } from "./pipeline.js";
+import { revertReason } from "./fulfilment.js";
 
 /** What `register-node` asks the node pool for. */
 export interface NodeRegistration {

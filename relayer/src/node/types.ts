@@ -1,4 +1,4 @@
-import type { Address, Hex } from "viem";
+import type { Account, Address, Chain, Hex, PublicClient, Transport, WalletClient } from "viem";
 
 /** The outbox kind of inference assignments this node must prove and fulfil. */
 export const INFERENCE_KIND = "inference";
@@ -64,4 +64,18 @@ export interface NodeObserver {
     latencyMs: number;
   }): void;
   failure?(info: { stage: "discover" | "prove" | "submit" | "check" | "expire"; error: string }): void;
+}
+
+/** The hub chain as the node pipeline sees it. */
+export interface NodeHubChain {
+  name: string;
+  chainId: number;
+  publicClient: PublicClient;
+  /** Sends as the node operator (the address the market assigns work to). */
+  walletClient: WalletClient<Transport, Chain, Account>;
+  confirmations: number;
+  startBlock: bigint;
+  pollIntervalMs: number;
+  maxBlockRange: number;
+  reorgWindow: number;
 }
