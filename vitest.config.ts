@@ -13,14 +13,16 @@ export default defineConfig({
   resolve: { conditions: [SOURCE_CONDITION, "module", "node", "development|production"] },
   ssr: { resolve: { conditions: [SOURCE_CONDITION, "module", "node", "development|production"] } },
   test: {
-    projects: ["scripts", "chain-kit", "oracle-sdk", "prover", "relayer", "subgraph", "contracts-cairo", "app"].map((name) => ({
-      extends: true,
-      test: {
-        name,
-        root: `./${name}`,
-        include: ["test/**/*.test.ts"],
-      },
-    })),
+    projects: ["scripts", "chain-kit", "oracle-sdk", "prover", "relayer", "subgraph", "contracts-cairo", "app"].map(
+      (name) => ({
+        extends: true,
+        test: {
+          name,
+          root: `./${name}`,
+          include: ["test/**/*.test.ts"],
+        },
+      }),
+    ),
     testTimeout: 120_000,
     hookTimeout: 300_000,
     pool: "forks",
