@@ -227,6 +227,17 @@ describe("npm run demo", () => {
       expect(rows.size).toBe(4); // four different sample inputs
       const fulfilled = await listEntities(gql, "InferenceRequest", { where: { status: "FULFILLED" } });
       expect(fulfilled).toHaveLength(4);
+      // Time travel over the demo's history (indexed by the WebAssembly mappings): each hub request as it
+      // stood at the block that opened it (pending, no output yet), and not there one block earlier.
+      for (const r of summary.requests) {
+        const at = (await getRequestDetails(gql, r.hubRequestId))?.requestedAtBlock;
+        const asOf = (block: number) =>
+          gql.request<{ inferenceRequest: { status: string; output: string[] | null } | null }>(
+            `{ inferenceRequest(id: "${r.hubRequestId}", block: { number: ${block} }) { status output } }`,
+          );
+        expect((await asOf(Number(at))).inferenceRequest).toEqual({ status: "PENDING", output: null });
+        expect((await asOf(Number(at) - 1)).inferenceRequest).toBeNull();
+      }
 
       // Ctrl-C after the summary is the normal way out of --keep.
       const ports = [

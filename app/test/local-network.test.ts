@@ -18,11 +18,15 @@ import {
   getRequestDetails,
   inferenceMarketAbi,
   listEntities,
+  modelRegistryAbi,
+  zkVinHubGatewayAbi,
+  zkVinSpokeAbi,
 } from "@zk-vin/oracle-sdk";
 import { LocalArtifactStore, type ProverWorkers, startProverWorkers } from "@zk-vin/prover";
+import { silentLogger } from "@zk-vin/chain-kit";
 import { parseConfig, type Relayer, startRelayer } from "@zk-vin/relayer";
 import { type LocalSubgraph, startLocalSubgraph } from "@zk-vin/subgraph";
-import { type Address, createWalletClient, http } from "viem";
+import { type Address, createWalletClient, type Hex, http } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Devnet, devnetAccounts, startDevnet } from "../src/index.js";
@@ -317,5 +321,139 @@ describe("a request made on the spoke", () => {
     expect(hub.slashes.length).toBe(hub.assignments.length);
     const refunds = await listEntities(gql, "Payment", { where: { kind: "SPOKE_REFUND", spokeRequest: spokeId } });
     expect(refunds.map((p) => p.amount)).toEqual([String(result.amount)]);
+  });
+});
+
+// The differential test's model syncs (differential.test.ts covers the hub's history; syncs need the
+// LayerZero network, so they are scripted here): the hub's model terms change and are synced to the spoke
+// three times, and what the endpoint serves is checked field by field against the gateway's and the
+// spoke's own events and the market's state, read with viem.
+describe("model syncs", () => {
+  it("every ModelSyncSent is counted per spoke and every spoke's model is its last ModelSynced, field by field", async () => {
+    const hub = devnet.hub;
+    const spoke = devnet.spokes[0];
+    if (!spoke) throw new Error("the devnet has no spoke");
+    const modelId = devnet.model("linear_regression").modelId;
+    const gateway = hub.contracts.ZkVinHubGateway as Address;
+    const registry = hub.contracts.ModelRegistry as Address;
+    const spokeContract = spoke.contracts.ZkVinSpoke as Address;
+    const owner = createWalletClient({
+      chain: hub.anvil.chain,
+      account: privateKeyToAccount(devnetAccounts.deployer.key),
+      transport: http(hub.rpcUrl),
+    });
+    const anyone = createWalletClient({
+      chain: hub.anvil.chain,
+      account: privateKeyToAccount(devnetAccounts.user.key),
+      transport: http(hub.rpcUrl),
+    });
+    const send = async (hash: Hex) => {
+      const r = await hub.anvil.publicClient.waitForTransactionReceipt({ hash });
+      expect(r.status).toBe("success");
+    };
+    const synced = () =>
+      spoke.anvil.publicClient.getContractEvents({
+        address: spokeContract,
+        abi: zkVinSpokeAbi,
+        eventName: "ModelSynced",
+        fromBlock: 0n,
+      });
+    const syncAndWait = async () => {
+      const before = (await synced()).length;
+      const fee = await hub.anvil.publicClient.readContract({
+        address: gateway,
+        abi: zkVinHubGatewayAbi,
+        functionName: "quoteSyncModel",
+        args: [spoke.eid, modelId],
+      });
+      await send(
+        await anyone.writeContract({
+          address: gateway,
+          abi: zkVinHubGatewayAbi,
+          functionName: "syncModel",
+          args: [spoke.eid, modelId],
+          value: fee,
+        }),
+      );
+      await until("the sync on the spoke", async () => (await synced()).length > before);
+    };
+    const setRoyalty = async (royalty: bigint) =>
+      send(
+        await owner.writeContract({
+          address: registry,
+          abi: modelRegistryAbi,
+          functionName: "setRoyalty",
+          args: [modelId, royalty],
+        }),
+      );
+
+    // The scripted history: a raised royalty synced, then the old one back and synced again, then a plain resync.
+    const { royalty } = (await hub.anvil.publicClient.readContract({
+      address: registry,
+      abi: modelRegistryAbi,
+      functionName: "model",
+      args: [modelId],
+    })) as { royalty: bigint };
+    await setRoyalty(royalty + 1_000n);
+    await syncAndWait();
+    await setRoyalty(royalty);
+    await syncAndWait();
+    await syncAndWait();
+
+    const sent = await hub.anvil.publicClient.getContractEvents({
+      address: gateway,
+      abi: zkVinHubGatewayAbi,
+      eventName: "ModelSyncSent",
+      fromBlock: 0n,
+    });
+    const received = await synced();
+    expect(sent.length).toBeGreaterThanOrEqual(4);
+    // Every sync the gateway sent arrived on the spoke with the same terms, in nonce order.
+    expect(received.map((e) => e.args.info)).toEqual(
+      sent.filter((e) => e.args.spokeEid === spoke.eid).map((e) => e.args.info),
+    );
+    const last = received.at(-1);
+    if (!last?.args.info || !last.args.inputBounds) throw new Error("no ModelSynced event");
+    const info = last.args.info;
+    const prices = received.filter((e) => e.args.modelId === modelId).map((e) => e.args.info?.hubPrice ?? 0n);
+    // The raised royalty reached the spoke as a higher price before the old one came back.
+    expect(prices.some((p) => p > (prices.at(-1) ?? 0n))).toBe(true);
+
+    const id = `${spoke.eid}-${modelId}`;
+    const indexed = await until("the last sync indexed", async () => {
+      const m = await getEntity(gql, "SpokeModel", id);
+      return m?.syncNonce === String(info.syncNonce) ? m : null;
+    });
+    const block = await spoke.anvil.publicClient.getBlock({ blockHash: last.blockHash });
+    expect(indexed).toEqual({
+      id,
+      deployment: { id: String(spoke.eid) },
+      modelId: String(last.args.modelId),
+      hubPrice: String(info.hubPrice),
+      syncNonce: String(info.syncNonce),
+      inputCount: info.inputCount,
+      outputCount: info.outputCount,
+      inputScale: info.inputScale,
+      outputScale: info.outputScale,
+      // InstanceLayout.InputMode: 0 Public, 1 Hashed.
+      inputMode: ["PUBLIC", "HASHED"][info.inputMode],
+      deprecated: info.deprecated,
+      inputMin: last.args.inputBounds.map((b) => String(b.min)),
+      inputMax: last.args.inputBounds.map((b) => String(b.max)),
+      syncedAt: String(block.timestamp),
+    });
+    // The price the spoke holds is what the hub's market quotes now.
+    const quote = (await hub.anvil.publicClient.readContract({
+      address: hub.contracts.InferenceMarket as Address,
+      abi: inferenceMarketAbi,
+      functionName: "quote",
+      args: [modelId],
+    })) as { total: bigint };
+    expect(indexed.hubPrice).toBe(String(quote.total));
+    const counted = await until("every sync counted on the hub", async () => {
+      const s = await getEntity(gql, "Spoke", String(spoke.eid));
+      return s?.modelSyncCount === sent.filter((e) => e.args.spokeEid === spoke.eid).length ? s : null;
+    });
+    expect(counted.modelSyncCount).toBe(received.length);
   });
 });

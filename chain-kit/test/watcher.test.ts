@@ -1,4 +1,4 @@
-import type { Address } from "viem";
+import type { Address, Hex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   ChainIdMismatchError,
@@ -189,6 +189,46 @@ describe("ChainWatcher on anvil", () => {
     expect(w.status()).toMatchObject({ state: "failed" });
     expect(w.status().lastError).toMatch(/ReorgTooDeepError/);
     await w.stop();
+  });
+
+  it("rewinds below the remembered blocks to the fork point resolveDeepReorg names, and goes on", async () => {
+    streams++;
+    const book = new NoteBook();
+    const start = await anvil.publicClient.getBlockNumber();
+    await note(anvil, emitter, 60n);
+    const kept = await anvil.publicClient.getBlock();
+    const snapshot = await anvil.testClient.snapshot();
+    for (let v = 61n; v < 65n; v++) await note(anvil, emitter, v);
+    // The handler keeps its own hashes of every block it processed; the watcher only the newest one.
+    const processed = new Map<bigint, Hex>();
+    const asked: Array<bigint | null> = [];
+    const w = watcher(book, {
+      startBlock: start + 1n,
+      reorgWindow: 1,
+      onLogs: async (batch) => {
+        for (const l of batch.logs) processed.set(l.blockNumber, l.blockHash);
+        await book.onLogs(batch);
+      },
+      resolveDeepReorg: async ({ oldestRemembered }) => {
+        asked.push(oldestRemembered);
+        for (const [number, hash] of [...processed].sort((a, b) => Number(b[0] - a[0]))) {
+          if ((await anvil.publicClient.getBlock({ blockNumber: number }).catch(() => null))?.hash === hash) {
+            return { number, hash };
+          }
+        }
+        return null;
+      },
+    });
+    await drain(w);
+    expect(book.values()).toEqual([60n, 61n, 62n, 63n, 64n]);
+    await anvil.testClient.revert({ id: snapshot });
+    for (let v = 70n; v < 76n; v++) await note(anvil, emitter, v);
+    const first = await w.pollOnce();
+    expect(asked).toEqual([kept.number + 4n]);
+    expect(first.rewound).toMatchObject({ toBlock: kept.number });
+    await drain(w);
+    expect(book.values()).toEqual([60n, 70n, 71n, 72n, 73n, 74n, 75n]);
+    expect(w.status()).toMatchObject({ reorgs: 1, state: "idle" });
   });
 
   it("refuses an RPC that serves another chain", async () => {

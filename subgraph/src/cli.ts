@@ -68,7 +68,15 @@ program
         subgraphName: o.name,
         logger,
       });
-      logger.info({ url: local.endpoint.url, deployment: o.deployment, database: database.kind }, "serving");
+      logger.info(
+        {
+          url: local.endpoint.url,
+          status: local.endpoint.statusUrl,
+          deployment: o.deployment,
+          database: database.kind,
+        },
+        "serving",
+      );
       console.log(local.endpoint.url);
       // Handlers stay installed while closing: a second signal (tsx relays one to its child and may
       // send it again when the child is slow to answer) must not kill the process half-closed.

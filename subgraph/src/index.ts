@@ -13,10 +13,18 @@ export { HandlerError } from "./runtime/runner.js";
 export { MappingAbort, UnsupportedInLocalRuntime } from "./runtime/values.js";
 export { parseSchemaModel, type SchemaModel, SchemaModelError } from "./schema/model.js";
 export { apiSchemaSdl } from "./server/api-schema.js";
-export { DEFAULT_SUBGRAPH_NAME, type LocalEndpoint, startLocalEndpoint } from "./server/endpoint.js";
+export { DEFAULT_SUBGRAPH_NAME, type LocalEndpoint, STATUS_PATH, startLocalEndpoint } from "./server/endpoint.js";
 export { createExecutableSchema, type IndexStatus } from "./server/executable-schema.js";
 export { pluralField, singularField } from "./server/naming.js";
 export { QueryArgumentError } from "./server/sql-query.js";
+export {
+  type ChainIndexingState,
+  createStatusSchema,
+  type Health,
+  STATUS_SDL,
+  type StatusBlock,
+  type SubgraphIndexingState,
+} from "./server/status.js";
 export { IndexFingerprintMismatchError } from "./store/entities.js";
 export { type DatabaseConfig, openSqlClient } from "./store/sql.js";
 
@@ -43,6 +51,7 @@ export async function startLocalSubgraph(
       db: indexer.db.sql,
       status: () => indexer.indexStatus(),
       resolveBlock: (block) => indexer.resolveBlock(block),
+      indexingStatus: () => indexer.indexingStatus(),
       host: options.host,
       port: options.port,
       subgraphName: options.subgraphName,

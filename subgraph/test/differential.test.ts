@@ -2,7 +2,8 @@
 // with the fixtures' real EZKL proofs, expiries with slashes, reassignments, refunds, a failed and retried
 // callback) is indexed by the compiled WebAssembly mappings, and every request, assignment and slash the
 // GraphQL endpoint returns is checked field by field against the contracts' own events and state, read
-// with viem (nothing here comes from the indexer's code or the mappings).
+// with viem (nothing here comes from the indexer's code or the mappings). Model syncs need a spoke and
+// the LayerZero network: their part of the differential test is in local-network.test.ts ("model syncs").
 import { inferenceMarketAbi, nodePoolAbi } from "@zk-vin/oracle-sdk";
 import { type Anvil, startAnvil } from "@zk-vin/oracle-sdk/testing";
 import type { Address, Hex, Log } from "viem";

@@ -67,7 +67,10 @@ async function write(block: bigint, rows: Array<[string, Record<string, string |
     before: null,
     after,
   }));
-  await sql.transaction((tx) => db.applyChanges(tx, { chainId: 1, block, timestamp: 1_700_000_000n + block }, changes));
+  const hash = `0x${block.toString(16).padStart(64, "0")}`;
+  await sql.transaction((tx) =>
+    db.applyChanges(tx, { chainId: 1, block, hash, timestamp: 1_700_000_000n + block }, changes),
+  );
 }
 
 beforeAll(async () => {

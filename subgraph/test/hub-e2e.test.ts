@@ -22,13 +22,14 @@ import {
   modelRegistryAbi,
   nodePoolAbi,
 } from "@zk-vin/oracle-sdk";
+import type { Logger } from "@zk-vin/chain-kit";
 import { type Anvil, freePort, startAnvil } from "@zk-vin/oracle-sdk/testing";
 import pg from "pg";
 import { type Address, toFunctionSelector } from "viem";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { ensurePostgres, stopPostgres } from "../../scripts/lib/postgres.mjs";
 import { type LocalSubgraph, SubgraphIndexer, startLocalSubgraph } from "../src/index.js";
-import { KEYS, runHubScenario, type ScenarioResult } from "./support/scenario.js";
+import { client, KEYS, runHubScenario, type ScenarioResult } from "./support/scenario.js";
 
 const subgraphRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 let anvil: Anvil;
@@ -318,6 +319,88 @@ describe("graph-node conventions", () => {
   });
 });
 
+describe("indexing status", () => {
+  const chainsQuery = `{ _meta { chains {
+    network chainId earliestBlock latestBlock { number hash timestamp parentHash } chainHeadBlock { number hash }
+    synced health fatalError { message } reorgs
+  } } }`;
+  type ChainMeta = {
+    network: string;
+    latestBlock: { number: number; hash: string } | null;
+    chainHeadBlock: { number: number; hash: string } | null;
+    synced: boolean;
+  };
+  const statusQuery = (name: string) => `{ indexingStatusForCurrentVersion(subgraphName: "${name}") {
+    subgraph synced health entityCount fatalError { message } nonFatalErrors { message }
+    chains { network chainHeadBlock { number hash } earliestBlock { number hash } latestBlock { number hash } lastHealthyBlock { number } }
+  } }`;
+
+  it("reports each chain's latest block, head, sync and health in _meta and in graph-node's status API", async () => {
+    const hub = run.deployment.hub;
+    await anvil.mine(2);
+    const behind = (await gql.request<{ _meta: { chains: ChainMeta[] } }>(chainsQuery))._meta.chains[0];
+    expect(behind?.synced).toBe(false);
+    expect(behind?.chainHeadBlock?.number).toBeGreaterThan(behind?.latestBlock?.number ?? 0);
+
+    await subgraph.indexer.syncOnce();
+    const head = await anvil.publicClient.getBlock();
+    const start = await anvil.publicClient.getBlock({ blockNumber: BigInt(hub.startBlock) });
+    const { _meta } = await gql.request<{ _meta: { chains: unknown[] } }>(chainsQuery);
+    expect(_meta.chains).toEqual([
+      {
+        network: hub.name,
+        chainId: hub.chainId,
+        earliestBlock: hub.startBlock,
+        latestBlock: {
+          number: Number(head.number),
+          hash: head.hash,
+          timestamp: Number(head.timestamp),
+          parentHash: head.parentHash,
+        },
+        chainHeadBlock: { number: Number(head.number), hash: head.hash },
+        synced: true,
+        health: "healthy",
+        fatalError: null,
+        reorgs: expect.any(Number),
+      },
+    ]);
+
+    const status = createGraphQLClient({ url: subgraph.endpoint.statusUrl });
+    const { indexingStatusForCurrentVersion: s } = await status.request<{
+      indexingStatusForCurrentVersion: Record<string, unknown>;
+    }>(statusQuery("zk-vin"));
+    let entities = 0;
+    for (const entity of subgraph.indexer.db.model.entities.keys()) {
+      entities += (await listEntities(gql, entity as Parameters<typeof listEntities>[1], { first: 1000 })).length;
+    }
+    expect(s).toEqual({
+      subgraph: `zk-vin/${run.deployment.network}`,
+      synced: true,
+      health: "healthy",
+      entityCount: String(entities),
+      fatalError: null,
+      nonFatalErrors: [],
+      chains: [
+        {
+          network: hub.name,
+          chainHeadBlock: { number: String(head.number), hash: head.hash },
+          earliestBlock: { number: String(hub.startBlock), hash: start.hash },
+          latestBlock: { number: String(head.number), hash: head.hash },
+          lastHealthyBlock: null,
+        },
+      ],
+    });
+    expect(
+      (await status.request<{ indexingStatusForCurrentVersion: null }>(statusQuery("other")))
+        .indexingStatusForCurrentVersion,
+    ).toBeNull();
+    const all = await status.request<{ indexingStatuses: Array<{ subgraph: string }> }>(
+      `{ indexingStatuses { subgraph } none: indexingStatuses(subgraphs: ["Qm-other"]) { subgraph } }`,
+    );
+    expect(all).toEqual({ indexingStatuses: [{ subgraph: s.subgraph }], none: [] });
+  });
+});
+
 describe("time travel", () => {
   it("returns a request as it stood at an earlier block, by number and by hash, relations included", async () => {
     const id = run.reassigned;
@@ -402,6 +485,135 @@ describe("reorgs", () => {
     expect(await getEntity(gql, "Model", String(run.lrModel))).toEqual(before);
     const meta = await getIndexMeta(gql);
     expect(meta.block.hash).toBe((await anvil.publicClient.getBlock()).hash);
+  });
+  it("reverts a reorg deeper than the watcher's window to the fork point, indexing and serving throughout", async () => {
+    const window = 3;
+    // The indexer's warnings, to see which way the reorg was resolved.
+    const warnings: Array<Record<string, unknown> & { msg?: string }> = [];
+    const logger: Logger = {
+      debug() {},
+      info() {},
+      warn: (obj, msg) => warnings.push({ ...obj, msg }),
+      error: (obj, msg) => warnings.push({ ...obj, msg }),
+      child: () => logger,
+    };
+    const deep = await startLocalSubgraph({
+      deployment: run.deployment,
+      database: { kind: "memory" },
+      reorgWindow: window,
+      pollIntervalMs: 50,
+      logger,
+    });
+    const deepGql = createGraphQLClient({ url: deep.endpoint.url });
+    const hub = () => deep.indexer.chainStatuses().find((c) => c.name === run.deployment.hub.name);
+    // Every 50 ms: the watcher's state and a query answered by the endpoint, for as long as the test runs.
+    const states = new Set<string>();
+    const queryErrors: string[] = [];
+    let answered = 0;
+    const sampler = setInterval(() => {
+      states.add(hub()?.state ?? "missing");
+      getIndexMeta(deepGql).then(
+        () => answered++,
+        (e: Error) => queryErrors.push(e.message),
+      );
+    }, 50);
+    onTestFinished(async () => {
+      clearInterval(sampler);
+      await deep.close();
+    });
+    const indexedHead = async () => {
+      const head = await anvil.publicClient.getBlock();
+      await until(async () => (await getIndexMeta(deepGql)).block.hash === head.hash);
+      return head;
+    };
+
+    const fork = await indexedHead();
+    // The chain is put back as it was for the other tests, whatever happens here.
+    const outer = await anvil.testClient.snapshot();
+    onTestFinished(() => anvil.testClient.revert({ id: outer }));
+    const snapshot = await anvil.testClient.snapshot();
+    const lrBefore = await getEntity(deepGql, "Model", String(run.lrModel));
+    const b4Before = await getEntity(deepGql, "Model", String(run.b4Model));
+    const requester = client(run.deployment, anvil, KEYS.requester);
+    // The old branch: a request for the LR model, buried under more blocks than the window holds.
+    const old = await requester.requestInference({ modelId: run.lrModel, input: run.lr.inputsFloat[0] ?? [] });
+    await anvil.mine(3 * window);
+    const oldHead = await indexedHead();
+    expect((await getEntity(deepGql, "InferenceRequest", String(old.requestId)))?.model).toEqual({
+      id: String(run.lrModel),
+    });
+    expect(oldHead.number - old.blockNumber + 1n).toBeGreaterThan(BigInt(window));
+
+    // The new branch from the fork point: the same request id goes to the B4 model, and it is longer.
+    await anvil.testClient.revert({ id: snapshot });
+    const replacement = await requester.requestInference({ modelId: run.b4Model, input: run.b4.inputsFloat[0] ?? [] });
+    expect(replacement.requestId).toBe(old.requestId);
+    await anvil.mine(6 * window);
+    const newHead = await indexedHead();
+    expect(newHead.number).toBeGreaterThan(oldHead.number);
+
+    // What the new chain's events say, field by field.
+    const [event, ...more] = await anvil.publicClient.getContractEvents({
+      address: market(),
+      abi: inferenceMarketAbi,
+      eventName: "InferenceRequested",
+      fromBlock: fork.number + 1n,
+    });
+    expect(more).toEqual([]);
+    if (!event) throw new Error("the new branch has no InferenceRequested event");
+    const block = await anvil.publicClient.getBlock({ blockHash: event.blockHash });
+    const got = await deepGql.request<{
+      inferenceRequest: Record<string, unknown> & { model: { id: string } };
+    }>(
+      `{ inferenceRequest(id: "${event.args.requestId}") { model { id } requester input inputCommitment nodeFee royalty protocolFee callbackFee bond requestedAt requestedAtBlock requestTransaction } }`,
+    );
+    const fees = event.args.fees as {
+      nodeFee: bigint;
+      royalty: bigint;
+      protocolFee: bigint;
+      callbackFee: bigint;
+      bond: bigint;
+    };
+    expect(got.inferenceRequest).toEqual({
+      model: { id: String(event.args.modelId) },
+      requester: String(event.args.requester).toLowerCase(),
+      input: (event.args.input as readonly bigint[]).map(String),
+      inputCommitment: String(event.args.inputCommitment),
+      nodeFee: String(fees.nodeFee),
+      royalty: String(fees.royalty),
+      protocolFee: String(fees.protocolFee),
+      callbackFee: String(fees.callbackFee),
+      bond: String(fees.bond),
+      requestedAt: String(block.timestamp),
+      requestedAtBlock: String(event.blockNumber),
+      requestTransaction: event.transactionHash,
+    });
+    expect(String(event.args.modelId)).toBe(String(run.b4Model));
+    expect(await getEntity(deepGql, "Model", String(run.lrModel))).toEqual(lrBefore);
+    expect((await getEntity(deepGql, "Model", String(run.b4Model)))?.requestCount).toBe(
+      String(BigInt(b4Before?.requestCount ?? 0) + 1n),
+    );
+    // The old branch's block is not a block of the chain any more, and time travel agrees.
+    const then = await deepGql.request<{ inferenceRequest: { model: { id: string } } | null }>(
+      `{ inferenceRequest(id: "${old.requestId}", block: { number: ${event.blockNumber} }) { model { id } } }`,
+    );
+    expect(then.inferenceRequest?.model.id).toBe(String(run.b4Model));
+
+    // The watcher's window held no surviving block: the fork point came from the index's block hashes.
+    const resolved = warnings.filter((w) => w.msg?.startsWith("reorg deeper than the watcher's window"));
+    expect(resolved.length).toBeGreaterThanOrEqual(1);
+    for (const w of resolved) {
+      // At or before the real fork (the newest indexed block with logs there), never on the old branch.
+      expect(BigInt(String(w.forkPoint))).toBeGreaterThan(0n);
+      expect(BigInt(String(w.forkPoint))).toBeLessThanOrEqual(fork.number);
+    }
+    // The chain was never stopped: the watcher rewound and went on, and every query was answered.
+    clearInterval(sampler);
+    expect(hub()).toMatchObject({ state: "running", indexingError: null });
+    expect(hub()?.reorgs).toBeGreaterThanOrEqual(1);
+    expect([...states]).toEqual(["running"]);
+    expect(queryErrors).toEqual([]);
+    expect(answered).toBeGreaterThan(0);
   });
 });
 
@@ -539,3 +751,18 @@ describe("the CLI", () => {
     }
   });
 });
+
+/** Polls `check` until it holds (errors count as not yet), failing after `timeoutMs`. */
+async function until(check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown = null;
+  while (Date.now() < deadline) {
+    try {
+      if (await check()) return;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`condition not reached in ${timeoutMs} ms${last ? `: ${String(last)}` : ""}`);
+}

@@ -62,8 +62,21 @@ export interface ChainWatcherOptions<TAbi extends Abi> {
   maxBlockRange: number;
   /** Pause between polls once caught up. */
   pollIntervalMs: number;
-  /** How many processed blocks are remembered for reorg detection; deeper reorgs stop the watcher. */
+  /** How many processed blocks are remembered for reorg detection; deeper reorgs stop the watcher
+   * unless `resolveDeepReorg` is given. */
   reorgWindow: number;
+  /**
+   * Asked when no remembered block survived a reorg (it is deeper than `reorgWindow`): the newest
+   * processed block the chain still has, found in the handler's own longer history, or null when none
+   * survived (everything is processed again from `startBlock`). The watcher checks the answer against the
+   * chain, tells `onRewind` and carries on. Without it such a reorg stops the watcher (ReorgTooDeepError):
+   * a handler whose effects cannot be undone (the relayer's deliveries) must not go on by itself.
+   */
+  resolveDeepReorg?: (event: {
+    chainId: number;
+    stream: string;
+    oldestRemembered: bigint | null;
+  }) => Promise<BlockRef | null>;
   backoff?: BackoffPolicy;
   logger?: Logger;
 }
@@ -296,9 +309,16 @@ export class ChainWatcher<TAbi extends Abi> {
       }
     }
     const oldest = tail[tail.length - 1]?.number ?? null;
-    // With no surviving block we may only restart from scratch if the window still covers startBlock.
+    // With no surviving block we may only restart from scratch if the window still covers startBlock,
+    // or if the handler's own history says where the chains part.
     if (!survivor && (oldest === null || oldest > this.options.startBlock)) {
-      throw new ReorgTooDeepError(this.key, oldest);
+      if (!this.options.resolveDeepReorg) throw new ReorgTooDeepError(this.key, oldest);
+      survivor = await this.options.resolveDeepReorg({ ...this.key, oldestRemembered: oldest });
+      if (survivor && (await this.canonicalHash(survivor.number)) !== survivor.hash) {
+        // The chain moved again while the handler looked: the next poll starts over.
+        throw new RelayerError(`block ${survivor.number} named as the fork point of a deep reorg is not on the chain`);
+      }
+      this.log.warn({ oldestRemembered: oldest, forkPoint: survivor?.number ?? null }, "reorg deeper than the window");
     }
     const event: RewindEvent = {
       chainId: this.key.chainId,

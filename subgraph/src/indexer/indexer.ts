@@ -4,6 +4,7 @@
 import { readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { loadDeployment } from "@zk-vin/oracle-sdk/node";
 import {
   ChainWatcher,
   type CursorStore,
@@ -18,6 +19,7 @@ import type { DeployedChain, Deployment } from "@zk-vin/oracle-sdk/deployment";
 import {
   type Abi,
   type AbiEvent,
+  BlockNotFoundError,
   createPublicClient,
   defineChain,
   type Hex,
@@ -40,6 +42,7 @@ import { compileManifest, findBuiltWasm, mappingInputsHash, withBuildLock } from
 import { parseSchemaModel, type SchemaModel } from "../schema/model.js";
 import type { IndexStatus } from "../server/executable-schema.js";
 import type { BlockAt } from "../server/sql-query.js";
+import type { ChainIndexingState, StatusBlock, SubgraphIndexingState } from "../server/status.js";
 import { EntityDatabase, indexFingerprint } from "../store/entities.js";
 import { type DatabaseConfig, openSqlClient } from "../store/sql.js";
 
@@ -66,7 +69,8 @@ export interface IndexerOptions {
   confirmations?: number;
   pollIntervalMs?: number;
   maxBlockRange?: number;
-  /** Processed blocks remembered for reorg detection (and journaled for undo). */
+  /** Processed blocks the watcher remembers for reorg detection; deeper reorgs are resolved from the
+   * hashes of the indexed blocks (the index reverts to any depth). */
   reorgWindow?: number;
   /** Re-index from the start when the tables were built by another schema or mapping version. */
   reset?: boolean;
@@ -84,7 +88,8 @@ interface ChainIndexer {
   stream: string;
   client: PublicClient;
   watcher: ChainWatcher<Abi>;
-  indexingError: string | null;
+  /** The mapping failure that stops this chain (it happens again on every retry), or null. */
+  failure: HandlerError | null;
 }
 
 export function loadSchemaModel(dir = subgraphDir): SchemaModel {
@@ -97,17 +102,24 @@ export function currentMappingInputsHash(dir = subgraphDir): string {
 }
 
 /**
+ * The committed deployment that declares every data source (`npm run build` builds it when there is no
+ * deployments/local.json); the modules do not depend on a deployment's addresses or networks.
+ */
+export const exampleDeploymentPath = path.join(subgraphDir, "networks", "example.json");
+
+/**
  * The compiled mapping of every data source, by name: from a `build/` folder built from the current
- * sources (`npm run build` writes them), else compiled now from the deployment's codegen manifest (every
- * data source once) into `build/local-<hash>` (about a minute with graph-cli).
+ * sources (`npm run build` writes them), else compiled now, whatever deployment is indexed, from the
+ * codegen manifest of the example deployment (every data source, hub and spoke, once) into
+ * `build/local-<hash>` (about a minute with graph-cli).
  */
 export async function mappingWasmFiles(
-  deployment: Deployment,
-  log: Logger = silentLogger,
+  options: { log?: Logger; buildDir?: string } = {},
 ): Promise<Map<string, string>> {
+  const log = options.log ?? silentLogger;
   const names = DATA_SOURCE_TEMPLATES.map((t) => t.name);
   const hash = currentMappingInputsHash();
-  const buildDir = path.join(subgraphDir, "build");
+  const buildDir = options.buildDir ?? path.join(subgraphDir, "build");
   const complete = (found: Map<string, string>) => names.every((n) => found.has(n));
   let found = findBuiltWasm(buildDir, hash, names);
   if (complete(found)) return found;
@@ -117,11 +129,14 @@ export async function mappingWasmFiles(
     const t0 = Date.now();
     const manifestsDir = `.wasm-manifests-${process.pid}`;
     try {
-      const { codegen } = writeManifests({ deployment, outDir: path.join(subgraphDir, manifestsDir) });
+      const { codegen } = writeManifests({
+        deployment: loadDeployment(exampleDeploymentPath),
+        outDir: path.join(subgraphDir, manifestsDir),
+      });
       await compileManifest({
         subgraphDir,
         manifest: path.relative(subgraphDir, codegen),
-        outDir: path.join("build", `local-${hash.slice(0, 12)}`),
+        outDir: path.relative(subgraphDir, path.join(buildDir, `local-${hash.slice(0, 12)}`)),
         inputsHash: hash,
       });
     } finally {
@@ -169,6 +184,7 @@ export class SubgraphIndexer {
     private readonly cursors: Store,
     private readonly chains: ChainIndexer[],
     private readonly deployment: Deployment,
+    private readonly confirmations: number,
   ) {}
 
   static async open(options: IndexerOptions): Promise<SubgraphIndexer> {
@@ -180,7 +196,7 @@ export class SubgraphIndexer {
     const fingerprint = indexFingerprint(model, [currentMappingInputsHash()]);
     // The cursor store comes first: on a PGlite directory it takes the lock that keeps a second
     // indexer process away from both databases.
-    const wasm = await mappingWasmFiles(deployment, log);
+    const wasm = await mappingWasmFiles({ log });
     const cursors = await openStore(storeConfig(options.database));
     let sql: Awaited<ReturnType<typeof openSqlClient>> | null = null;
     try {
@@ -240,13 +256,41 @@ export class SubgraphIndexer {
                   }
                   return block;
                 },
-                keepJournalFrom: batch.toBlock - BigInt(reorgWindow),
               });
-              entry.indexingError = null;
+              entry.failure = null;
             } catch (error) {
-              if (error instanceof HandlerError) entry.indexingError = error.message;
+              if (error instanceof HandlerError) entry.failure = error;
               throw error;
             }
+          },
+          // Deeper than the window: the newest indexed block the chain still has. A block on the chain
+          // implies its ancestors are, so a binary search over the indexed blocks finds it.
+          resolveDeepReorg: async () => {
+            const indexed = await db.indexedBlocks(chain.chainId);
+            let found: { number: bigint; hash: Hex } | null = null;
+            let lo = 0;
+            let hi = indexed.length - 1;
+            while (lo <= hi) {
+              const mid = (lo + hi) >> 1;
+              const b = indexed[mid] as { number: bigint; hash: string };
+              const onChain = await client
+                .getBlock({ blockNumber: b.number })
+                .then((x) => x.hash)
+                .catch((error: unknown) => {
+                  // A block number past the new head: not on the chain. Other failures are retried.
+                  if (error instanceof BlockNotFoundError) return null;
+                  throw error;
+                });
+              if (onChain === b.hash) {
+                found = { number: b.number, hash: b.hash as Hex };
+                lo = mid + 1;
+              } else hi = mid - 1;
+            }
+            log.warn(
+              { chain: chain.name, forkPoint: found?.number.toString() ?? null, indexedBlocks: indexed.length },
+              "reorg deeper than the watcher's window: reverting the index to the fork point",
+            );
+            return found;
           },
           onRewind: async (event) => {
             const undone = await db.rewind(chain.chainId, stream, event.toBlock);
@@ -256,10 +300,10 @@ export class SubgraphIndexer {
             );
           },
         });
-        Object.assign(entry, { chain, stream, client, watcher, indexingError: null });
+        Object.assign(entry, { chain, stream, client, watcher, failure: null });
         chains.push(entry);
       }
-      return new SubgraphIndexer(db, cursors, chains, deployment);
+      return new SubgraphIndexer(db, cursors, chains, deployment, confirmations);
     } catch (error) {
       await sql?.close();
       await cursors.close();
@@ -280,7 +324,7 @@ export class SubgraphIndexer {
     for (const c of this.chains) {
       for (;;) {
         const result = await c.watcher.pollOnce().catch((error: unknown) => {
-          if (error instanceof HandlerError) c.indexingError = error.message;
+          if (error instanceof HandlerError) c.failure = error;
           throw error;
         });
         if (result.caughtUp) break;
@@ -289,7 +333,82 @@ export class SubgraphIndexer {
   }
 
   chainStatuses(): ChainIndexStatus[] {
-    return this.chains.map((c) => ({ ...c.watcher.status(), name: c.chain.name, indexingError: c.indexingError }));
+    return this.chains.map((c) => ({
+      ...c.watcher.status(),
+      name: c.chain.name,
+      indexingError: c.failure?.message ?? null,
+    }));
+  }
+
+  /**
+   * Per chain, what graph-node's index-node API reports: the newest indexed block (number, hash,
+   * timestamp), the chain's head now, whether indexing caught up, health and the error that stopped it.
+   */
+  async indexingStatus(): Promise<SubgraphIndexingState> {
+    const chains = await Promise.all(this.chains.map((c) => this.chainIndexingState(c)));
+    return {
+      deployment: `zk-vin/${this.deployment.network}`,
+      entityCount: await this.db.entityCount(),
+      chains,
+    };
+  }
+
+  private async chainIndexingState(c: ChainIndexer): Promise<ChainIndexingState> {
+    const watcher = c.watcher.status();
+    const progress = await this.db.progress(c.chain.chainId, c.stream);
+    const cursor = await this.cursors.getCursor({ chainId: c.chain.chainId, stream: c.stream });
+    const header = async (number: bigint | null, knownHash: string | null): Promise<StatusBlock | null> => {
+      try {
+        const b = number === null ? await c.client.getBlock() : await c.client.getBlock({ blockNumber: number });
+        if (b.number === null || b.hash === null) return null;
+        // The chain replaced the block since it was indexed (a reorg the watcher has not seen yet).
+        if (knownHash !== null && b.hash !== knownHash) {
+          return { number: b.number, hash: knownHash, timestamp: null, parentHash: null };
+        }
+        return { number: b.number, hash: b.hash, timestamp: b.timestamp, parentHash: b.parentHash };
+      } catch {
+        if (number === null) {
+          return watcher.head === null ? null : { number: watcher.head, hash: null, timestamp: null, parentHash: null };
+        }
+        return { number, hash: knownHash, timestamp: null, parentHash: null };
+      }
+    };
+    const latestBlock =
+      progress === null ? null : await header(progress, cursor?.number === progress ? cursor.hash : null);
+    const chainHeadBlock = await header(null, null);
+    const start = BigInt(c.chain.startBlock);
+    const earliest = await header(start, null);
+    const synced =
+      chainHeadBlock !== null &&
+      (progress ?? start - 1n) >= chainHeadBlock.number - BigInt(this.confirmations) &&
+      c.failure === null;
+    const failedAt = c.failure ? await header(c.failure.blockNumber, null) : null;
+    const fatalError = c.failure
+      ? {
+          message: c.failure.message,
+          handler: `${c.failure.dataSource}.${c.failure.handler}`,
+          block: { number: c.failure.blockNumber, hash: failedAt?.hash ?? null },
+          deterministic: true,
+        }
+      : watcher.state === "failed"
+        ? {
+            message: watcher.lastError ?? "the chain watcher stopped",
+            handler: null,
+            block: null,
+            deterministic: false,
+          }
+        : null;
+    return {
+      network: c.chain.name,
+      chainId: c.chain.chainId,
+      earliestBlock: { number: start, hash: earliest?.hash ?? null },
+      latestBlock,
+      chainHeadBlock,
+      synced,
+      health: fatalError ? "failed" : watcher.consecutiveFailures > 0 ? "unhealthy" : "healthy",
+      fatalError,
+      reorgs: watcher.reorgs,
+    };
   }
 
   /** What the GraphQL endpoint reports in `_meta`: the hub chain's indexed block, its timestamp and parent. */
@@ -300,7 +419,7 @@ export class SubgraphIndexer {
     const number = progress ?? cursor?.number ?? null;
     const status = {
       deployment: `zk-vin/${this.deployment.network}`,
-      hasIndexingErrors: this.chains.some((c) => c.indexingError !== null),
+      hasIndexingErrors: this.chains.some((c) => c.failure !== null),
     };
     if (number === null || !hub) return { ...status, block: null };
     const knownHash = cursor?.number === number ? cursor.hash : null;

@@ -2,8 +2,8 @@
 // `graph build` writes): per block, in log order, each log goes to the handler its data source's
 // manifest entry names, run as graph-node runs it (a fresh instance of the data source's module per
 // handler call, graph-node's host functions, an ethereum.Event built from the log, its block and its
-// transaction); the block's entity changes are written with their journal, and the chain's progress
-// moves, in the batch's one transaction.
+// transaction); the block's entity changes are written with their versions and the block's hash, and the
+// chain's progress moves, in the batch's one transaction.
 import { readFileSync } from "node:fs";
 import type { SqlExecutor } from "@zk-vin/chain-kit";
 import { type AbiEvent, type Hex, toEventSelector } from "viem";
@@ -127,8 +127,6 @@ export class MappingRuntime {
     logs: readonly RunnerLog[];
     /** The block a log is in (by number and hash), with its transactions. */
     blockOf: (number: bigint, hash: Hex) => Promise<ChainBlock>;
-    /** Journal entries older than this block are dropped (they are past the reorg window). */
-    keepJournalFrom: bigint;
   }): Promise<{ applied: number }> {
     const { db } = this.options;
     this.cache.clear();
@@ -150,12 +148,11 @@ export class MappingRuntime {
           }
           await db.applyChanges(
             tx,
-            { chainId: batch.chainId, block, timestamp: chainBlock.header.timestamp },
+            { chainId: batch.chainId, block, hash: first.blockHash, timestamp: chainBlock.header.timestamp },
             this.cache.takeBlockChanges(),
           );
         }
         if (done === null || batch.toBlock > done) await db.setProgress(tx, batch.chainId, batch.stream, batch.toBlock);
-        await db.pruneJournal(tx, batch.chainId, batch.keepJournalFrom);
         return { applied: logs.length };
       });
     } finally {

@@ -43,6 +43,40 @@ type _Meta_ {
   block: _Block_!
   deployment: String!
   hasIndexingErrors: Boolean!
+  """
+  Local endpoint only (graph-node has one chain per subgraph and reports it in its index-node API):
+  the indexing status of every chain of the deployment.
+  """
+  chains: [_ChainStatus_!]!
+}
+
+enum _Health_ {
+  healthy
+  unhealthy
+  failed
+}
+
+type _ChainError_ {
+  message: String!
+  handler: String
+  block: _Block_
+  deterministic: Boolean!
+}
+
+type _ChainStatus_ {
+  network: String!
+  chainId: Int!
+  "the data sources' start block"
+  earliestBlock: Int!
+  "the newest block whose logs the index holds"
+  latestBlock: _Block_
+  "the chain's head as its RPC reports it"
+  chainHeadBlock: _Block_
+  "the index holds every block the confirmations allow"
+  synced: Boolean!
+  health: _Health_!
+  fatalError: _ChainError_
+  reorgs: Int!
 }
 
 enum _SubgraphErrorPolicy_ {

@@ -24,6 +24,7 @@ import {
   QueryArgumentError,
   type SqlQuery,
 } from "./sql-query.js";
+import type { ChainIndexingState, StatusBlock } from "./status.js";
 
 /** What `_meta` reports and what `block` / `subgraphError` arguments are checked against. */
 export interface IndexStatus {
@@ -42,6 +43,8 @@ export interface ExecutableSchemaOptions {
    * when the index has not reached it or does not know it. Without it, time travel is refused.
    */
   resolveBlock?: (block: { number?: number; hash?: string }) => Promise<BlockAt>;
+  /** Per-chain status for `_meta { chains }` (asked only when a query selects it). */
+  chains?: () => Promise<ChainIndexingState[]>;
 }
 
 type Row = Record<string, unknown>;
@@ -202,6 +205,7 @@ export function createExecutableSchema(options: ExecutableSchemaOptions): GraphQ
         },
         deployment: s.deployment,
         hasIndexingErrors: s.hasIndexingErrors,
+        chains: async () => ((await options.chains?.()) ?? []).map(chainMeta),
       };
     };
   }
@@ -261,4 +265,30 @@ export function createExecutableSchema(options: ExecutableSchemaOptions): GraphQ
 
 function derivedScope(back: FieldDef, parent: Row): { kind: "derived"; backField: FieldDef; parentId: string } {
   return { kind: "derived", backField: back, parentId: String(parent.id) };
+}
+
+function metaBlock(b: StatusBlock | { number: bigint; hash: string | null } | null) {
+  if (!b) return null;
+  const full = b as Partial<StatusBlock>;
+  return {
+    number: Number(b.number),
+    hash: b.hash,
+    timestamp: full.timestamp === null || full.timestamp === undefined ? null : Number(full.timestamp),
+    parentHash: full.parentHash ?? null,
+  };
+}
+
+/** A chain's status as `_meta { chains }` carries it. */
+function chainMeta(c: ChainIndexingState) {
+  return {
+    network: c.network,
+    chainId: c.chainId,
+    earliestBlock: Number(c.earliestBlock.number),
+    latestBlock: metaBlock(c.latestBlock),
+    chainHeadBlock: metaBlock(c.chainHeadBlock),
+    synced: c.synced,
+    health: c.health,
+    fatalError: c.fatalError && { ...c.fatalError, block: metaBlock(c.fatalError.block) },
+    reorgs: c.reorgs,
+  };
 }

@@ -1,9 +1,11 @@
 // Entity tables for the local endpoint, derived from schema.graphql: one table per entity type in the
 // `zkvin_subgraph` schema, one column per stored field (named as the field), plus `_block` (the block of
-// the last write). A journal keeps every row's previous version per (chain, block) for the reorg window,
-// so that a rewind puts back exactly what the replaced blocks changed; `_progress` says which block of
-// each chain the tables include, so a batch delivered twice (a crash before the watcher moved its
-// cursor) is applied once.
+// the last write). Every version of every entity is kept with the block range it was current in (as
+// graph-node's `block_range`), so a rewind to any earlier block puts back exactly what the replaced blocks
+// changed; `_blocks` keeps the hash of every block whose logs were applied, so a reorg deeper than the
+// watcher's window can find the newest block the chain still has; `_progress` says which block of each
+// chain the tables include, so a batch delivered twice (a crash before the watcher moved its cursor) is
+// applied once.
 import { createHash } from "node:crypto";
 import type { SqlClient, SqlExecutor } from "@zk-vin/chain-kit";
 import type { EntityChange } from "../runtime/cache.js";
@@ -12,7 +14,7 @@ import { type EntityDef, type FieldDef, type SchemaModel, storedFields } from ".
 
 export const SUBGRAPH_SCHEMA = "zkvin_subgraph";
 /** Bump when the table layout below changes (not the entity schema: that is fingerprinted). */
-const LAYOUT_VERSION = 2;
+const LAYOUT_VERSION = 3;
 
 /** The tables were built for another schema or mappings; the index must be rebuilt from the chain. */
 export class IndexFingerprintMismatchError extends Error {
@@ -153,10 +155,9 @@ export class EntityDatabase {
         for (const ddl of versionsDdl(entity)) await tx.query(ddl);
       }
       await tx.query(
-        `create table ${SUBGRAPH_SCHEMA}._journal (seq bigserial primary key, chain_id bigint not null,
-         block_number bigint not null, entity text not null, id text not null, before jsonb, before_block bigint)`,
+        `create table ${SUBGRAPH_SCHEMA}._blocks (chain_id bigint not null, block_number bigint not null,
+         hash text not null, primary key (chain_id, block_number))`,
       );
-      await tx.query(`create index on ${SUBGRAPH_SCHEMA}._journal (chain_id, block_number)`);
       await tx.query(
         `create table ${SUBGRAPH_SCHEMA}._progress (chain_id bigint not null, stream text not null,
          block_number bigint not null, primary key (chain_id, stream))`,
@@ -213,32 +214,39 @@ export class EntityDatabase {
     );
   }
 
-  /** Writes one block's changes of one chain and journals the previous rows. */
+  /** Writes one block's changes of one chain (latest rows and versions) and remembers the block's hash. */
   async applyChanges(
     tx: SqlExecutor,
-    chain: { chainId: number; block: bigint; timestamp: bigint },
+    chain: { chainId: number; block: bigint; hash: string; timestamp: bigint },
     changes: readonly EntityChange[],
   ): Promise<void> {
+    await tx.query(
+      `insert into ${SUBGRAPH_SCHEMA}._blocks (chain_id, block_number, hash) values ($1, $2, $3)
+       on conflict (chain_id, block_number) do update set hash = excluded.hash`,
+      [chain.chainId, chain.block.toString(), chain.hash],
+    );
     for (const change of changes) {
-      const previous = await tx.query<{ _block: string }>(
-        `select _block::text as _block from ${tableName(change.entity)} where id = $1`,
-        [change.id],
-      );
-      await tx.query(
-        `insert into ${SUBGRAPH_SCHEMA}._journal (chain_id, block_number, entity, id, before, before_block)
-         values ($1, $2, $3, $4, $5::jsonb, $6)`,
-        [
-          chain.chainId,
-          chain.block.toString(),
-          change.entity,
-          change.id,
-          change.before === null ? null : JSON.stringify(change.before),
-          previous[0]?._block ?? null,
-        ],
-      );
       await this.writeRow(tx, change.entity, change.id, change.after, chain.block);
       await this.writeVersion(tx, change.entity, change.id, change.after, chain);
     }
+  }
+
+  /** How many entities the latest tables hold, all types together (graph-node's `entityCount`). */
+  async entityCount(executor: SqlExecutor = this.sql): Promise<bigint> {
+    const counts = [...this.model.entities.keys()].map((e) => `(select count(*) from ${tableName(e)})`);
+    if (counts.length === 0) return 0n;
+    const rows = await executor.query<{ n: string }>(`select (${counts.join(" + ")})::text as n`);
+    return BigInt(rows[0]?.n ?? "0");
+  }
+
+  /** The blocks of `chainId` whose logs the tables hold, oldest first (for finding a reorg's fork point). */
+  async indexedBlocks(chainId: number, executor: SqlExecutor = this.sql): Promise<{ number: bigint; hash: string }[]> {
+    const rows = await executor.query<{ block_number: string; hash: string }>(
+      `select block_number::text as block_number, hash from ${SUBGRAPH_SCHEMA}._blocks where chain_id = $1
+       order by block_number`,
+      [chainId],
+    );
+    return rows.map((r) => ({ number: BigInt(r.block_number), hash: r.hash }));
   }
 
   /** Closes the entity's current version at this block and opens the new one (none after a removal). */
@@ -296,38 +304,41 @@ export class EntityDatabase {
   }
 
   /**
-   * Undoes every change chain `chainId` made after block `toBlock` (null: all of them), newest first,
-   * and moves its progress back. Idempotent: a rewind found again after a crash finds nothing to undo.
+   * Undoes every change chain `chainId` made after block `toBlock` (null: all of them), at any depth, as
+   * graph-node reverts block ranges: versions the replaced blocks began are deleted, versions they ended
+   * are current again, and the latest rows are rebuilt from the current versions. Moves the chain's
+   * progress back. Idempotent: a rewind found again after a crash finds nothing to undo.
    */
   async rewind(chainId: number, stream: string, toBlock: bigint | null): Promise<number> {
     return this.sql.transaction(async (tx) => {
       const after = (toBlock ?? -1n).toString();
-      const rows = await tx.query<{
-        seq: string;
-        entity: string;
-        id: string;
-        before: EntityRecord | null;
-        before_block: string | null;
-      }>(
-        `select seq::text as seq, entity, id, before, before_block::text as before_block from ${SUBGRAPH_SCHEMA}._journal
-         where chain_id = $1 and block_number > $2 order by seq desc`,
-        [chainId, after],
-      );
-      for (const r of rows) {
-        await this.writeRow(tx, r.entity, r.id, r.before, BigInt(r.before_block ?? "0"));
-      }
-      await tx.query(`delete from ${SUBGRAPH_SCHEMA}._journal where chain_id = $1 and block_number > $2`, [
-        chainId,
-        after,
-      ]);
-      for (const entity of this.model.entities.keys()) {
-        const table = versionsTableName(entity);
+      let undone = 0;
+      for (const def of this.model.entities.values()) {
+        const table = versionsTableName(def.name);
+        const touched = await tx.query<{ id: string }>(
+          `select distinct id from ${table} where (_chain = $1 and _block > $2) or (_to_chain = $1 and _to_block > $2)`,
+          [chainId, after],
+        );
+        if (touched.length === 0) continue;
+        undone += touched.length;
         await tx.query(`delete from ${table} where _chain = $1 and _block > $2`, [chainId, after]);
         await tx.query(
           `update ${table} set _to_chain = null, _to_block = null, _to_ts = null where _to_chain = $1 and _to_block > $2`,
           [chainId, after],
         );
+        const ids = touched.map((t) => t.id);
+        await tx.query(`delete from ${tableName(def.name)} where id = any($1::text[])`, [ids]);
+        const cols = [...storedFields(def).map((f) => quoteIdent(f.name)), "_block"].join(", ");
+        await tx.query(
+          `insert into ${tableName(def.name)} (${cols}) select ${cols} from ${table}
+           where id = any($1::text[]) and _to_block is null`,
+          [ids],
+        );
       }
+      await tx.query(`delete from ${SUBGRAPH_SCHEMA}._blocks where chain_id = $1 and block_number > $2`, [
+        chainId,
+        after,
+      ]);
       if (toBlock === null) {
         await tx.query(`delete from ${SUBGRAPH_SCHEMA}._progress where chain_id = $1 and stream = $2`, [
           chainId,
@@ -339,15 +350,7 @@ export class EntityDatabase {
           [chainId, stream, toBlock.toString()],
         );
       }
-      return rows.length;
+      return undone;
     });
-  }
-
-  /** Forgets journal entries of blocks that can no longer be replaced (older than `keepFrom`). */
-  async pruneJournal(tx: SqlExecutor, chainId: number, keepFrom: bigint): Promise<void> {
-    await tx.query(`delete from ${SUBGRAPH_SCHEMA}._journal where chain_id = $1 and block_number < $2`, [
-      chainId,
-      keepFrom.toString(),
-    ]);
   }
 }
