@@ -23,7 +23,6 @@ import {
   zkVinSpokeAbi,
 } from "@zk-vin/oracle-sdk";
 import { LocalArtifactStore, type ProverWorkers, startProverWorkers } from "@zk-vin/prover";
-import { silentLogger } from "@zk-vin/chain-kit";
 import { parseConfig, type Relayer, startRelayer } from "@zk-vin/relayer";
 import { type LocalSubgraph, startLocalSubgraph } from "@zk-vin/subgraph";
 import { type Address, createWalletClient, type Hex, http } from "viem";

@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import type { Logger } from "@zk-vin/chain-kit";
 import {
   createGraphQLClient,
   GraphQLRequestError,
@@ -22,7 +23,6 @@ import {
   modelRegistryAbi,
   nodePoolAbi,
 } from "@zk-vin/oracle-sdk";
-import type { Logger } from "@zk-vin/chain-kit";
 import { type Anvil, freePort, startAnvil } from "@zk-vin/oracle-sdk/testing";
 import pg from "pg";
 import { type Address, toFunctionSelector } from "viem";

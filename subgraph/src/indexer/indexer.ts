@@ -4,7 +4,6 @@
 import { readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { loadDeployment } from "@zk-vin/oracle-sdk/node";
 import {
   ChainWatcher,
   type CursorStore,
@@ -16,6 +15,7 @@ import {
   type WatcherStatus,
 } from "@zk-vin/chain-kit";
 import type { DeployedChain, Deployment } from "@zk-vin/oracle-sdk/deployment";
+import { loadDeployment } from "@zk-vin/oracle-sdk/node";
 import {
   type Abi,
   type AbiEvent,
