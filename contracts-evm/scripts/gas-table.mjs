@@ -16,6 +16,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const rawDir = path.join(root, "cache-gas");
 const resultsFile = path.join(root, "gas", "fulfilment-gas.json");
 const requestResultsFile = path.join(root, "gas", "request-gas.json");
+const aggregationResultsFile = path.join(root, "gas", "aggregation-gas.json");
 const readme = path.join(root, "README.md");
 const MEASURED_WITH = "forge test --isolate (solc 0.8.30, optimizer 200 runs, cancun)";
 
@@ -42,6 +43,7 @@ function measure() {
   }
   const fulfilments = rows.filter((r) => r.kind === "fulfilment");
   const requests = rows.filter((r) => r.kind === "request");
+  const aggregates = rows.filter((r) => r.kind === "aggregation").sort((a, b) => a.proofs - b.proofs);
   const order = (r) => [r.verifier.startsWith("generated") ? 0 : 1, r.callback ? 1 : 0, r.batch];
   fulfilments.sort((a, b) => {
     const [x, y] = [order(a), order(b)];
@@ -52,7 +54,7 @@ function measure() {
     console.error("the gas tests wrote no fulfilment or no request results");
     process.exit(1);
   }
-  return { fulfilments, requests };
+  return { fulfilments, requests, aggregates };
 }
 
 const fmt = (n) => n.toLocaleString("en-US");
@@ -78,6 +80,17 @@ function requestTable(rows) {
   return [head, sep, ...body].join("\n");
 }
 
+function aggregationTable(rows) {
+  const head =
+    "| proofs in the aggregate | aggregate (tx) | calldata | same proofs verified one by one (tx, sum) | settle with empty proof (tx) | per inference: aggregated | per inference: own proof | ratio |";
+  const sep = "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |";
+  const body = rows.map(
+    (r) =>
+      `| ${r.proofs} | ${fmt(r.aggregateTransactionGas)} | ${fmt(r.aggregateCalldataBytes)} B | ${fmt(r.singleVerifyTransactionGasSum)} | ${fmt(r.settleEmptyProofTransactionGas)} | ${fmt(r.perInferenceAggregated)} | ${fmt(r.perInferenceSingle)} | ${(r.perInferenceAggregated / r.perInferenceSingle).toFixed(3)} |`,
+  );
+  return [head, sep, ...body].join("\n");
+}
+
 /** `text` with the lines between `<!-- name:start -->` and `<!-- name:end -->` replaced by `md`. */
 function replaceSection(text, name, md) {
   const start = `<!-- ${name}:start -->`;
@@ -91,18 +104,21 @@ function replaceSection(text, name, md) {
   return `${text.slice(0, from + start.length)}\n${md}\n${text.slice(to)}`;
 }
 
-const { fulfilments, requests } = measure();
+const { fulfilments, requests, aggregates } = measure();
+const aggregationMd = aggregationTable(aggregates);
 const md = table(fulfilments);
 const requestMd = requestTable(requests);
-console.log(`\n${md}\n\n${requestMd}\n`);
+console.log(`\n${md}\n\n${requestMd}\n\n${aggregationMd}\n`);
 
 mkdirSync(path.dirname(resultsFile), { recursive: true });
 writeFileSync(resultsFile, `${JSON.stringify({ measuredWith: MEASURED_WITH, rows: fulfilments }, null, 2)}\n`);
 writeFileSync(requestResultsFile, `${JSON.stringify({ measuredWith: MEASURED_WITH, rows: requests }, null, 2)}\n`);
+writeFileSync(aggregationResultsFile, `${JSON.stringify({ measuredWith: MEASURED_WITH, rows: aggregates }, null, 2)}\n`);
 
 let text = readFileSync(readme, "utf8");
 text = replaceSection(text, "gas-table", md);
 text = replaceSection(text, "request-gas-table", requestMd);
+text = replaceSection(text, "aggregation-gas-table", aggregationMd);
 writeFileSync(readme, text);
 console.log(
   `wrote ${path.relative(root, resultsFile)}, ${path.relative(root, requestResultsFile)} and the tables in README.md`,

@@ -16,3 +16,15 @@ interface IHalo2VerifierReusable {
 interface IHalo2Verifier {
     function verifyProof(bytes calldata proof, uint256[] calldata instances) external returns (bool);
 }
+
+/// @notice `Halo2VerifierReusableDeferred`, derived from EZKL's reusable verifier by
+/// `scripts/derive-deferred-verifier.mjs`: every check of `verifyProof` except the final pairing, whose two
+/// G1 inputs it returns (e(lhs, G2) * e(rhs, sG2) == 1 must then hold for the proof to be valid). Reverts
+/// when any other check fails; writes no storage.
+interface IHalo2VerifierReusableDeferred {
+    function registerVka(bytes32[] memory vka) external returns (bytes32 vkaDigest);
+
+    function verifyProofDeferred(bytes calldata proof, uint256[] calldata instances, bytes32[] memory vka)
+        external
+        returns (bool success, uint256 lhsX, uint256 lhsY, uint256 rhsX, uint256 rhsY);
+}
