@@ -37,4 +37,11 @@ if (lint.status !== 0 || findings.length > 0) {
   console.error(`forge lint: ${findings.length} finding(s), exit ${lint.status}`);
   process.exit(1);
 }
+// The deferred-pairing verifier is derived from EZKL's reusable verifier: it must be the derivation of the
+// committed one (regenerated whenever the prover's fixture script rewrites the original).
+const derived = spawnSync(process.execPath, [path.join(root, "scripts", "derive-deferred-verifier.mjs"), "--check"], {
+  cwd: root,
+  stdio: "inherit",
+});
+if (derived.status !== 0) process.exit(1);
 console.log("forge fmt --check and forge lint: clean");
