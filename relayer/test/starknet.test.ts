@@ -256,7 +256,7 @@ describe.skipIf(!bin)("a Cairo consumer's request through starknet-devnet, the h
         entrypoint: "request_inference",
         calldata: CallData.compile({
           model_id: cairo.uint256(model.modelId),
-          input: [1, 1],
+          input: [1],
           fee: cairo.uint256(FEE),
           deadline: now + 3600,
         }),

@@ -120,7 +120,7 @@ export async function runStarknetRequest(params: {
     entrypoint: "ask",
     calldata: CallData.compile({
       model_id: cairo.uint256(model.modelId),
-      input: [inputFixed.length, ...inputFixed.map(toFelt)],
+      input: inputFixed.map(toFelt),
       fee: cairo.uint256(fee),
       deadline: now + 3600,
     }),

@@ -151,7 +151,7 @@ export async function requestInference(
       entrypoint: "request_inference",
       calldata: CallData.compile({
         model_id: cairo.uint256(params.modelId),
-        input: [params.input.length, ...params.input.map(toFelt)],
+        input: params.input.map(toFelt),
         fee: cairo.uint256(fee),
         deadline: deadline.toString(),
       }),

@@ -34,7 +34,7 @@ export async function askStarknet(params: {
     entrypoint: "ask",
     calldata: CallData.compile({
       model_id: cairo.uint256(params.modelId),
-      input: [params.input.length, ...params.input.map((v) => `0x${i128ToFelt(v).toString(16)}`)],
+      input: params.input.map((v) => `0x${i128ToFelt(v).toString(16)}`),
       fee: cairo.uint256(params.fee),
       deadline,
     }),
