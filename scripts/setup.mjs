@@ -108,6 +108,21 @@ const steps = [
   { name: "redis-server (apt)", run: () => installRedisIfMissing() },
   // The relayer and the local indexer store state in PGlite by default and in Postgres by URL; tests cover both.
   {
+    // starknet-devnet 0.10.1 from crates.io (the Starknet end-to-end tests and the demo's Starknet row):
+    // a 45-100 minute cargo build on 2 cores, so it starts in the background and whatever needs it waits
+    // (scripts/lib/starknet-devnet.mjs); present: nothing to do.
+    name: "starknet-devnet 0.10.1 (cargo, background)",
+    run: async () => {
+      const { startStarknetDevnetInstall } = await import("./lib/starknet-devnet.mjs");
+      const r = startStarknetDevnetInstall();
+      if (r.state === "building")
+        console.log(`setup: starknet-devnet builds in the background (pid ${r.pid}, log ${r.log})`);
+      if (r.state === "no-cargo")
+        console.log("setup: no cargo on this machine: the Starknet tests and demo row are skipped");
+      return r.state === "building";
+    },
+  },
+  {
     name: "postgresql (apt)", // Imported late: lib/postgres.mjs needs the `pg` package that the first step installs.
     run: async () => (await import("./lib/postgres.mjs")).installPostgresIfMissing(),
   },

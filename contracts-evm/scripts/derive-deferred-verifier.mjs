@@ -26,7 +26,7 @@ const REPLACEMENTS = [
   },
   {
     what: "the entry point's documentation",
-    from: /     \* @dev Verifies a proof against the provided public inputs[\s\S]*?\n     \*\/\n    function verifyProof\(/,
+    from: / {5}\* @dev Verifies a proof against the provided public inputs[\s\S]*?\n {5}\*\/\n {4}function verifyProof\(/,
     to: [
       "     * @dev Runs every check of verifyProof except the final pairing, and returns that pairing's two G1 inputs:",
       "     *      the proof is valid only if e(lhs, G2 at 0x02a0) * e(rhs, G2 at 0x0320) == 1, which the caller checks",
@@ -65,7 +65,7 @@ const REPLACEMENTS = [
   },
   {
     what: "the rescaling after verification (the deferred call returns from inside _verifyProof)",
-    from: /        success = _verifyProof\(proof, instances, vka\);\n        assembly \{\n            \/\/ Perform the rescaling of the instances\n[\s\S]*?\n    \}\n\n    function _verifyProof\(/,
+    from: / {8}success = _verifyProof\(proof, instances, vka\);\n {8}assembly \{\n {12}\/\/ Perform the rescaling of the instances\n[\s\S]*?\n {4}\}\n\n {4}function _verifyProof\(/,
     to: [
       "        success = _verifyProof(proof, instances, vka);",
       "        // Not reached: _verifyProof returns (1, lhs_x, lhs_y, rhs_x, rhs_y) itself or reverts.",

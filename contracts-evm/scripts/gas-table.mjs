@@ -113,7 +113,10 @@ console.log(`\n${md}\n\n${requestMd}\n\n${aggregationMd}\n`);
 mkdirSync(path.dirname(resultsFile), { recursive: true });
 writeFileSync(resultsFile, `${JSON.stringify({ measuredWith: MEASURED_WITH, rows: fulfilments }, null, 2)}\n`);
 writeFileSync(requestResultsFile, `${JSON.stringify({ measuredWith: MEASURED_WITH, rows: requests }, null, 2)}\n`);
-writeFileSync(aggregationResultsFile, `${JSON.stringify({ measuredWith: MEASURED_WITH, rows: aggregates }, null, 2)}\n`);
+writeFileSync(
+  aggregationResultsFile,
+  `${JSON.stringify({ measuredWith: MEASURED_WITH, rows: aggregates }, null, 2)}\n`,
+);
 
 let text = readFileSync(readme, "utf8");
 text = replaceSection(text, "gas-table", md);

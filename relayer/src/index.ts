@@ -6,3 +6,4 @@ export * from "./node/index.js";
 export { type HealthReport, type OpsServer, startOpsServer } from "./ops/http.js";
 export { createMetrics, type RelayerMetrics } from "./ops/metrics.js";
 export { type Relayer, type RelayerStatus, readStoredStatus, startRelayer } from "./service.js";
+export * from "./starknet/index.js";

@@ -18,6 +18,7 @@ import { NodePipeline } from "./node/pipeline.js";
 import { type NodeReport, readNodeReport } from "./node/status.js";
 import { type HealthReport, type OpsServer, startOpsServer } from "./ops/http.js";
 import { createMetrics } from "./ops/metrics.js";
+import { type StarknetLane, type StarknetLaneStatus, startStarknetLane } from "./starknet/index.js";
 
 export interface RelayerStatus {
   chains: Array<{ name: string; chainId: number; head: bigint | null; error: string | null }>;
@@ -32,6 +33,8 @@ export interface RelayerStatus {
         error: string;
       }
     | null;
+  /** The Starknet lane, when configured (absent in a stopped relayer's status). */
+  starknet?: StarknetLaneStatus | null;
 }
 
 export interface Relayer {
@@ -61,12 +64,13 @@ export async function startRelayer(params: { config: RelayerConfig; logger?: Log
   const store = await openStore(config.store);
   let carrier: LayerZeroCarrier | null = null;
   let node: NodePipeline | null = null;
+  let starknet: StarknetLane | null = null;
   let prover: ProverClient | null = null;
   let ops: OpsServer | null = null;
   // Assigned once everything runs; the ops server answers "starting" until then.
   let relayer: Relayer | undefined;
   const stopAll = async () => {
-    await Promise.all([carrier?.stop(), node?.stop()]);
+    await Promise.all([carrier?.stop(), node?.stop(), starknet?.stop()]);
     await prover?.close();
     await ops?.close();
     await store.close();
@@ -163,6 +167,21 @@ export async function startRelayer(params: { config: RelayerConfig; logger?: Log
       });
       await node.start();
     }
+    if (config.starknet) {
+      const hub = config.chains.find((c) => c.name === config.starknet?.hubChain)!;
+      starknet = await startStarknetLane({
+        config: config.starknet,
+        hub: {
+          name: hub.name,
+          chainId: hub.chainId,
+          publicClient: clients.get(hub.name)!.public,
+          walletClient: walletFor(hub.name),
+        },
+        store,
+        logger,
+        registry: metrics.registry,
+      });
+    }
     ops = await startOps({ config, registry: metrics.registry, relayer: () => relayer });
 
     relayer = {
@@ -170,7 +189,10 @@ export async function startRelayer(params: { config: RelayerConfig; logger?: Log
       carrier,
       node,
       opsUrl: ops?.url ?? null,
-      status: () => relayerStatus({ config, store, carrier, node, clients }),
+      status: async () => ({
+        ...(await relayerStatus({ config, store, carrier, node, clients })),
+        starknet: starknet?.status() ?? null,
+      }),
       health: () => relayerHealth({ config, store, carrier, node }),
       async stop() {
         await stopAll();

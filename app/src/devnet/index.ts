@@ -32,3 +32,24 @@ export {
   modelSpec,
 } from "./models.js";
 export { type DevnetRelayerOptions, devnetRelayerConfig } from "./relayer-config.js";
+export {
+  POSTMAN_KEY_INDEX,
+  STARKNET_ORIGIN_ID,
+  STRK_ADDRESS,
+  type StarknetAccounts,
+  type StarknetDevnet,
+  type StarknetDevnetOptions,
+  type StarknetRelayerSection,
+  starknetGatewayAbi,
+  startStarknetSide,
+} from "./starknet.js";
+export { buildCairoContracts, type CairoContractName, loadSierra } from "./starknet-classes.js";
+export {
+  findStarknetDevnet,
+  type StarknetDevAccount,
+  StarknetDevnetMissingError,
+  type StarknetDevnetProcess,
+  StarknetDevnetRpcError,
+  startStarknetDevnet,
+  waitForStarknetDevnet,
+} from "./starknet-devnet.js";

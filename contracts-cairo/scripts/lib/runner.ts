@@ -13,6 +13,7 @@ import {
   testCrate,
 } from "./project";
 import { interpretCompile } from "./results";
+import { repairWasmFallthrough } from "./sierra-fallthrough";
 import { runTestFile, selectedTests, type TestVerdict } from "./test-file";
 import { runCairoJob } from "./wasm-cairo";
 
@@ -132,7 +133,7 @@ async function compileContract(
   const outcome = interpretCompile(result);
   if (!outcome.ok || outcome.sierra === undefined) return { ...base, ok: false, summary: outcome.problem ?? "failed" };
   const target = path.join(options.outDir, sierraFileName(contract.contractName));
-  writeFileSync(target, outcome.sierra);
+  writeFileSync(target, repairWasmFallthrough(outcome.sierra, contract.contractName));
   const shown = path.relative(options.root, target);
   const where = shown.startsWith("..") ? target : shown;
   return { ...base, ok: true, summary: `${formatBytes(outcome.sierra.length)} -> ${where}` };

@@ -5,6 +5,7 @@ import { describeError, RelayerError } from "@zk-vin/chain-kit";
 import type { Address, Hex } from "viem";
 import type { ZodIssue } from "zod";
 import { readLayerZeroStackFile } from "../layerzero/stackFile.js";
+import { resolveStarknetConfig, type StarknetConfig } from "../starknet/config.js";
 import { configSchema, type LayerZeroStackInput, type ParsedConfig } from "./schema.js";
 
 export interface ChainConfig {
@@ -65,6 +66,8 @@ export interface RelayerConfig {
   log: { level: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent" };
   layerzero: LayerZeroConfig;
   node: NodeConfig | null;
+  /** The Starknet lane, when configured. */
+  starknet: StarknetConfig | null;
 }
 
 export interface ConfigIssue {
@@ -136,6 +139,7 @@ export async function parseConfig(params: {
     }
     if (signerKey) layerzero = { ...c.layerzero, signerKey, chains };
   }
+  const starknet = c.starknet ? resolveStarknetConfig(c.starknet, env, issues) : null;
   // Every resolution problem is collected first, so one run names them all.
   if (issues.length > 0 || !operatorKey) throw new ConfigError(params.source, issues);
 
@@ -164,6 +168,7 @@ export async function parseConfig(params: {
           models: new Map((c.node.models ?? []).map((m) => [BigInt(m.modelId), m.artifactId])),
         }
       : null,
+    starknet,
   };
 }
 

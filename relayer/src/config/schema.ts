@@ -1,5 +1,6 @@
 import { getAddress, isAddress } from "viem";
 import { z } from "zod";
+import { starknetSchema } from "../starknet/config.js";
 
 const privateKey = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be a 0x-prefixed 32-byte hex private key");
 
@@ -153,6 +154,8 @@ export const configSchema = z
     layerzero: layerZeroSchema.default({ mode: "external" }),
     /** The node pipeline: prove and fulfil the hub requests assigned to the operator. */
     node: nodeSchema.optional(),
+    /** The Starknet lane: one Cairo spoke joined to the hub's StarknetGateway (relayer/README.md). */
+    starknet: starknetSchema.optional(),
   })
   .strict()
   .superRefine((c, ctx) => {
@@ -171,6 +174,13 @@ export const configSchema = z
         code: "custom",
         path: ["node", "hubChain"],
         message: `no chain named "${c.node.hubChain}" in chains`,
+      });
+    }
+    if (c.starknet && !names.has(c.starknet.hubChain)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["starknet", "hubChain"],
+        message: `no chain named "${c.starknet.hubChain}" in chains`,
       });
     }
     if (c.node?.models) {

@@ -1,0 +1,331 @@
+// End to end on Starknet, everything real: starknet-devnet 0.10.1 with the Cairo spoke and example
+// consumer (compiled by wasm-cairo, declared and deployed with starknet.js), StarkWare's messaging contract
+// on the hub's anvil (loaded by the devnet's postman), the hub's StarknetGateway, the linear-regression
+// model compiled with EZKL, a staked node, Redis, EZKL proving workers and the relayer (node pipeline +
+// Starknet lane). A Cairo consumer asks; the hub proves; the result comes back by L1 -> L2 message and is
+// delivered to the consumer, which must store exactly the output the hub verified. Then the new entry
+// points are attacked: a forged L1 sender, a replayed REQUEST, an unregistered spoke, a second delivery.
+import { silentLogger } from "@zk-vin/chain-kit";
+import { dequantize } from "@zk-vin/prover";
+import {
+  decodeFulfilled,
+  decodeRequested,
+  l2ToL1MessageHash,
+  type Relayer,
+  SPOKE_EVENTS,
+  STARKNET_CONSUME_KIND,
+  STARKNET_DELIVER_KIND,
+  startRelayer,
+} from "@zk-vin/relayer";
+import { CallData, cairo, hash } from "starknet";
+import { parseAbi } from "viem";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type StarknetDevnet, startStarknetSide } from "../src/devnet/index.js";
+import {
+  benchmarkSamples,
+  fixedInput,
+  marketOracleAbi,
+  parseStackConfig,
+  requesterWallet,
+  type Stack,
+  startStack,
+  waitFor,
+} from "./support/stack.js";
+import {
+  askStarknet,
+  claimable,
+  consumerAnswer,
+  STARKNET_MISSING,
+  spokeEvents,
+  starknetDevnetBinary,
+} from "./support/starknet.js";
+
+/** A cold start compiles the contracts (wasm solc) and the Cairo classes (wasm-cairo). */
+const COLD_START_MS = 25 * 60_000;
+const samples = benchmarkSamples("linear_regression");
+const TOLERANCE = 5e-3;
+const FEE = 10n ** 16n;
+
+const messagingAbi = parseAbi([
+  "event LogMessageToL2(address indexed fromAddress, uint256 indexed toAddress, uint256 indexed selector, uint256[] payload, uint256 nonce, uint256 fee)",
+]);
+const messagingViewAbi = parseAbi(["function l2ToL1Messages(bytes32 msgHash) view returns (uint256)"]);
+const gatewayAbi = parseAbi([
+  "function consumeRequest(uint256 spoke, uint256[] payload) returns (bytes32 key, uint256 hubRequestId)",
+  "event RequestConsumed(bytes32 indexed key, uint256 indexed spoke, uint64 spokeRequestId, uint256 indexed hubRequestId, bytes32 msgHash)",
+  "error UnknownSpoke(uint256 spoke)",
+  "error DuplicateTicket(bytes32 key)",
+]);
+
+const bin = await starknetDevnetBinary();
+if (!bin) console.warn(STARKNET_MISSING);
+
+describe.skipIf(!bin)("a Cairo consumer's request through starknet-devnet, the hub and a real EZKL proof", () => {
+  let stack: Stack;
+  let sn: StarknetDevnet;
+  let relayer: Relayer | null = null;
+
+  beforeAll(async () => {
+    stack = await startStack({ chainIdBase: 42_600, spokes: 0 });
+    sn = await startStarknetSide({ hub: stack.devnet.hub });
+    relayer = await startRelayer({
+      config: await parseStackConfig({ ...stack.relayerConfig(), starknet: sn.relayerConfig() }),
+      logger: silentLogger,
+    });
+  }, COLD_START_MS);
+
+  afterAll(async () => {
+    await relayer?.stop();
+    await sn?.stop();
+    await stack?.stop();
+  });
+
+  it("stores the hub's verified output in the consumer and credits the fee exactly as the hub settled it", async () => {
+    const { hub } = stack.devnet;
+    const model = stack.devnet.model("linear_regression");
+    const scale = model.manifest.inputs[0]!.scale;
+    const outScale = model.manifest.outputs[0]!.scale;
+    const asked = await askStarknet({
+      sn,
+      modelId: model.modelId,
+      input: fixedInput(samples.inputs[0]!, scale),
+      fee: FEE,
+    });
+
+    const output = await waitFor(
+      "the Cairo consumer's answer",
+      () => consumerAnswer(sn, asked.requestId).then((o) => o ?? undefined),
+      300_000,
+    ).catch(async (error: unknown) => {
+      throw new Error(
+        `${String(error)}; relayer status: ${JSON.stringify(await relayer?.status(), (_, v) => (typeof v === "bigint" ? String(v) : v))}`,
+      );
+    });
+    expect(output).toHaveLength(1);
+    expect(Math.abs(dequantize(output[0]!, outScale) - samples.reference[0]![0]!)).toBeLessThan(TOLERANCE);
+
+    // The hub request the gateway opened, and the output the market decoded from the verified proof.
+    const consumed = await hub.anvil.publicClient.getContractEvents({
+      address: sn.hub.gateway,
+      abi: gatewayAbi,
+      eventName: "RequestConsumed",
+      fromBlock: 0n,
+      strict: true,
+    });
+    const mine = consumed.filter((e) => e.args.spokeRequestId === asked.requestId);
+    expect(mine).toHaveLength(1);
+    const hubRequestId = mine[0]!.args.hubRequestId;
+    expect(hubRequestId).toBeGreaterThan(0n);
+    const fulfilled = await hub.anvil.publicClient.getContractEvents({
+      address: hub.contracts.InferenceMarket!,
+      abi: marketOracleAbi,
+      eventName: "InferenceFulfilled",
+      args: { requestId: hubRequestId },
+      fromBlock: 0n,
+    });
+    expect(fulfilled).toHaveLength(1);
+    expect(output).toEqual([...(fulfilled[0]!.args as { output: readonly bigint[] }).output]);
+
+    // The RESULT the gateway sent to L2 is what the spoke settled; the split is the market's splitPaid of
+    // the fee at the model's price; everything is credited (pull payments) to the registered payees.
+    const settled = (await spokeEvents(sn, SPOKE_EVENTS.InferenceFulfilled))
+      .map((e) => decodeFulfilled(e.keys, e.data))
+      .filter((f) => f.requestId === asked.requestId);
+    expect(settled).toHaveLength(1);
+    const s = settled[0]!;
+    expect(s.output).toEqual(output);
+    // Every unit of the fee is accounted for, each share to its registered Starknet payee, and exactly as
+    // the hub's settlement in the RESULT it sent (the L1 handler's calldata: payload length, then RESULT).
+    expect(s.nodeAmount).toBeGreaterThan(0n);
+    expect(s.modelOwnerAmount).toBeGreaterThan(0n);
+    expect(s.nodeAmount + s.modelOwnerAmount + s.protocolAmount + s.refund).toBe(FEE);
+    expect(s.node).toBe(BigInt(sn.accounts.operator.address));
+    expect(s.modelOwner).toBe(BigInt(sn.accounts.deployer.address));
+    const sentToL2 = await hub.anvil.publicClient.getContractEvents({
+      address: sn.hub.messaging,
+      abi: messagingAbi,
+      eventName: "LogMessageToL2",
+      args: { fromAddress: sn.hub.gateway, toAddress: BigInt(sn.contracts.spoke) },
+      fromBlock: 0n,
+      strict: true,
+    });
+    const result = sentToL2.find((e) => e.args.payload[2] === 2n && e.args.payload[3] === asked.requestId);
+    expect(result?.args.payload[0]).toBe(BigInt(result!.args.payload.length - 1));
+    expect(result?.args.payload.slice(4, 12)).toEqual([
+      s.node,
+      s.nodeAmount,
+      0n,
+      s.modelOwner,
+      s.modelOwnerAmount,
+      0n,
+      s.protocolAmount,
+      0n,
+    ]);
+    expect(await claimable(sn, sn.accounts.operator.address)).toBe(s.nodeAmount);
+    expect(await claimable(sn, sn.accounts.deployer.address)).toBe(s.modelOwnerAmount);
+    expect(await claimable(sn, sn.accounts.treasury.address)).toBe(s.protocolAmount);
+    expect(await claimable(sn, sn.contracts.consumer)).toBe(s.refund);
+
+    // Delivered exactly once, and the outbox says so.
+    const delivered = (await spokeEvents(sn, SPOKE_EVENTS.ResultDelivered)).filter(
+      (e) => BigInt(e.keys[1]!) === asked.requestId,
+    );
+    expect(delivered).toHaveLength(1);
+    const key = `${sn.contracts.spoke}:${asked.requestId}`;
+    const entry = await waitFor("the delivery's outbox entry", async () => {
+      const e = await relayer!.store.get(STARKNET_DELIVER_KIND, key);
+      return e?.status === "done" ? e : undefined;
+    });
+    expect(entry.outcome).toBe("delivered");
+    expect(await relayer!.store.get(STARKNET_CONSUME_KIND, key)).toMatchObject({ status: "done", outcome: "consumed" });
+    const status = await relayer!.status();
+    expect(status.starknet).toMatchObject({
+      spoke: sn.contracts.spoke,
+      consumed: 1,
+      delivered: 1,
+      lastRoundError: null,
+    });
+  }, 400_000);
+
+  it("refuses a second delivery, a replayed REQUEST and an unregistered spoke", async () => {
+    const { hub } = stack.devnet;
+    const model = stack.devnet.model("linear_regression");
+    const [first] = await spokeEvents(sn, SPOKE_EVENTS.ResultDelivered);
+    const requestId = BigInt(first!.keys[1]!);
+
+    // deliver again, by anyone: the spoke refuses it (the consumer is called once).
+    await expect(
+      sn.account("treasury").execute({
+        contractAddress: sn.contracts.spoke,
+        entrypoint: "deliver",
+        calldata: [requestId.toString()],
+      }),
+    ).rejects.toThrow(/result already delivered/);
+
+    // The REQUEST it consumed, sent again by a stranger: StarknetMessaging consumes a message once, and the
+    // gateway keys tickets by (spoke, request id).
+    const [requested] = await spokeEvents(sn, SPOKE_EVENTS.InferenceRequested);
+    const payload = decodeRequested(requested!.keys, requested!.data).payload;
+    const stranger = requesterWallet(hub);
+    await expect(
+      hub.anvil.publicClient.simulateContract({
+        account: stranger.account,
+        address: sn.hub.gateway,
+        abi: gatewayAbi,
+        functionName: "consumeRequest",
+        args: [BigInt(sn.contracts.spoke), payload],
+      }),
+    ).rejects.toThrow(/DuplicateTicket/);
+    // The same payload claimed for another spoke address: not a registered spoke.
+    await expect(
+      hub.anvil.publicClient.simulateContract({
+        account: stranger.account,
+        address: sn.hub.gateway,
+        abi: gatewayAbi,
+        functionName: "consumeRequest",
+        args: [BigInt(sn.contracts.consumer), payload],
+      }),
+    ).rejects.toThrow(/UnknownSpoke/);
+
+    // A second spoke deployed from the same class and pointed at the gateway, but never registered there:
+    // its REQUEST reaches L1 (the postman flushes it) and stays there, unconsumable.
+    const owner = sn.account("deployer");
+    const rogue = await owner.deployContract({
+      classHash: sn.classHashes.ZkVinStarknetSpoke,
+      constructorCalldata: CallData.compile({
+        owner: sn.accounts.deployer.address,
+        fee_token: sn.contracts.feeToken,
+        l1_gateway: sn.hub.gateway,
+        treasury: sn.accounts.deployer.address,
+        limits: { min_fee: cairo.uint256(1), min_ttl: 60, max_ttl: 86_400, reclaim_delay: 3600 },
+      }),
+    });
+    await sn.provider.waitForTransaction(rogue.transaction_hash, { retryInterval: 100 });
+    const user = sn.account("user");
+    const block = await sn.provider.getBlockWithTxHashes("latest");
+    const now = "timestamp" in block ? Number(block.timestamp) : Math.floor(Date.now() / 1000);
+    const sent = await user.execute([
+      {
+        contractAddress: sn.contracts.feeToken,
+        entrypoint: "approve",
+        calldata: CallData.compile({ spender: rogue.contract_address, amount: cairo.uint256(FEE) }),
+      },
+      {
+        contractAddress: rogue.contract_address,
+        entrypoint: "request_inference",
+        calldata: CallData.compile({
+          model_id: cairo.uint256(model.modelId),
+          input: [1],
+          fee: cairo.uint256(FEE),
+          deadline: now + 3600,
+        }),
+      },
+    ]);
+    const receipt = await sn.provider.waitForTransaction(sent.transaction_hash, { retryInterval: 100 });
+    expect(receipt.isSuccess()).toBe(true);
+    const events = (receipt.value as { events: Array<{ from_address: string; keys: string[]; data: string[] }> })
+      .events;
+    const asked = events.find(
+      (e) =>
+        BigInt(e.from_address) === BigInt(rogue.contract_address) &&
+        BigInt(e.keys[0]!) === BigInt(SPOKE_EVENTS.InferenceRequested),
+    )!;
+    const roguePayload = decodeRequested(asked.keys, asked.data).payload;
+    // The relayer's postman flushes carry it to L1 (it reads only its own spoke, so it never tries it).
+    const msgHash = l2ToL1MessageHash(BigInt(rogue.contract_address), sn.hub.gateway, roguePayload);
+    await waitFor("the rogue spoke's REQUEST on L1", async () => {
+      const n = await hub.anvil.publicClient.readContract({
+        address: sn.hub.messaging,
+        abi: messagingViewAbi,
+        functionName: "l2ToL1Messages",
+        args: [msgHash],
+      });
+      return n > 0n ? n : undefined;
+    });
+    await expect(
+      hub.anvil.publicClient.simulateContract({
+        account: stranger.account,
+        address: sn.hub.gateway,
+        abi: gatewayAbi,
+        functionName: "consumeRequest",
+        args: [BigInt(rogue.contract_address), roguePayload],
+      }),
+    ).rejects.toThrow(/UnknownSpoke/);
+  }, 120_000);
+
+  it("runs no L1 handler message whose L1 sender is not the gateway", async () => {
+    // A RESULT for a pending request, forged from another L1 address: the spoke's L1 handler refuses it,
+    // and the request stays pending with its escrow.
+    const model = stack.devnet.model("linear_regression");
+    const scale = model.manifest.inputs[0]!.scale;
+    await relayer?.stop(); // keep the request pending: nobody carries it meanwhile
+    relayer = null;
+    const asked = await askStarknet({
+      sn,
+      modelId: model.modelId,
+      input: fixedInput(samples.inputs[1]!, scale),
+      fee: FEE,
+    });
+    const forged = [1n, 2n, asked.requestId, BigInt(sn.accounts.user.address), FEE, 0n, 0n, 0n, 0n, 0n, 0n, 1n, 42n];
+    const { transaction_hash } = await sn.process.rpc<{ transaction_hash: string }>("devnet_postmanSendMessageToL2", {
+      l2_contract_address: sn.contracts.spoke,
+      entry_point_selector: hash.getSelectorFromName("on_hub_message"),
+      l1_contract_address: "0x000000000000000000000000000000000000dEaD",
+      payload: [BigInt(forged.length), ...forged].map((f) => `0x${f.toString(16)}`),
+      paid_fee_on_l1: "0x1",
+      nonce: "0x0",
+    });
+    const receipt = await sn.provider.getTransactionReceipt(transaction_hash);
+    expect(receipt.isReverted()).toBe(true);
+    expect(JSON.stringify(receipt.value)).toMatch(
+      new RegExp(`unauthorized L1 sender|${Buffer.from("unauthorized L1 sender").toString("hex")}`),
+    );
+    const [, , , , , , , , status] = await sn.provider.callContract({
+      contractAddress: sn.contracts.spoke,
+      entrypoint: "get_request",
+      calldata: [asked.requestId.toString()],
+    });
+    expect(BigInt(status!)).toBe(1n); // Pending
+    expect(await consumerAnswer(sn, asked.requestId)).toBeNull();
+  });
+});
