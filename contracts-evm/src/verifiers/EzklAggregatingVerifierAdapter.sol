@@ -64,6 +64,8 @@ contract EzklAggregatingVerifierAdapter is IProofVerifier {
     error AggregatePairingFailed(bytes32 aggregateId);
     /// @notice An elliptic-curve precompile refused its input.
     error AggregateCurveOperationFailed();
+    /// @notice The deferred verifier filed a VKA under another digest than its key.
+    error AggregateVkaDigestMismatch(bytes32 expected, bytes32 actual);
     /// @notice The inner adapter's canonical SRS is not the expected ten words.
     error AggregateSrsLength(uint256 words);
 
@@ -111,10 +113,7 @@ contract EzklAggregatingVerifierAdapter is IProofVerifier {
     /// does it itself on first use, this lets an operator pay for it outside an aggregate).
     function prepareKey(bytes32 key) external {
         if (!INNER.isKeyAccepted(key)) revert AggregateKeyNotAccepted(0, key);
-        if (!_deferredKnown[key]) {
-            _deferredKnown[key] = true;
-            DEFERRED.registerVka(INNER.vka(key));
-        }
+        if (!_deferredKnown[key]) _registerDeferred(key, INNER.vka(key));
     }
 
     /// @notice The statement id of (key, instances): what an aggregate records and `verify` looks up.
@@ -156,16 +155,20 @@ contract EzklAggregatingVerifierAdapter is IProofVerifier {
     {
         if (!INNER.isKeyAccepted(key)) revert AggregateKeyNotAccepted(index, key);
         bytes32[] memory words = INNER.vka(key); // keccak256(words) == key, by the inner adapter's construction
-        if (!_deferredKnown[key]) {
-            _deferredKnown[key] = true;
-            DEFERRED.registerVka(words);
-        }
+        if (!_deferredKnown[key]) _registerDeferred(key, words);
         (bool ok, bytes memory ret) = address(DEFERRED)
             .staticcall(abi.encodeCall(IHalo2VerifierReusableDeferred.verifyProofDeferred, (proof, inst, words)));
         if (!ok || ret.length != 0xa0) revert AggregateInnerProofInvalid(index, key);
         uint256 success;
         (success, p[0], p[1], p[2], p[3]) = abi.decode(ret, (uint256, uint256, uint256, uint256, uint256));
         if (success != 1) revert AggregateInnerProofInvalid(index, key);
+    }
+
+    /// @dev Registers a VKA with the deferred verifier, which must file it under the same digest.
+    function _registerDeferred(bytes32 key, bytes32[] memory words) private {
+        _deferredKnown[key] = true;
+        bytes32 registered = DEFERRED.registerVka(words);
+        if (registered != key) revert AggregateVkaDigestMismatch(key, registered);
     }
 
     /// @dev e(sum c_i lhs_i, G2) * e(sum c_i rhs_i, sG2) == 1 with c_0 = 1 and c_i = r^i.
