@@ -5,16 +5,9 @@ import type { Hex } from "viem";
 export const FIELD_MODULUS = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
 const HALF_FIELD = FIELD_MODULUS / 2n;
 
-export function quantize(x: number, scale: number): bigint {
-  const scaled = x * 2 ** scale;
-  const magnitude = BigInt(Math.floor(Math.abs(scaled) + 0.5));
-  return scaled < 0 ? -magnitude : magnitude;
-}
-
-/** A fixed-point integer back to a float (exact while |v| < 2^53, rounded beyond). */
-export function dequantize(v: bigint, scale: number): number {
-  return Number(v) / 2 ** scale;
-}
+// One rounding rule for the whole project: the SDK's (exact, as EZKL rounds; the prover's Python mirrors it
+// in zkvin_prover/fixed_point.py and is tested against EZKL itself).
+export { dequantize, quantize } from "@zk-vin/oracle-sdk";
 
 export function toField(v: bigint): bigint {
   const f = v % FIELD_MODULUS;

@@ -20,7 +20,12 @@ def test_keccak_vectors() -> None:
 
 def test_fixed_point_matches_ezkl() -> None:
     rng = random.Random(3)
-    values = [0.0, 0.5 / 8192, -0.5 / 8192, 1.5 / 8192, -2.5 / 8192, 3.25, -3.25] + [rng.uniform(-50, 50) for _ in range(200)]
+    # Halves both ways, the float just below 0.5 (0.49999999999999994: adding 0.5 rounds it up, EZKL does
+    # not) and integers past 2^52 (where x + 0.5 is no longer exact).
+    edges = [0.49999999999999994, -0.49999999999999994, 2.5, -2.5, 0.5, -0.5, 2.0**53 + 2, -(2.0**52) - 1, 2.0**52 + 1]
+    values = [0.0, 0.5 / 8192, -0.5 / 8192, 1.5 / 8192, -2.5 / 8192, 3.25, -3.25, *edges] + [
+        rng.uniform(-50, 50) for _ in range(200)
+    ]
     for scale in (0, 7, 13, 26):
         for x in values:
             ours = int_to_field(quantize(x, scale))

@@ -12,9 +12,18 @@ HALF_FIELD = FIELD_MODULUS // 2
 
 
 def quantize(x: float, scale: int) -> int:
-    """Float -> signed fixed-point integer at `scale` (round half away from zero, like Rust's f64::round)."""
+    """Float -> signed fixed-point integer at `scale`, round half away from zero, exactly as EZKL (Rust's
+    f64::round): x * 2^scale is exact in binary floating point and so is its fractional part, so the
+    decision is made on exact values (adding 0.5 first would round 0.49999999999999994 up, and lose
+    integers above 2^52). The SDK's `quantize` (oracle-sdk/src/encoding.ts) is the same rule."""
+    if not math.isfinite(x):
+        raise ValueError(f"{x} is not a finite number")
     scaled = x * (2.0**scale)
-    return math.floor(abs(scaled) + 0.5) * (1 if scaled >= 0 else -1)
+    if not math.isfinite(scaled):
+        raise ValueError(f"{x} at scale {scale} is not a finite fixed-point value")
+    whole = math.trunc(scaled)
+    fraction = scaled - whole
+    return whole + (int(math.copysign(1, scaled)) if abs(fraction) >= 0.5 else 0)
 
 
 def dequantize(v: int, scale: int) -> float:
