@@ -7,6 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { type Address, keccak256, pad, parseAbi, toHex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { devnetWorkRoot } from "../src/devnet/paths.js";
 import {
   type AnvilChain,
   checkHubSrs,
@@ -79,8 +80,8 @@ describe("the hub's SRS on public networks", () => {
 
 describe("deploying to public networks", () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), "zkvin-public-"));
-  // Scratch files of the LayerZero scripts must sit where forge may write (deployments/).
-  const scratch = path.join(import.meta.dirname, "..", ".devnet");
+  // Scratch files of the LayerZero scripts must sit where forge may write (deployments/.devnet, as the devnet's).
+  const scratch = devnetWorkRoot;
   mkdirSync(scratch, { recursive: true });
   const work = mkdtempSync(path.join(scratch, "public-test-"));
   let chains: AnvilChain[] = [];
