@@ -50,6 +50,8 @@ export {
   StarknetDevnetMissingError,
   type StarknetDevnetProcess,
   StarknetDevnetRpcError,
+  type StarknetDevnetState,
+  starknetDevnetState,
   startStarknetDevnet,
   waitForStarknetDevnet,
 } from "./starknet-devnet.js";
