@@ -37,10 +37,18 @@ import {
   STARKNET_DELIVER_KIND,
   startRelayer,
 } from "@zk-vin/relayer";
-import { CallData, cairo, hash } from "starknet";
+import { CallData, cairo, hash, RpcProvider } from "starknet";
 import { parseAbi } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { STRK_ADDRESS, type StarknetDevnet, startStarknetSide } from "../src/devnet/index.js";
+import {
+  DevnetSetupError,
+  deployStarknetSpoke,
+  STRK_ADDRESS,
+  type StarknetDevnet,
+  type StarknetSpokeLimits,
+  startStarknetDevnet,
+  startStarknetSide,
+} from "../src/devnet/index.js";
 import {
   benchmarkSamples,
   fixedInput,
@@ -454,4 +462,76 @@ describe.skipIf(!bin)("a Cairo consumer's request through starknet-devnet, the h
     expect(BigInt(status!)).toBe(1n); // Pending
     expect(await consumerAnswer(sn, asked.requestId)).toBeNull();
   });
+});
+
+describe.skipIf(!bin)("the Cairo spoke deployed to a Starknet network with only an RPC URL and an account", () => {
+  // A fresh starknet-devnet plays the public network (Starknet Sepolia): nothing is declared there yet.
+  it("declares and deploys it, after refusing bad limits, addresses, an undeployed account and a wrong compiled class hash", async () => {
+    const net = await startStarknetDevnet({ seed: 7, accounts: 2 });
+    try {
+      const [deployer, treasury] = net.accounts;
+      const limits: StarknetSpokeLimits = {
+        minFee: 10n ** 15n,
+        minTtl: 12 * 3600,
+        maxTtl: 7 * 86_400,
+        reclaimDelay: 86_400,
+      };
+      const base = {
+        rpcUrl: net.rpcUrl,
+        account: { address: deployer!.address, privateKey: deployer!.privateKey },
+        l1Gateway: "0x36C02dA8a0983159322a80FFE9F24b1acfF8B570",
+        treasury: treasury!.address,
+        limits,
+      };
+      const provider = new RpcProvider({ nodeUrl: net.rpcUrl });
+      const nonce = await provider.getNonceForAddress(deployer!.address);
+      for (const [bad, value] of [
+        [{ limits: { ...limits, reclaimDelay: 60 } }, 60],
+        [{ limits: { ...limits, maxTtl: 31 * 86_400 } }, 31 * 86_400],
+        [{ limits: { ...limits, minTtl: 8 * 86_400 } }, 8 * 86_400],
+        [{ limits: { ...limits, minFee: 0n } }, 0n],
+        [{ l1Gateway: "0x1234" }, "0x1234"],
+        [{ treasury: "0x0" }, "0x0"],
+        [{ account: { address: "0x1234", privateKey: deployer!.privateKey } }, "0x1234"],
+      ] as const) {
+        const error = await deployStarknetSpoke({ ...base, ...bad }).then(
+          () => null,
+          (e: unknown) => e,
+        );
+        expect(
+          error,
+          JSON.stringify(bad, (_k, v) => (typeof v === "bigint" ? String(v) : v)),
+        ).toBeInstanceOf(DevnetSetupError);
+        expect((error as DevnetSetupError).value).toEqual(value);
+      }
+      expect(await provider.getNonceForAddress(deployer!.address)).toBe(nonce);
+      // The network compiles the class itself and refuses a declare naming another compiled class hash.
+      await expect(deployStarknetSpoke({ ...base, compiledClassHash: "0x1" })).rejects.toThrow(
+        /declare ZkVinStarknetSpoke: .*(Mismatch|mismatch)/,
+      );
+
+      const deployed = await deployStarknetSpoke(base);
+      expect(deployed.declareTransaction).not.toBeNull();
+      expect(deployed.chainId).toBe(await provider.getChainId());
+      const read = async (entrypoint: string) =>
+        provider.callContract({ contractAddress: deployed.spoke, entrypoint, calldata: [] });
+      expect(BigInt((await read("l1_gateway"))[0]!)).toBe(BigInt(base.l1Gateway));
+      expect(BigInt((await read("treasury"))[0]!)).toBe(BigInt(treasury!.address));
+      expect(BigInt((await read("owner"))[0]!)).toBe(BigInt(deployer!.address));
+      expect(BigInt((await read("fee_token"))[0]!)).toBe(BigInt(STRK_ADDRESS));
+      expect((await read("limits")).map((f) => BigInt(f))).toEqual([10n ** 15n, 0n, 43_200n, 604_800n, 86_400n]);
+      const block = await provider.getBlockWithTxHashes(deployed.startBlock);
+      expect((block as { transactions: string[] }).transactions.map(BigInt)).toContain(
+        BigInt(deployed.deployTransaction),
+      );
+
+      // Again with the same class: no second declare, a second spoke.
+      const again = await deployStarknetSpoke({ ...base, compiledClassHash: deployed.compiledClassHash });
+      expect(again.declareTransaction).toBeNull();
+      expect(again.classHash).toBe(deployed.classHash);
+      expect(BigInt(again.spoke)).not.toBe(BigInt(deployed.spoke));
+    } finally {
+      await net.stop();
+    }
+  }, 300_000);
 });

@@ -55,3 +55,11 @@ export {
   startStarknetDevnet,
   waitForStarknetDevnet,
 } from "./starknet-devnet.js";
+export {
+  checkSpokeLimits,
+  deployStarknetSpoke,
+  localCompiledClassHash,
+  STRK_TOKEN,
+  type StarknetSpokeDeployment,
+  type StarknetSpokeLimits,
+} from "./starknet-public.js";
