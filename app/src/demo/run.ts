@@ -194,8 +194,14 @@ export async function runDemo(options: DemoOptions, ctx: DemoContext): Promise<D
     ? stage(
         "start starknet",
         async () => {
-          sn = await startDemoStarknet({ hub: devnet.hub, onLog: (line) => log.write("starknet", line) });
-          return sn;
+          const started = await startDemoStarknet({ hub: devnet.hub, onLog: (line) => log.write("starknet", line) });
+          // Cut short while it came up: the stoppers may have run already, so stop it here.
+          if (ctx.signal.aborted || ctx.isStopping()) {
+            await started.stop();
+            throw ctx.signal.reason ?? new DemoError("stopped while starknet-devnet came up");
+          }
+          sn = started;
+          return started;
         },
         (s) => `${s.process.rpcUrl}, spoke ${s.contracts.spoke.slice(0, 10)}…, StarknetGateway ${s.hub.gateway}`,
       )
