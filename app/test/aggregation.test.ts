@@ -3,12 +3,14 @@
 // the prover's EZKL workers, and the relayer in aggregation mode. Requests of both models are proven as
 // usual, verified by ONE `verifyAggregate` transaction, and settled with empty proofs. Then the attacks: an
 // aggregate whose inner instances were altered or swapped is refused, a statement one aggregate accepted does
-// not settle another request, and an aggregate that fails (a corrupted proof) falls back to each proof on its
-// own so the good request is still settled. Gas of both paths is printed from the same run.
+// not settle another request, an aggregate that fails (a corrupted proof) falls back to each proof on its
+// own so the good request is still settled, and a node that crashed between its aggregate and the settlements
+// settles from the recorded statements without a second aggregate. Gas of both paths is printed from the run.
 import { type OutboxEntry, openStore, type Store, silentLogger } from "@zk-vin/chain-kit";
 import { ProverClient } from "@zk-vin/prover";
 import {
   aggregatingAdapterAbi,
+  type FulfilmentContext,
   FulfilmentRejectedError,
   INFERENCE_KIND,
   type InferencePayload,
@@ -103,6 +105,8 @@ describe("aggregated fulfilment across models", () => {
 
   afterAll(async () => {
     await relayer?.stop();
+    await tools?.prover.close();
+    await tools?.store.close();
     await stack?.stop();
     const rows = Object.entries(gas).map(([what, g]) => `  ${what.padEnd(58)} ${g.toLocaleString("en-US")}`);
     if (rows.length > 0) console.log(`gas on anvil (two models, real proofs):\n${rows.join("\n")}`);
@@ -301,154 +305,220 @@ describe("aggregated fulfilment across models", () => {
     expect(await status(other.requestId)).toBe(RequestStatus.Pending);
   });
 
-  it("falls back to each proof on its own when the aggregate fails, settling the good request", async () => {
+  /** The node's submission path outside a relayer process: the operator's wallet, an outbox, and proofs from
+   * the prover's workers (made by the first test that needs them, closed in afterAll). */
+  let tools: {
+    store: Store;
+    prover: ProverClient;
+    ctx: FulfilmentContext;
+    /** A proof of `req` (row `row` of the model's samples); `attempt` makes a new proving job. */
+    submission: (m: DevnetModel, req: ValueRequest, row: number, attempt?: number) => Promise<ProofSubmission>;
+  } | null = null;
+
+  async function nodeTools(): Promise<NonNullable<typeof tools>> {
+    if (tools) return tools;
     const { hub } = stack.devnet;
     const store: Store = await openStore({ kind: "memory" });
     const prover = new ProverClient({ connection: stack.redis, store: stack.artifacts, queueName: stack.queueName });
-    try {
-      await prover.ready();
-      const lrReq = await request(lr, 2, "fallback-lr");
-      const treeReq = await request(tree, 2, "fallback-tree");
-      const registry = await read.readContract({ address: market, abi: marketAbi, functionName: "registry" });
-      const catalog = new ModelCatalog({ client: read, registry, artifacts: stack.artifacts });
-      const account = privateKeyToAccount(stack.devnet.accounts.operator.key, { nonceManager });
-      const hubChain: NodeHubChain = {
-        name: hub.name,
-        chainId: hub.chainId,
-        publicClient: read,
-        walletClient: createWalletClient({ chain: hub.anvil.chain, account, transport: http(hub.rpcUrl) }),
-        confirmations: 0,
-        startBlock: BigInt(hub.startBlock),
-        pollIntervalMs: 100,
-        maxBlockRange: 1000,
-        reorgWindow: 64,
-      };
-      const ctx = {
-        hub: hubChain,
-        market,
-        operator: account.address,
-        store,
-        pollIntervalMs: 100,
-        receiptTimeoutMs: 60_000,
-        log: silentLogger,
-      };
-      const submission = async (m: DevnetModel, req: ValueRequest, row: number): Promise<ProofSubmission> => {
-        const onChain = await read.readContract({
-          address: market,
-          abi: marketAbi,
-          functionName: "request",
-          args: [req.requestId],
-        });
-        const key = inferenceKey(req.requestId, BigInt(onChain.deadline));
-        await store.enqueue([
-          {
-            kind: INFERENCE_KIND,
-            key,
-            payload: {
-              requestId: String(req.requestId),
-              modelId: String(m.modelId),
-              input: input(m, row).map(String),
-              inputCommitment: onChain.payloadDigest,
-              requester: onChain.requester,
-              deadline: String(onChain.deadline),
-              epoch: 0,
-              assignedBlock: String(req.blockNumber),
-              assignedTx: req.txHash,
-              discoveredAt: Date.now(),
-            } satisfies InferencePayload,
-            sourceChainId: hub.chainId,
-            sourceBlock: req.blockNumber,
-            sourceLogIndex: 0,
-          },
-        ]);
-        const [entry] = (
-          await store.list<InferencePayload>({ kind: INFERENCE_KIND, status: "pending", limit: 100 })
-        ).filter((e: OutboxEntry<InferencePayload>) => e.key === key);
-        const proof = await prover.prove(
-          { artifactId: m.artifactId, inputsFixed: [input(m, row)], requestIds: [`fallback-${req.requestId}`] },
-          { timeoutMs: 300_000 },
-        );
-        return {
-          model: await catalog.resolve(m.modelId),
-          members: [
-            {
-              entry: entry!,
-              result: {
-                requestId: `fallback-${req.requestId}`,
-                slot: 0,
-                output: proof.outputs[0]!,
-                outputFixed: proof.outputsFixed[0]!,
-                proof,
-              },
-            },
-          ],
-        };
-      };
-      const good = await submission(lr, lrReq, 2);
-      const treeGood = await submission(tree, treeReq, 2);
-      // A corrupted proof (as a faulty worker would return): one byte of its commitments flipped.
-      const bytes = treeGood.members[0]!.result.proof.proof;
-      const at = 2 + 2 * 100;
-      const flipped = `${bytes.slice(0, at)}${((Number.parseInt(bytes.slice(at, at + 2), 16) ^ 0x01) & 0xff)
-        .toString(16)
-        .padStart(2, "0")}${bytes.slice(at + 2)}` as Hex;
-      const bad: ProofSubmission = {
-        model: treeGood.model,
+    await prover.ready();
+    const registry = await read.readContract({ address: market, abi: marketAbi, functionName: "registry" });
+    const catalog = new ModelCatalog({ client: read, registry, artifacts: stack.artifacts });
+    const account = privateKeyToAccount(stack.devnet.accounts.operator.key, { nonceManager });
+    const hubChain: NodeHubChain = {
+      name: hub.name,
+      chainId: hub.chainId,
+      publicClient: read,
+      walletClient: createWalletClient({ chain: hub.anvil.chain, account, transport: http(hub.rpcUrl) }),
+      confirmations: 0,
+      startBlock: BigInt(hub.startBlock),
+      pollIntervalMs: 100,
+      maxBlockRange: 1000,
+      reorgWindow: 64,
+    };
+    const ctx = {
+      hub: hubChain,
+      market,
+      operator: account.address,
+      store,
+      pollIntervalMs: 100,
+      receiptTimeoutMs: 60_000,
+      log: silentLogger,
+    };
+    const submission = async (
+      m: DevnetModel,
+      req: ValueRequest,
+      row: number,
+      attempt = 0,
+    ): Promise<ProofSubmission> => {
+      const onChain = await read.readContract({
+        address: market,
+        abi: marketAbi,
+        functionName: "request",
+        args: [req.requestId],
+      });
+      const key = inferenceKey(req.requestId, BigInt(onChain.deadline));
+      await store.enqueue([
+        {
+          kind: INFERENCE_KIND,
+          key,
+          payload: {
+            requestId: String(req.requestId),
+            modelId: String(m.modelId),
+            input: input(m, row).map(String),
+            inputCommitment: onChain.payloadDigest,
+            requester: onChain.requester,
+            deadline: String(onChain.deadline),
+            epoch: 0,
+            assignedBlock: String(req.blockNumber),
+            assignedTx: req.txHash,
+            discoveredAt: Date.now(),
+          } satisfies InferencePayload,
+          sourceChainId: hub.chainId,
+          sourceBlock: req.blockNumber,
+          sourceLogIndex: 0,
+        },
+      ]);
+      const [entry] = (
+        await store.list<InferencePayload>({ kind: INFERENCE_KIND, status: "pending", limit: 100 })
+      ).filter((e: OutboxEntry<InferencePayload>) => e.key === key);
+      const proof = await prover.prove(
+        { artifactId: m.artifactId, inputsFixed: [input(m, row)], requestIds: [`${key}#${attempt}`] },
+        { timeoutMs: 300_000 },
+      );
+      return {
+        model: await catalog.resolve(m.modelId),
         members: [
           {
-            entry: treeGood.members[0]!.entry,
-            result: { ...treeGood.members[0]!.result, proof: { ...treeGood.members[0]!.result.proof, proof: flipped } },
+            entry: entry!,
+            result: {
+              requestId: `${key}#${attempt}`,
+              slot: 0,
+              output: proof.outputs[0]!,
+              outputFixed: proof.outputsFixed[0]!,
+              proof,
+            },
           },
         ],
       };
+    };
+    tools = { store, prover, ctx, submission };
+    return tools;
+  }
 
-      const before = await read.getBlockNumber();
-      const { attempts, outcome } = await submitAggregated(ctx, adapter, [good, bad]);
-      // The aggregate was refused before anything was sent; each proof then went alone.
-      expect(outcome.tx).toBeNull();
-      expect(outcome.fallbackReason).toMatch(/AggregatePairingFailed|AggregateInnerProofInvalid/);
-      expect(attempts[0]).toMatchObject({ kind: "final", status: "done", outcome: "fulfilled" });
-      expect(attempts[1]!.kind).toBe("error");
-      expect((attempts[1] as { error: unknown }).error).toBeInstanceOf(FulfilmentRejectedError);
-      expect(await status(lrReq.requestId)).toBe(RequestStatus.Fulfilled);
-      expect(await status(treeReq.requestId)).toBe(RequestStatus.Pending);
-      const aggregates = await read.getContractEvents({
+  it("falls back to each proof on its own when the aggregate fails, settling the good request", async () => {
+    const { ctx, submission } = await nodeTools();
+    const lrReq = await request(lr, 2, "fallback-lr");
+    const treeReq = await request(tree, 2, "fallback-tree");
+    const good = await submission(lr, lrReq, 2);
+    const treeGood = await submission(tree, treeReq, 2);
+    // A corrupted proof (as a faulty worker would return): one byte of its commitments flipped.
+    const bytes = treeGood.members[0]!.result.proof.proof;
+    const at = 2 + 2 * 100;
+    const flipped = `${bytes.slice(0, at)}${((Number.parseInt(bytes.slice(at, at + 2), 16) ^ 0x01) & 0xff)
+      .toString(16)
+      .padStart(2, "0")}${bytes.slice(at + 2)}` as Hex;
+    const bad: ProofSubmission = {
+      model: treeGood.model,
+      members: [
+        {
+          entry: treeGood.members[0]!.entry,
+          result: { ...treeGood.members[0]!.result, proof: { ...treeGood.members[0]!.result.proof, proof: flipped } },
+        },
+      ],
+    };
+
+    const before = await read.getBlockNumber();
+    const { attempts, outcome } = await submitAggregated(ctx, adapter, [good, bad]);
+    // The aggregate was refused before anything was sent; each proof then went alone.
+    expect(outcome.tx).toBeNull();
+    expect(outcome.fallbackReason).toMatch(/AggregatePairingFailed|AggregateInnerProofInvalid/);
+    expect(attempts[0]).toMatchObject({ kind: "final", status: "done", outcome: "fulfilled" });
+    expect(attempts[1]!.kind).toBe("error");
+    expect((attempts[1] as { error: unknown }).error).toBeInstanceOf(FulfilmentRejectedError);
+    expect(await status(lrReq.requestId)).toBe(RequestStatus.Fulfilled);
+    expect(await status(treeReq.requestId)).toBe(RequestStatus.Pending);
+    const aggregates = await read.getContractEvents({
+      address: adapter,
+      abi: aggregatingAdapterAbi,
+      eventName: "AggregateVerified",
+      fromBlock: before,
+    });
+    expect(aggregates).toHaveLength(0);
+    const lrTx = (attempts[0] as { tx: Hex }).tx;
+    gas["fulfil with own proof (linear_regression)"] = (await read.getTransactionReceipt({ hash: lrTx })).gasUsed;
+
+    // The bad proof's request is not lost: proven again (a good proof), it is settled; one proof alone
+    // goes with its own bytes (an aggregate of one would cost more).
+    const retry = await submitAggregated(ctx, adapter, [treeGood]);
+    expect(retry.outcome.tx).toBeNull();
+    expect(retry.outcome.fallbackReason).toBeNull();
+    expect(retry.attempts[0]).toMatchObject({ kind: "final", status: "done", outcome: "fulfilled" });
+    expect(await status(treeReq.requestId)).toBe(RequestStatus.Fulfilled);
+    const treeTx = (retry.attempts[0] as { tx: Hex }).tx;
+    const treeReceipt = await read.getTransactionReceipt({ hash: treeTx });
+    gas["fulfil with own proof (tree_ensemble_regression)"] = treeReceipt.gasUsed;
+    expect(
+      parseEventLogs({ abi: marketAbi, eventName: "InferenceFulfilled", logs: treeReceipt.logs }).map(
+        (e) => e.args.requestId,
+      ),
+    ).toEqual([treeReq.requestId]);
+
+    const aggregated =
+      gas["verifyAggregate (2 proofs: linear + tree ensemble)"]! +
+      gas["fulfil with empty proof (linear_regression)"]! +
+      gas["fulfil with empty proof (tree_ensemble_regression)"]!;
+    const own =
+      gas["fulfil with own proof (linear_regression)"]! + gas["fulfil with own proof (tree_ensemble_regression)"]!;
+    gas["total, aggregate + 2 settlements"] = aggregated;
+    gas["total, 2 fulfilments with own proofs"] = own;
+  }, 600_000);
+
+  it("after a crash between the aggregate and the settlements, settles from the recorded statements only", async () => {
+    const { ctx, submission } = await nodeTools();
+    const lrReq = await request(lr, 3, "restart-lr");
+    const treeReq = await request(tree, 3, "restart-tree");
+    const first = [await submission(lr, lrReq, 3), await submission(tree, treeReq, 3)];
+    // The node sent its aggregate and stopped before settling (the aggregate is all that reached the chain).
+    const operator = privateKeyToAccount(stack.devnet.accounts.operator.key);
+    const wallet = createWalletClient({
+      chain: stack.devnet.hub.anvil.chain,
+      account: operator,
+      transport: http(stack.devnet.hub.rpcUrl),
+    });
+    const proofOf = (x: ProofSubmission) => x.members[0]!.result.proof;
+    const hash = await wallet.writeContract({
+      address: adapter,
+      abi: aggregatingAdapterAbi,
+      functionName: "verifyAggregate",
+      args: [
+        first.map((x) => x.model.verifierKey),
+        first.map((x) => proofOf(x).proof),
+        first.map((x) => proofOf(x).instances.map((w) => BigInt(w))),
+      ],
+    });
+    expect((await read.waitForTransactionReceipt({ hash })).status).toBe("success");
+    // Restarted, it proves the requests again: the same inputs give the same instances (fresh proofs).
+    const again = [await submission(lr, lrReq, 3, 1), await submission(tree, treeReq, 3, 1)];
+    expect(again.map((x) => proofOf(x).jobId)).not.toEqual(first.map((x) => proofOf(x).jobId));
+    expect(again.map((x) => proofOf(x).instances)).toEqual(first.map((x) => proofOf(x).instances));
+    const before = await read.getBlockNumber();
+    const { attempts, outcome } = await submitAggregated(ctx, adapter, again);
+    expect(outcome).toMatchObject({ tx: null, proofs: 0, alreadyAccepted: 2, fallbackReason: null });
+    for (const a of attempts) expect(a).toMatchObject({ kind: "final", status: "done", outcome: "fulfilled" });
+    expect(await status(lrReq.requestId)).toBe(RequestStatus.Fulfilled);
+    expect(await status(treeReq.requestId)).toBe(RequestStatus.Fulfilled);
+    // No second aggregate; each settlement carried an empty proof.
+    expect(
+      await read.getContractEvents({
         address: adapter,
         abi: aggregatingAdapterAbi,
         eventName: "AggregateVerified",
-        fromBlock: before,
-      });
-      expect(aggregates).toHaveLength(0);
-      const lrTx = (attempts[0] as { tx: Hex }).tx;
-      gas["fulfil with own proof (linear_regression)"] = (await read.getTransactionReceipt({ hash: lrTx })).gasUsed;
-
-      // The bad proof's request is not lost: proven again (a good proof), it is settled; one proof alone
-      // goes with its own bytes (an aggregate of one would cost more).
-      const retry = await submitAggregated(ctx, adapter, [treeGood]);
-      expect(retry.outcome.tx).toBeNull();
-      expect(retry.outcome.fallbackReason).toBeNull();
-      expect(retry.attempts[0]).toMatchObject({ kind: "final", status: "done", outcome: "fulfilled" });
-      expect(await status(treeReq.requestId)).toBe(RequestStatus.Fulfilled);
-      const treeTx = (retry.attempts[0] as { tx: Hex }).tx;
-      const treeReceipt = await read.getTransactionReceipt({ hash: treeTx });
-      gas["fulfil with own proof (tree_ensemble_regression)"] = treeReceipt.gasUsed;
-      expect(
-        parseEventLogs({ abi: marketAbi, eventName: "InferenceFulfilled", logs: treeReceipt.logs }).map(
-          (e) => e.args.requestId,
-        ),
-      ).toEqual([treeReq.requestId]);
-
-      const aggregated =
-        gas["verifyAggregate (2 proofs: linear + tree ensemble)"]! +
-        gas["fulfil with empty proof (linear_regression)"]! +
-        gas["fulfil with empty proof (tree_ensemble_regression)"]!;
-      const own =
-        gas["fulfil with own proof (linear_regression)"]! + gas["fulfil with own proof (tree_ensemble_regression)"]!;
-      gas["total, aggregate + 2 settlements"] = aggregated;
-      gas["total, 2 fulfilments with own proofs"] = own;
-    } finally {
-      await prover.close();
-      await store.close();
+        fromBlock: before + 1n,
+      }),
+    ).toHaveLength(0);
+    for (const a of attempts) {
+      const tx = await read.getTransaction({ hash: (a as { tx: Hex }).tx });
+      expect(decodeFunctionData({ abi: marketAbi, data: tx.input }).args[1]).toBe("0x");
     }
   }, 600_000);
 });
