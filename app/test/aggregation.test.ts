@@ -134,9 +134,9 @@ describe("aggregated fulfilment across models", () => {
       functionName: "claimable",
       args: [operator],
     });
-    const config = stack.relayerConfig();
-    (config.node as Record<string, unknown>).aggregate = { adapter, maxProofs: 2, windowMs: 120_000 };
-    relayer = await startRelayer({ config: await parseStackConfig(config), logger: silentLogger });
+    const config = await parseStackConfig(stack.relayerConfig({ aggregate: { maxProofs: 2, windowMs: 120_000 } }));
+    expect(config.node?.aggregate).toEqual({ adapter, maxProofs: 2, windowMs: 120_000 });
+    relayer = await startRelayer({ config, logger: silentLogger });
 
     const requests: Array<{ model: DevnetModel; req: ValueRequest }> = [
       { model: lr, req: await request(lr, 0, "aggregate-lr") },

@@ -96,12 +96,12 @@ interface ProofGroup {
  * confirmations, reorgs), records each assignment in the outbox, proves it through the prover's queue
  * (the batcher groups requests of one model into one proof, up to the circuit's batch size or the batch
  * window), and fulfils each proof with one `fulfil` / `fulfilBatch` transaction (or, in aggregation mode,
- * verifies the proofs of several models with one `verifyAggregate` and settles each with an empty proof). Exactly once: before
- * every step the request's state is read from the market (still pending, still ours, before the
- * deadline), and the fulfilment is signed and recorded in the outbox before it is broadcast, so after a
- * crash its outcome is looked up rather than guessed (docs/decisions/0041, 0070). The steps live beside it:
- * discovery.ts (assignments from market events), assignment.ts (where an assignment stands; missed
- * deadlines), fulfilment.ts (the transaction and its settlement after a crash).
+ * verifies the proofs of several models with one `verifyAggregate` and settles each with an empty proof:
+ * aggregation.ts). Exactly once: before every step the request's state is read from the market (still
+ * pending, still ours, before the deadline), and the fulfilment is signed and recorded in the outbox before
+ * it is broadcast, so after a crash its outcome is looked up rather than guessed (docs/decisions/0041, 0070).
+ * The steps live beside it: discovery.ts (assignments from market events), assignment.ts (where an
+ * assignment stands; missed deadlines), fulfilment.ts (the transaction and its settlement after a crash).
  */
 export class NodePipeline {
   private readonly log: Logger;
