@@ -10,7 +10,7 @@ import { LocalArtifactStore, type ProverWorkers, startProverWorkers } from "@zk-
 import { type LocalSubgraph, startLocalSubgraph } from "@zk-vin/subgraph";
 import { privateKeyToAccount } from "viem/accounts";
 import { devnetAccounts } from "../devnet/accounts.js";
-import { type Devnet, type DevnetProgress, startDevnet } from "../devnet/devnet.js";
+import { type Devnet, type DevnetChain, type DevnetProgress, startDevnet } from "../devnet/devnet.js";
 import { DevnetStageError, describeError } from "../devnet/errors.js";
 import type { StarknetDevnet } from "../devnet/starknet.js";
 import { starknetDevnetState } from "../devnet/starknet-devnet.js";
@@ -169,32 +169,21 @@ export async function runDemo(options: DemoOptions, ctx: DemoContext): Promise<D
   stoppers.add("redis", () => redis.stop());
 
   const artifacts = new LocalArtifactStore();
-  const devnet = await bringUpDevnet({ options, ctx, runner, artifacts });
-  ctx.progress.line(
-    `    ${devnet.chains.map((c) => `${c.name} ${c.rpcUrl} (chain ${c.chainId}, EID ${c.eid})`).join(" · ")}`,
-  );
+  // The Starknet side starts with the devnet: starknet-devnet and the Cairo classes need nothing from the
+  // hub; the rest waits for it (and stops itself if the devnet does not come up).
   const plan = starknetPlan({ wanted: options.starknet, state: await starknetDevnetState() });
-  if (!plan.run) ctx.progress.line(`    Starknet: ${plan.reason}`);
   let sn: StarknetDevnet | null = null;
   stoppers.add("starknet-devnet", () => sn?.stop());
-
-  // Stopped in the reverse order of this list whichever start finished first: the endpoint, the relayer,
-  // then the workers it feeds, then the queue they share.
-  const queueName = `zkvin-demo-${randomBytes(4).toString("hex")}`;
-  let workers: ProverWorkers | null = null;
-  let relayer: RelayerProcess | null = null;
-  let subgraph: LocalSubgraph | null = null;
-  stoppers.add("proving queue", () => removeQueue({ redisUrl: redis.url, queueName }));
-  stoppers.add("prover workers", () => workers?.close());
-  stoppers.add("relayer", () => relayer?.stop());
-  stoppers.add("GraphQL endpoint", () => subgraph?.close());
-  // The Starknet side (starknet-devnet, the gateway on the hub, the Cairo contracts) comes first for the
-  // relayer, which carries its messages; the workers and the endpoint start meanwhile.
+  let hubReady: { resolve(hub: DevnetChain): void; reject(error: Error): void } | null = null;
+  const hub = new Promise<DevnetChain>((resolve, reject) => {
+    hubReady = { resolve, reject };
+  });
+  hub.catch(() => {});
   const starknetStart: Promise<StarknetDevnet | null> = plan.run
     ? stage(
         "start starknet",
         async () => {
-          const started = await startDemoStarknet({ hub: devnet.hub, onLog: (line) => log.write("starknet", line) });
+          const started = await startDemoStarknet({ hub, onLog: (line) => log.write("starknet", line) });
           // Cut short while it came up: the stoppers may have run already, so stop it here.
           if (ctx.signal.aborted || ctx.isStopping()) {
             await started.stop();
@@ -206,6 +195,29 @@ export async function runDemo(options: DemoOptions, ctx: DemoContext): Promise<D
         (s) => `${s.process.rpcUrl}, spoke ${s.contracts.spoke.slice(0, 10)}…, StarknetGateway ${s.hub.gateway}`,
       )
     : Promise.resolve(null);
+  starknetStart.catch(() => {}); // awaited with the relayer's start; a failure must not go unhandled meanwhile
+  const devnet = await bringUpDevnet({ options, ctx, runner, artifacts }).catch((error: unknown) => {
+    hubReady?.reject(new DemoError("the devnet did not come up"));
+    throw error;
+  });
+  hubReady!.resolve(devnet.hub);
+  ctx.progress.line(
+    `    ${devnet.chains.map((c) => `${c.name} ${c.rpcUrl} (chain ${c.chainId}, EID ${c.eid})`).join(" · ")}`,
+  );
+  if (!plan.run) ctx.progress.line(`    Starknet: ${plan.reason}`);
+
+  // Stopped in the reverse order of this list whichever start finished first: the endpoint, the relayer,
+  // then the workers it feeds, then the queue they share.
+  const queueName = `zkvin-demo-${randomBytes(4).toString("hex")}`;
+  let workers: ProverWorkers | null = null;
+  let relayer: RelayerProcess | null = null;
+  let subgraph: LocalSubgraph | null = null;
+  stoppers.add("proving queue", () => removeQueue({ redisUrl: redis.url, queueName }));
+  stoppers.add("prover workers", () => workers?.close());
+  stoppers.add("relayer", () => relayer?.stop());
+  stoppers.add("GraphQL endpoint", () => subgraph?.close());
+  // The relayer carries the Starknet side's messages: it starts once that is up; the workers and the
+  // endpoint start meanwhile.
   // The three are independent (the relayer's jobs wait in Redis for the workers): they start together,
   // and all settle before a failure of one is reported, so that each started one can be stopped.
   const starts = await Promise.allSettled([

@@ -55,7 +55,10 @@ export function starknetPlan(params: { wanted: boolean; state: StarknetDevnetSta
   };
 }
 
-export async function startDemoStarknet(params: { hub: DevnetChain; onLog: (line: string) => void }) {
+export async function startDemoStarknet(params: {
+  hub: DevnetChain | Promise<DevnetChain>;
+  onLog: (line: string) => void;
+}) {
   return startStarknetSide({ hub: params.hub, options: { onLog: params.onLog } });
 }
 

@@ -147,7 +147,9 @@ export async function deployStarknetSpoke(params: {
   const sierra = loadSierra("ZkVinStarknetSpoke");
   const compiledClassHash =
     params.compiledClassHash ?? (await step("compiled class hash", () => localCompiledClassHash(log)));
-  const declared = await step("declare ZkVinStarknetSpoke", () => declareClass({ account, sierra, compiledClassHash }));
+  const declared = await step("declare ZkVinStarknetSpoke", () =>
+    declareClass({ account, sierra, compiledClassHash, retryIntervalMs: 2000 }),
+  );
   log(`declared ${declared.classHash}${declared.transactionHash ? ` in ${declared.transactionHash}` : " (already)"}`);
 
   const calldata = new CallData(sierra.abi).compile("constructor", {
