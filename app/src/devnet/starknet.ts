@@ -163,13 +163,20 @@ export async function startStarknetSide(params: {
       return result;
     };
     const owner = account("deployer");
-    const declareClasses = timed("Cairo classes declared", async () => {
+    // The compiled class hashes come from inside a devnet snapshot that is reverted at once (decision
+    // 0033): nothing else may change the devnet meanwhile (a postman load would be reverted with it).
+    const hashing = (async () => {
       await building;
       const sierra = {
         ZkVinStarknetSpoke: loadSierra("ZkVinStarknetSpoke"),
         ExampleConsumer: loadSierra("ExampleConsumer"),
       };
       const compiled = await devnetCompiledClassHashes(l2, [sierra.ZkVinStarknetSpoke, sierra.ExampleConsumer]);
+      return { sierra, compiled };
+    })();
+    hashing.catch(() => {});
+    const declareClasses = timed("Cairo classes declared", async () => {
+      const { sierra, compiled } = await hashing;
       const classHashes = {} as Record<CairoContractName, string>;
       for (const [i, name] of names.entries()) {
         const declared = await declareClass({ account: owner, sierra: sierra[name], compiledClassHash: compiled[i]! });
@@ -180,6 +187,7 @@ export async function startStarknetSide(params: {
     declaring = declareClasses;
     declareClasses.catch(() => {}); // settled below; a failure must not go unhandled meanwhile
     const hub = await params.hub;
+    await hashing;
 
     // 1. StarkWare's MockStarknetMessaging on the hub chain, deployed by the postman.
     const hubStartBlock = Number(await hub.anvil.publicClient.getBlockNumber()) + 1;
