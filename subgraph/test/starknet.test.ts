@@ -421,7 +421,9 @@ describe("the Cairo spoke's mapping, run by the Starknet runtime", () => {
       data: ["0x1", "0x1", "0xa11", "0x64", "0x0", "0xb22", "0x0", "0x0", "0x0", "0x0", "0x0", "0x0"],
     };
     expect(await apply([forged])).toEqual({ applied: 0 });
-    expect(await db.load("StarknetRequest", requestId(8n))).toMatchObject({ status: "EXPIRED", output: null });
+    const r = await db.load("StarknetRequest", requestId(8n));
+    expect(r?.status).toBe("EXPIRED");
+    expect(r?.output ?? null).toBeNull();
   });
 
   it("fails the block on an event of another layout, writing nothing of it", async () => {
