@@ -26,7 +26,7 @@ import {
   type StarknetRunnerEvent,
   starknetSelector,
 } from "../src/runtime/starknet-runner.js";
-import { feltHex } from "../src/runtime/wasm/starknet.js";
+import { feltHex, type StarknetTransactionTypeName } from "../src/runtime/wasm/starknet.js";
 import { EntityDatabase } from "../src/store/entities.js";
 import { openSqlClient } from "../src/store/sql.js";
 
@@ -298,7 +298,10 @@ describe("the Cairo spoke's mapping, run by the Starknet runtime", () => {
   });
 
   /** Applies one block holding `events` (in this order), each in its own transaction of `type`. */
-  async function apply(events: Array<{ from?: string; keys: string[]; data: string[] }>, type = "INVOKE" as const) {
+  async function apply(
+    events: Array<{ from?: string; keys: string[]; data: string[] }>,
+    type: StarknetTransactionTypeName = "INVOKE",
+  ) {
     block++;
     const blockHash = feltHex(0xb10c00n + block);
     const runnerEvents: StarknetRunnerEvent[] = events.map((e, i) => ({
