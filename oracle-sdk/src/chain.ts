@@ -9,6 +9,8 @@ import {
   BaseError,
   type Chain,
   type Client,
+  type ContractFunctionArgs,
+  type ContractFunctionName,
   ContractFunctionRevertedError,
   createPublicClient,
   createWalletClient,
@@ -17,6 +19,8 @@ import {
   type Hash,
   http,
   type PublicClient,
+  type ReadContractParameters,
+  type ReadContractReturnType,
   type TransactionReceipt,
   type Transport,
   type WalletClient,
@@ -186,17 +190,26 @@ export function asRevert(error: unknown, contract: string, functionName: string)
   });
 }
 
-export async function readContract<T>(
+/**
+ * A contract read typed from the `as const` ABI: the function name, its arguments and the result all come
+ * from the ABI (no type argument to trust). A revert is a ContractRevertError with the decoded error.
+ */
+export async function readContract<
+  const abi extends Abi,
+  functionName extends ContractFunctionName<abi, "pure" | "view">,
+  const args extends ContractFunctionArgs<abi, "pure" | "view", functionName>,
+>(
   ctx: ChainContext,
-  call: { contract: string; abi: Abi; functionName: string; args?: readonly unknown[] },
-): Promise<T> {
+  call: { contract: string; address?: Address; abi: abi; functionName: functionName; args?: args },
+): Promise<ReadContractReturnType<abi, functionName, args>> {
+  const parameters = {
+    address: call.address ?? contractOf(ctx, call.contract),
+    abi: call.abi,
+    functionName: call.functionName,
+    args: call.args,
+  } as ReadContractParameters<abi, functionName, args>;
   try {
-    return (await ctx.publicClient.readContract({
-      address: contractOf(ctx, call.contract),
-      abi: call.abi,
-      functionName: call.functionName,
-      args: call.args ?? [],
-    })) as T;
+    return await ctx.publicClient.readContract(parameters);
   } catch (error) {
     throw asRevert(error, call.contract, call.functionName);
   }

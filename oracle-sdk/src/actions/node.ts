@@ -1,7 +1,15 @@
 // Node-operator helpers on the hub: register with stake (native or ERC-20), add stake, exit and withdraw
 // after unbonding, read a node's standing, and collect earnings (market) and slash proceeds (pool).
 // Node registration lives here once: the relayer's `register-node` command and the local devnet call it.
-import { type Address, erc20Abi, type Hash, parseEventLogs, zeroAddress } from "viem";
+import {
+  type Address,
+  type ContractFunctionArgs,
+  type ContractFunctionName,
+  erc20Abi,
+  type Hash,
+  parseEventLogs,
+  zeroAddress,
+} from "viem";
 import { inferenceMarketAbi, modelRegistryAbi, nodePoolAbi } from "../abi/index.js";
 import { type ChainContext, contractOf, readContract, requireWallet, writeContract } from "../chain.js";
 import { MissingEventError, NodeRegistrationError, StakeBelowMinimumError } from "../errors.js";
@@ -29,13 +37,17 @@ export interface NodeStatus {
   claimableSlashProceeds: bigint;
 }
 
-function pool<T>(ctx: ChainContext, functionName: string, args: readonly unknown[] = []): Promise<T> {
-  return readContract<T>(ctx, { contract: "NodePool", abi: nodePoolAbi, functionName, args });
+/** A NodePool read, typed from its ABI. */
+function pool<
+  functionName extends ContractFunctionName<typeof nodePoolAbi, "view">,
+  const args extends ContractFunctionArgs<typeof nodePoolAbi, "view", functionName>,
+>(ctx: ChainContext, functionName: functionName, args?: args) {
+  return readContract(ctx, { contract: "NodePool", abi: nodePoolAbi, functionName, ...(args ? { args } : {}) });
 }
 
 /** Stake needed for `capacity` compute units per epoch (the pool's minimum per unit). */
 export async function requiredStake(ctx: ChainContext, params: { capacity: bigint }): Promise<bigint> {
-  const p = await pool<{ minStakePerComputeUnit: bigint }>(ctx, "params");
+  const p = await pool(ctx, "params");
   return p.minStakePerComputeUnit * params.capacity;
 }
 
@@ -85,9 +97,9 @@ export async function checkNodeRegistration(
     throw new NodeRegistrationError("capacity", capacity, "must be a positive number of compute units below 2^64");
   }
   const [info, poolParams, token] = await Promise.all([
-    pool<{ capacity: bigint }>(ctx, "node", [operator]),
-    pool<{ minStakePerComputeUnit: bigint; maxModelsPerNode: number }>(ctx, "params"),
-    pool<Address>(ctx, "stakeToken"),
+    pool(ctx, "node", [operator]),
+    pool(ctx, "params"),
+    pool(ctx, "stakeToken"),
   ]);
   if (info.capacity > 0n) {
     throw new NodeRegistrationError("operator", operator, `already a registered node (capacity ${info.capacity})`);
@@ -99,13 +111,12 @@ export async function checkNodeRegistration(
       `at most ${poolParams.maxModelsPerNode} models per node`,
     );
   }
-  const registry = (functionName: string, args: readonly unknown[]) =>
-    readContract<unknown>(ctx, { contract: "ModelRegistry", abi: modelRegistryAbi, functionName, args });
   for (const [i, id] of modelIds.entries()) {
-    if (!(await registry("exists", [id]))) {
+    const read = { contract: "ModelRegistry", abi: modelRegistryAbi, args: [id] } as const;
+    if (!(await readContract(ctx, { ...read, functionName: "exists" }))) {
       throw new NodeRegistrationError(`models[${i}]`, id, `model ${id} is not registered`);
     }
-    const m = (await registry("model", [id])) as { deprecated: boolean; computeUnits: number };
+    const m = await readContract(ctx, { ...read, functionName: "model" });
     if (m.deprecated) throw new NodeRegistrationError(`models[${i}]`, id, `model ${id} is deprecated`);
     if (capacity < BigInt(m.computeUnits)) {
       throw new NodeRegistrationError(
@@ -152,7 +163,7 @@ export async function checkNodeRegistration(
  * when the pool's allowance is short of it).
  */
 async function stakeValue(ctx: ChainContext, amount: bigint, token?: Address | null): Promise<bigint> {
-  const stakeToken = token === undefined ? await pool<Address>(ctx, "stakeToken") : (token ?? zeroAddress);
+  const stakeToken = token === undefined ? await pool(ctx, "stakeToken") : (token ?? zeroAddress);
   if (stakeToken === zeroAddress) return amount;
   const owner = requireWallet(ctx, "stake").account.address;
   const spender = contractOf(ctx, "NodePool");
@@ -205,7 +216,7 @@ export async function registerNode(
   const [registered] = parseEventLogs({ abi: nodePoolAbi, eventName: "NodeRegistered", logs: receipt.logs });
   if (!registered) throw new MissingEventError("NodeRegistered", receipt.transactionHash);
   const activeFrom = registered.args.activeFromEpoch;
-  const activeFromBlock = await pool<bigint>(ctx, "epochStartBlock", [activeFrom]);
+  const activeFromBlock = await pool(ctx, "epochStartBlock", [activeFrom]);
   return { transactionHash: receipt.transactionHash, stake: check.stake, activeFrom, activeFromBlock, check };
 }
 
@@ -276,27 +287,17 @@ export async function claimSlashProceeds(
 export async function getNodeStatus(ctx: ChainContext, params: { address?: Address } = {}): Promise<NodeStatus> {
   const address = params.address ?? requireWallet(ctx, "getNodeStatus (without an address)").account.address;
   const [info, currentEpoch, modelIds, spare, claimableEarnings, claimableSlashProceeds] = await Promise.all([
-    pool<{
-      stake: bigint;
-      slashed: bigint;
-      withdrawableEpoch: number;
-      capacity: bigint;
-      used: bigint;
-      usedEpoch: number;
-      activeFrom: number;
-      exitEpoch: number;
-      pending: number;
-    }>(ctx, "node", [address]),
-    pool<number>(ctx, "currentEpoch"),
-    pool<readonly bigint[]>(ctx, "nodeModels", [address]),
-    pool<bigint>(ctx, "spareCapacity", [address]),
-    readContract<bigint>(ctx, {
+    pool(ctx, "node", [address]),
+    pool(ctx, "currentEpoch"),
+    pool(ctx, "nodeModels", [address]),
+    pool(ctx, "spareCapacity", [address]),
+    readContract(ctx, {
       contract: "InferenceMarket",
       abi: inferenceMarketAbi,
       functionName: "claimable",
       args: [address],
     }),
-    pool<bigint>(ctx, "claimable", [address]),
+    pool(ctx, "claimable", [address]),
   ]);
   const registered = info.capacity !== 0n;
   let phase: NodeStatus["phase"] = "unregistered";

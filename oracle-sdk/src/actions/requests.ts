@@ -86,14 +86,7 @@ export async function quote(
   params: { modelId: bigint; input?: InferenceInput; callbackGasLimit?: number },
 ): Promise<InferenceQuote> {
   if (ctx.config.role === "hub") {
-    const p = await readContract<{
-      nodeFee: bigint;
-      royalty: bigint;
-      protocolFee: bigint;
-      total: bigint;
-      callbackFee: bigint;
-      bond: bigint;
-    }>(ctx, {
+    const p = await readContract(ctx, {
       contract: "InferenceMarket",
       abi: inferenceMarketAbi,
       functionName: "quote",
@@ -103,14 +96,7 @@ export async function quote(
   }
   const terms = await getSpokeModelTerms(ctx, { modelId: params.modelId });
   const input = params.input ? encode(params.input, terms) : terms.inputBounds.map((b) => b.min);
-  const q = await readContract<{
-    inferenceFee: bigint;
-    messageFee: bigint;
-    returnBudget: bigint;
-    hubGasLimit: number;
-    returnGasLimit: number;
-    total: bigint;
-  }>(ctx, {
+  const q = await readContract(ctx, {
     contract: "ZkVinSpoke",
     abi: zkVinSpokeAbi,
     functionName: "quoteDetailed",
@@ -238,27 +224,15 @@ export type RequestState =
 export async function getRequest(ctx: ChainContext, params: { requestId: bigint }): Promise<RequestState> {
   const { requestId } = params;
   if (ctx.config.role === "hub") {
-    const r = await readContract<{
-      requester: Address;
-      modelId: bigint;
-      status: number;
-      delivery: number;
-      remote: boolean;
-      reassignments: number;
-      node: Address;
-      deadline: number;
-      callbackGasLimit: number;
-    }>(ctx, { contract: "InferenceMarket", abi: inferenceMarketAbi, functionName: "request", args: [requestId] });
+    const r = await readContract(ctx, {
+      contract: "InferenceMarket",
+      abi: inferenceMarketAbi,
+      functionName: "request",
+      args: [requestId],
+    });
     const status = STATUS[r.status];
     if (!status) throw new RequestNotFoundError(requestId, ctx.config.name);
-    const fees = await readContract<{
-      nodeFee: bigint;
-      royalty: bigint;
-      protocolFee: bigint;
-      callbackFee: bigint;
-      bond: bigint;
-      slashAmount: bigint;
-    }>(ctx, {
+    const fees = await readContract(ctx, {
       contract: "InferenceMarket",
       abi: inferenceMarketAbi,
       functionName: "requestFees",
@@ -280,22 +254,17 @@ export async function getRequest(ctx: ChainContext, params: { requestId: bigint 
       fees: { ...fees },
     };
   }
-  const r = await readContract<{
-    requester: Address;
-    modelId: bigint;
-    status: number;
-    callback: number;
-    escrow: bigint;
-    callbackGasLimit: number;
-    hubRequestId: bigint;
-    gateway: number;
-    requestedAt: number;
-  }>(ctx, { contract: "ZkVinSpoke", abi: zkVinSpokeAbi, functionName: "request", args: [requestId] });
+  const r = await readContract(ctx, {
+    contract: "ZkVinSpoke",
+    abi: zkVinSpokeAbi,
+    functionName: "request",
+    args: [requestId],
+  });
   const status = STATUS[r.status];
   if (!status) throw new RequestNotFoundError(requestId, ctx.config.name);
   const output =
     status === "fulfilled"
-      ? await readContract<readonly bigint[]>(ctx, {
+      ? await readContract(ctx, {
           contract: "ZkVinSpoke",
           abi: zkVinSpokeAbi,
           functionName: "resultOf",
@@ -315,7 +284,7 @@ export async function getRequest(ctx: ChainContext, params: { requestId: bigint 
     hubRequestId: BigInt(r.hubRequestId),
     output: [...output],
     gateway: r.gateway,
-    reclaimableAt: await readContract<bigint>(ctx, {
+    reclaimableAt: await readContract(ctx, {
       contract: "ZkVinSpoke",
       abi: zkVinSpokeAbi,
       functionName: "reclaimableAt",
@@ -372,7 +341,7 @@ export async function withdrawFromSpoke(
 ): Promise<{ amount: bigint; transactionHash: Hash }> {
   if (ctx.config.role === "hub") throw new WrongChainRoleError("withdrawFromSpoke", ctx.config.name, "hub");
   const wallet = requireWallet(ctx, "ZkVinSpoke.withdraw");
-  const amount = await readContract<bigint>(ctx, {
+  const amount = await readContract(ctx, {
     contract: "ZkVinSpoke",
     abi: zkVinSpokeAbi,
     functionName: "claimable",
