@@ -11,6 +11,7 @@ import {
   type Client,
   type ContractFunctionArgs,
   type ContractFunctionName,
+  type ContractFunctionReturnType,
   ContractFunctionRevertedError,
   createPublicClient,
   createWalletClient,
@@ -225,31 +226,37 @@ export interface WriteResult<T> {
  * Simulates the call (so a revert surfaces as its custom error before anything is signed), sends it, and
  * waits for the receipt; a mined revert is reported the same way.
  */
-export async function writeContract<T = unknown>(
+export async function writeContract<
+  const abi extends Abi,
+  functionName extends ContractFunctionName<abi, "nonpayable" | "payable">,
+  const args extends ContractFunctionArgs<abi, "nonpayable" | "payable", functionName>,
+>(
   ctx: ChainContext,
   call: {
     contract: string;
-    abi: Abi;
-    functionName: string;
-    args?: readonly unknown[];
+    abi: abi;
+    functionName: functionName;
+    args?: args;
     value?: bigint;
     address?: Address;
   },
-): Promise<WriteResult<T>> {
+): Promise<WriteResult<ContractFunctionReturnType<abi, "nonpayable" | "payable", functionName, args>>> {
+  type Result = ContractFunctionReturnType<abi, "nonpayable" | "payable", functionName, args>;
   const wallet = requireWallet(ctx, `${call.contract}.${call.functionName}`);
   const address = call.address ?? contractOf(ctx, call.contract);
   let hash: Hash;
-  let result: T;
+  let result: Result;
   try {
+    // The call's types were checked against the ABI above; viem's generic parameters take it as a plain Abi.
     const simulated = await ctx.publicClient.simulateContract({
       account: wallet.account,
       address,
-      abi: call.abi,
-      functionName: call.functionName,
-      args: call.args ?? [],
+      abi: call.abi as Abi,
+      functionName: call.functionName as string,
+      args: (call.args ?? []) as readonly unknown[],
       value: call.value,
     });
-    result = simulated.result as T;
+    result = simulated.result as Result;
     hash = await wallet.writeContract(simulated.request);
   } catch (error) {
     throw asRevert(error, call.contract, call.functionName);

@@ -191,7 +191,7 @@ export async function getSpokeModelTerms(ctx: ChainContext, params: { modelId: b
 
 /** Stores an EZKL verifying-key artifact with the VKA adapter (checked against the canonical SRS). */
 export async function registerVka(ctx: ChainContext, params: { words: readonly Hex[] }): Promise<{ key: Hex }> {
-  const { result } = await writeContract<Hex>(ctx, {
+  const { result } = await writeContract(ctx, {
     contract: "EzklVkaVerifierAdapter",
     abi: ezklVkaVerifierAdapterAbi,
     functionName: "registerVka",
