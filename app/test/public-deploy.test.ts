@@ -177,6 +177,12 @@ describe("deploying to public networks", () => {
     expect(loadDeployment(file)).toEqual(deployment);
     expect(deployment.hub).toMatchObject({ name: "hubnet", chainId: 31_340, eid: 50_001 });
     const [hub, spoke] = chains as [AnvilChain, AnvilChain];
+    // The aggregating adapter and its deferred-pairing verifier are part of every hub.
+    for (const name of ["EzklAggregatingVerifierAdapter", "Halo2VerifierReusableDeferred"]) {
+      const address = deployment.hub.contracts[name];
+      expect(address, name).toMatch(/^0x[0-9a-fA-F]{40}$/);
+      expect(((await hub.publicClient.getCode({ address: address! })) ?? "0x").length, name).toBeGreaterThan(2);
+    }
     const gateway = deployment.hub.contracts.ZkVinHubGateway!;
     const spokeAddress = deployment.spokes[0]!.contracts.ZkVinSpoke!;
     expect(

@@ -5,8 +5,9 @@ import {Script} from "forge-std/Script.sol";
 import {MarketParams} from "../src/interfaces/IInferenceMarket.sol";
 import {PoolParams} from "../src/interfaces/INodePool.sol";
 import {ApprovedCodeVerifierAdapter} from "../src/verifiers/ApprovedCodeVerifierAdapter.sol";
+import {EzklAggregatingVerifierAdapter} from "../src/verifiers/EzklAggregatingVerifierAdapter.sol";
 import {EzklVkaVerifierAdapter} from "../src/verifiers/EzklVkaVerifierAdapter.sol";
-import {IHalo2VerifierReusable} from "../src/verifiers/ezkl/IHalo2Verifiers.sol";
+import {IHalo2VerifierReusable, IHalo2VerifierReusableDeferred} from "../src/verifiers/ezkl/IHalo2Verifiers.sol";
 import {HubConfig, HubContracts, HubDeployer} from "./HubDeployer.sol";
 
 /// @notice Addresses of one hub deployment, as written to the JSON file.
@@ -15,14 +16,19 @@ struct HubDeployment {
     address halo2VerifierReusable;
     EzklVkaVerifierAdapter ezklVkaAdapter;
     ApprovedCodeVerifierAdapter approvedCodeAdapter;
+    /// @dev EZKL's reusable verifier with the final pairing deferred (the aggregating adapter's).
+    address halo2VerifierReusableDeferred;
+    /// @dev Aggregates proofs of any models over the VKA adapter's keys (docs/decisions/0011, 0015).
+    EzklAggregatingVerifierAdapter ezklAggregatingAdapter;
     HubConfig config;
 }
 
 /// @title DeployHub
 /// @notice Deploys the hub (registry, node pool, market behind UUPS proxies), EZKL's reusable verifier (unless
 /// HUB_REUSABLE_VERIFIER names a deployed one), the VKA adapter bound to the canonical SRS (VKAs need
-/// approval unless HUB_VKA_APPROVAL_REQUIRED=false), and the approved-code adapter; approves both adapters
-/// in the registry; turns model approval on (register -> approve -> live; unless
+/// approval unless HUB_VKA_APPROVAL_REQUIRED=false), the approved-code adapter, and the aggregating adapter
+/// over the VKA adapter with its deferred-pairing verifier (unless HUB_DEFERRED_VERIFIER names a deployed
+/// one); approves the three adapters in the registry; turns model approval on (register -> approve -> live; unless
 /// HUB_MODEL_APPROVAL_REQUIRED=false); hands every role to HUB_ADMIN; writes the
 /// addresses as JSON to HUB_DEPLOYMENT_OUT (default broadcast/hub-deployment.<chainId>.json).
 /// Every setting has a default suitable for a local devnet (short epochs); see README.md for the list.
@@ -74,8 +80,10 @@ contract DeployHub is Script {
         d.ezklVkaAdapter = new EzklVkaVerifierAdapter(IHalo2VerifierReusable(d.halo2VerifierReusable), srs);
         d.ezklVkaAdapter.setApprovalRequired(vkaApprovalRequired());
         d.approvedCodeAdapter = new ApprovedCodeVerifierAdapter(d.config.admin);
+        (d.halo2VerifierReusableDeferred, d.ezklAggregatingAdapter) = deployAggregation(d.ezklVkaAdapter);
         d.hub.registry.setVerifierApproval(d.ezklVkaAdapter, true);
         d.hub.registry.setVerifierApproval(d.approvedCodeAdapter, true);
+        d.hub.registry.setVerifierApproval(d.ezklAggregatingAdapter, true);
         d.hub.registry.setModelApprovalRequired(modelApprovalRequired());
         HubDeployer.handOver(d.hub, d.config.admin, deployer);
         _handOverAdapter(d.ezklVkaAdapter, d.config.admin, deployer);
@@ -87,6 +95,21 @@ contract DeployHub is Script {
         string memory dir = _parentDir(out);
         if (bytes(dir).length != 0) vm.createDir(dir, true);
         vm.writeJson(toJson(d, deployer), out);
+    }
+
+    /// @notice Deploys the deferred-pairing verifier (unless HUB_DEFERRED_VERIFIER names one) and the
+    /// aggregating adapter over `inner` (same keys, approvals, revocations and canonical SRS). A model
+    /// registered with the aggregating adapter as its verifier is fulfilled with its own proof as usual, or
+    /// with an empty proof once an aggregate accepted its statement. Call inside a broadcast.
+    function deployAggregation(EzklVkaVerifierAdapter inner)
+        public
+        returns (address deferred, EzklAggregatingVerifierAdapter adapter)
+    {
+        deferred = vm.envOr("HUB_DEFERRED_VERIFIER", address(0));
+        if (deferred == address(0)) {
+            deferred = deployCode("Halo2VerifierReusableDeferred.sol:Halo2VerifierReusableDeferred");
+        }
+        adapter = new EzklAggregatingVerifierAdapter(inner, IHalo2VerifierReusableDeferred(deferred));
     }
 
     /// @dev Everything before the last '/', or "" when the path has none.
@@ -202,6 +225,8 @@ contract DeployHub is Script {
         vm.serializeAddress(k, "halo2VerifierReusable", d.halo2VerifierReusable);
         vm.serializeAddress(k, "ezklVkaAdapter", address(d.ezklVkaAdapter));
         vm.serializeAddress(k, "approvedCodeAdapter", address(d.approvedCodeAdapter));
+        vm.serializeAddress(k, "halo2VerifierReusableDeferred", d.halo2VerifierReusableDeferred);
+        vm.serializeAddress(k, "ezklAggregatingAdapter", address(d.ezklAggregatingAdapter));
         vm.serializeBytes32(k, "canonicalSrsDigest", d.ezklVkaAdapter.CANONICAL_SRS_DIGEST());
         vm.serializeBool(k, "vkaApprovalRequired", d.ezklVkaAdapter.approvalRequired());
         vm.serializeBool(k, "modelApprovalRequired", d.hub.registry.modelApprovalRequired());

@@ -14,6 +14,7 @@ import { privateKeyToAccount } from "viem/accounts";
 import type { ChainConfig, RelayerConfig } from "./config/load.js";
 import { LayerZeroCarrier } from "./layerzero/carrier.js";
 import type { LayerZeroChain } from "./layerzero/types.js";
+import type { AggregationStatus } from "./node/aggregation.js";
 import { NodePipeline } from "./node/pipeline.js";
 import { type NodeReport, readNodeReport } from "./node/status.js";
 import { type HealthReport, type OpsServer, startOpsServer } from "./ops/http.js";
@@ -28,7 +29,13 @@ export interface RelayerStatus {
   layerzero: { mode: "local" | "external"; lastRoundAt: number | null; lastRoundError: string | null };
   /** The node pipeline, when configured (`error` when the hub could not be read). */
   node:
-    | (NodeReport & { lastRoundAt: number | null; lastRoundError: string | null; inFlight: number })
+    | (NodeReport & {
+        lastRoundAt: number | null;
+        lastRoundError: string | null;
+        inFlight: number;
+        /** Aggregation counters when `node.aggregate` is set (null when off or not running). */
+        aggregation: AggregationStatus | null;
+      })
     | {
         error: string;
       }
@@ -162,6 +169,7 @@ export async function startRelayer(params: { config: RelayerConfig; logger?: Log
         pollIntervalMs: n.pollIntervalMs,
         expireMissed: n.expireMissed,
         modelOverrides: n.models,
+        aggregate: n.aggregate,
         logger,
         observer: metrics.nodeObserver,
       });
@@ -317,6 +325,7 @@ async function nodeStatus(params: {
       lastRoundAt: pipeline?.lastRoundAt ?? null,
       lastRoundError: pipeline?.lastRoundError ?? null,
       inFlight: pipeline?.inFlight ?? 0,
+      aggregation: pipeline?.aggregation ?? null,
     };
   } catch (error) {
     return { error: describeError(error) };

@@ -168,6 +168,39 @@ describe("relayer config", () => {
     });
     expect(mapped.node?.models.get(3n)).toBe("ab".repeat(32));
     expect((await parseConfig({ json: base(), source: "t", baseDir: "/", env: {} })).node).toBeNull();
+    expect(c.node?.aggregate).toBeNull();
+  });
+
+  it("resolves node.aggregate with its defaults and names a bad one's field", async () => {
+    const on = await parseConfig({
+      json: base({ node: { hubChain: "hub", market: ADDR, aggregate: { adapter: ADDR } } }),
+      source: "t",
+      baseDir: "/",
+      env: {},
+    });
+    expect(on.node?.aggregate).toEqual({ adapter: getAddress(ADDR), maxProofs: 8, windowMs: 2000 });
+    const found = await issues(
+      base({
+        node: {
+          hubChain: "hub",
+          market: ADDR,
+          aggregate: { adapter: "0x12", maxProofs: 1, windowMs: -1, extra: true },
+        },
+      }),
+    );
+    expect(found.map((i) => i.path)).toEqual(
+      expect.arrayContaining([
+        "node.aggregate.adapter",
+        "node.aggregate.maxProofs",
+        "node.aggregate.windowMs",
+        "node.aggregate",
+      ]),
+    );
+    // More proofs than the adapter's MAX_AGGREGATE (32) would always revert.
+    const tooMany = await issues(
+      base({ node: { hubChain: "hub", market: ADDR, aggregate: { adapter: ADDR, maxProofs: 33 } } }),
+    );
+    expect(tooMany.map((i) => i.path)).toEqual(["node.aggregate.maxProofs"]);
   });
 
   it("names the offending field of a bad node section", async () => {

@@ -13,12 +13,14 @@ import { DevnetStageError } from "./errors.js";
 import { contractsDir, foundryBinary } from "./paths.js";
 
 /** What the deploy scripts need compiled: the local scripts (which import DeployHub, DeployHubGateway and
- * DeploySpoke), ConnectSpoke, and EZKL's verifier, which the hub scripts deploy by artifact name. */
+ * DeploySpoke), ConnectSpoke, and EZKL's verifiers (reusable, and with the pairing deferred), which the hub scripts deploy by
+ * artifact name. */
 const BUILD_TARGETS = [
   "script/local",
   "script/layerzero",
   "script/crosschain/ConnectSpoke.s.sol",
   "src/verifiers/ezkl/generated/Halo2VerifierReusable.sol",
+  "src/verifiers/ezkl/generated/Halo2VerifierReusableDeferred.sol",
 ];
 
 function lockFile(): string {

@@ -51,7 +51,9 @@ export async function registerModels(params: {
         args: [model.vkaWords],
       }),
     );
-    const spec = modelSpec({ model, adapter, royalty });
+    const aggregating = params.options[i]?.verifier === "aggregating";
+    const verifier = aggregating ? hub.contracts.EzklAggregatingVerifierAdapter! : adapter;
+    const spec = modelSpec({ model, adapter: verifier, royalty });
     // With approval required (as on public networks) a VKA verifies nothing until governance approves it;
     // the devnet's deployer is that governance.
     const approvalRequired = await hub.anvil.publicClient.readContract({

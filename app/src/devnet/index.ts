@@ -23,6 +23,7 @@ export {
   type ConsumerKind,
   compileDevnetModel,
   type DevnetModelOptions,
+  type DevnetVerifier,
   devnetModelName,
   type InputBoundArgs,
   type IOLayoutArgs,

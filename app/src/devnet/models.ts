@@ -28,7 +28,14 @@ export interface DevnetModelOptions {
   batchSize?: number;
   /** Royalty per inference, in wei (default 0.0001 ether). */
   royalty?: bigint;
+  /** The model's verifier on the hub: the EZKL VKA adapter (default), or the aggregating adapter over it
+   * (same keys; a node may then settle its requests from one aggregate of several models' proofs, or with
+   * the proof alone as usual). */
+  verifier?: DevnetVerifier;
 }
+
+/** Which hub adapter a devnet model is registered with. */
+export type DevnetVerifier = "vka" | "aggregating";
 
 /** A model compiled for the devnet (not registered yet). */
 export interface CompiledDevnetModel {

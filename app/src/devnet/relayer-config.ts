@@ -20,6 +20,8 @@ export interface DevnetRelayerOptions {
   pollIntervalMs?: number;
   /** The artifact store the prover workers share, when not the prover's default. */
   artifactStore?: string;
+  /** Aggregation mode for models registered with the aggregating adapter (off when absent). */
+  aggregate?: { maxProofs?: number; windowMs?: number };
 }
 
 /** The relayer config object (JSON-serialisable) for a devnet's chains and accounts. */
@@ -72,6 +74,15 @@ export function devnetRelayerConfig(params: {
       batchWindowMs: o.batchWindowMs ?? 200,
       pollIntervalMs: poll,
       ...(o.artifactStore ? { artifactStore: o.artifactStore } : {}),
+      ...(o.aggregate
+        ? {
+            aggregate: {
+              adapter: params.hub.contracts.EzklAggregatingVerifierAdapter,
+              ...(o.aggregate.maxProofs !== undefined ? { maxProofs: o.aggregate.maxProofs } : {}),
+              ...(o.aggregate.windowMs !== undefined ? { windowMs: o.aggregate.windowMs } : {}),
+            },
+          }
+        : {}),
     },
   };
 }

@@ -281,6 +281,8 @@ export async function deployNetwork(params: {
           Halo2VerifierReusable: getAddress(field<string>(hubJson, "halo2VerifierReusable", hubOut)),
           EzklVkaVerifierAdapter: getAddress(field<string>(hubJson, "ezklVkaAdapter", hubOut)),
           ApprovedCodeVerifierAdapter: getAddress(field<string>(hubJson, "approvedCodeAdapter", hubOut)),
+          Halo2VerifierReusableDeferred: getAddress(field<string>(hubJson, "halo2VerifierReusableDeferred", hubOut)),
+          EzklAggregatingVerifierAdapter: getAddress(field<string>(hubJson, "ezklAggregatingAdapter", hubOut)),
           ZkVinHubGateway: gateway,
         },
       },

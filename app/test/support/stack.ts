@@ -63,6 +63,8 @@ export interface Stack {
   relayerConfig(options?: {
     store?: { kind: "memory" } | { kind: "pglite"; dataDir: string };
     httpPort?: number;
+    /** Aggregation mode for models registered with the aggregating adapter. */
+    aggregate?: { maxProofs?: number; windowMs?: number };
   }): Record<string, unknown>;
   stop(): Promise<void>;
 }
@@ -112,6 +114,7 @@ export async function startStack(params: {
         queueName,
         store: o.store ?? { kind: "memory" },
         ...(o.httpPort !== undefined ? { httpPort: o.httpPort } : {}),
+        ...(o.aggregate ? { aggregate: o.aggregate } : {}),
         logLevel: "warn",
         artifactStore: artifacts.root,
       }),

@@ -27,6 +27,7 @@ export const ABI_CONTRACTS: readonly ContractSource[] = [
   { name: "ModelRegistry", file: "src/hub/ModelRegistry.sol" },
   { name: "NodePool", file: "src/hub/NodePool.sol" },
   { name: "EzklVkaVerifierAdapter", file: "src/verifiers/EzklVkaVerifierAdapter.sol" },
+  { name: "EzklAggregatingVerifierAdapter", file: "src/verifiers/EzklAggregatingVerifierAdapter.sol" },
   { name: "ZkVinHubGateway", file: "src/gateway/ZkVinHubGateway.sol" },
   { name: "ZkVinSpoke", file: "src/spoke/ZkVinSpoke.sol" },
 ];

@@ -6,8 +6,9 @@ import {ZkVinHubGateway} from "../../src/gateway/ZkVinHubGateway.sol";
 import {IInferenceMarket} from "../../src/interfaces/IInferenceMarket.sol";
 import {IModelRegistry} from "../../src/interfaces/IModelRegistry.sol";
 import {ApprovedCodeVerifierAdapter} from "../../src/verifiers/ApprovedCodeVerifierAdapter.sol";
+import {EzklAggregatingVerifierAdapter} from "../../src/verifiers/EzklAggregatingVerifierAdapter.sol";
 import {EzklVkaVerifierAdapter} from "../../src/verifiers/EzklVkaVerifierAdapter.sol";
-import {IHalo2VerifierReusable} from "../../src/verifiers/ezkl/IHalo2Verifiers.sol";
+import {IHalo2VerifierReusable, IHalo2VerifierReusableDeferred} from "../../src/verifiers/ezkl/IHalo2Verifiers.sol";
 import {DeployHub} from "../DeployHub.s.sol";
 import {DeployHubGateway} from "../DeployHubGateway.s.sol";
 import {HubConfig, HubContracts, HubDeployer} from "../HubDeployer.sol";
@@ -18,6 +19,7 @@ import {LocalChainJson} from "./LocalChainJson.sol";
 /// @notice Deploys everything the hub chain of a local devnet holds in one run: the local LayerZero stack
 /// (EndpointV2, ULN302, DVN, executor from LayerZero's npm artifacts), the hub (registry, node pool, market
 /// behind proxies, with DeployHub's settings), EZKL's reusable verifier, the VKA and approved-code adapters,
+/// the aggregating adapter over the VKA adapter (with EZKL's verifier with the pairing deferred),
 /// and the ZkVinHubGateway with the market's REMOTE_GATEWAY_ROLE, with the same settings as DeployHub and
 /// DeployHubGateway (the scripts for public networks). The broadcaster keeps every role (it is the local
 /// admin, and the VKA approver) and writes the addresses as one JSON file (LocalChainJson).
@@ -34,6 +36,8 @@ contract DeployLocalHubChain is Script {
         address halo2VerifierReusable;
         EzklVkaVerifierAdapter ezklVkaAdapter;
         ApprovedCodeVerifierAdapter approvedCodeAdapter;
+        address halo2VerifierReusableDeferred;
+        EzklAggregatingVerifierAdapter ezklAggregatingAdapter;
         ZkVinHubGateway gateway;
     }
 
@@ -56,8 +60,13 @@ contract DeployLocalHubChain is Script {
         d.ezklVkaAdapter = new EzklVkaVerifierAdapter(IHalo2VerifierReusable(d.halo2VerifierReusable), srs);
         d.ezklVkaAdapter.setApprovalRequired(settings.vkaApprovalRequired());
         d.approvedCodeAdapter = new ApprovedCodeVerifierAdapter(config.admin);
+        d.halo2VerifierReusableDeferred = deployCode("Halo2VerifierReusableDeferred.sol:Halo2VerifierReusableDeferred");
+        d.ezklAggregatingAdapter = new EzklAggregatingVerifierAdapter(
+            d.ezklVkaAdapter, IHalo2VerifierReusableDeferred(d.halo2VerifierReusableDeferred)
+        );
         d.hub.registry.setVerifierApproval(d.ezklVkaAdapter, true);
         d.hub.registry.setVerifierApproval(d.approvedCodeAdapter, true);
+        d.hub.registry.setVerifierApproval(d.ezklAggregatingAdapter, true);
         d.hub.registry.setModelApprovalRequired(settings.modelApprovalRequired());
         d.gateway = new ZkVinHubGateway(
             d.layerZero.endpoint,
@@ -78,6 +87,8 @@ contract DeployLocalHubChain is Script {
         vm.serializeAddress(k, "Halo2VerifierReusable", d.halo2VerifierReusable);
         vm.serializeAddress(k, "EzklVkaVerifierAdapter", address(d.ezklVkaAdapter));
         vm.serializeAddress(k, "ApprovedCodeVerifierAdapter", address(d.approvedCodeAdapter));
+        vm.serializeAddress(k, "Halo2VerifierReusableDeferred", d.halo2VerifierReusableDeferred);
+        vm.serializeAddress(k, "EzklAggregatingVerifierAdapter", address(d.ezklAggregatingAdapter));
         string memory contracts = vm.serializeAddress(k, "ZkVinHubGateway", address(d.gateway));
         LocalChainJson.write(d.layerZero, deployer, operator, contracts, vm.envString("DEVNET_OUT"));
     }

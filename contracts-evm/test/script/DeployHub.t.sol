@@ -31,6 +31,11 @@ contract DeployHubTest is Test {
         assertEq(pool.epochLength(), 5);
         assertTrue(registry.isVerifierApproved(d.ezklVkaAdapter));
         assertTrue(registry.isVerifierApproved(d.approvedCodeAdapter));
+        // The aggregating adapter works over the VKA adapter's keys and the deferred verifier, and is approved.
+        assertTrue(registry.isVerifierApproved(d.ezklAggregatingAdapter));
+        assertEq(address(d.ezklAggregatingAdapter.INNER()), address(d.ezklVkaAdapter));
+        assertEq(address(d.ezklAggregatingAdapter.DEFERRED()), d.halo2VerifierReusableDeferred);
+        assertGt(d.halo2VerifierReusableDeferred.code.length, 0);
         assertEq(d.ezklVkaAdapter.canonicalSrs(), EzklFixtures.canonicalSrs());
         assertTrue(d.approvedCodeAdapter.hasRole(d.approvedCodeAdapter.CODE_APPROVER_ROLE(), admin));
         assertTrue(d.ezklVkaAdapter.approvalRequired());
@@ -64,6 +69,8 @@ contract DeployHubTest is Test {
         assertEq(vm.parseJsonAddress(json, ".ezklVkaAdapter"), address(d.ezklVkaAdapter));
         assertEq(vm.parseJsonAddress(json, ".approvedCodeAdapter"), address(d.approvedCodeAdapter));
         assertEq(vm.parseJsonAddress(json, ".halo2VerifierReusable"), d.halo2VerifierReusable);
+        assertEq(vm.parseJsonAddress(json, ".halo2VerifierReusableDeferred"), d.halo2VerifierReusableDeferred);
+        assertEq(vm.parseJsonAddress(json, ".ezklAggregatingAdapter"), address(d.ezklAggregatingAdapter));
         assertEq(vm.parseJsonAddress(json, ".implementations.inferenceMarket"), d.hub.marketImplementation);
         assertEq(vm.parseJsonUint(json, ".chainId"), block.chainid);
         assertEq(vm.parseJsonUint(json, ".epochLengthBlocks"), 5);
@@ -115,7 +122,9 @@ contract DeployHubTest is Test {
 
     function _reusesAGivenReusableVerifier() internal {
         address existing = deployCode("Halo2VerifierReusable.sol:Halo2VerifierReusable");
+        address existingDeferred = deployCode("Halo2VerifierReusableDeferred.sol:Halo2VerifierReusableDeferred");
         vm.setEnv("HUB_REUSABLE_VERIFIER", vm.toString(existing));
+        vm.setEnv("HUB_DEFERRED_VERIFIER", vm.toString(existingDeferred));
         vm.setEnv("HUB_DEPLOYMENT_OUT", OUT);
         vm.setEnv("HUB_ADMIN", vm.toString(address(this)));
         vm.setEnv("HUB_VKA_APPROVAL_REQUIRED", "false");
@@ -127,7 +136,10 @@ contract DeployHubTest is Test {
         assertFalse(d.hub.registry.modelApprovalRequired());
         assertEq(d.halo2VerifierReusable, existing);
         assertEq(address(EzklVkaVerifierAdapter(address(d.ezklVkaAdapter)).VERIFIER()), existing);
+        assertEq(d.halo2VerifierReusableDeferred, existingDeferred);
+        assertEq(address(d.ezklAggregatingAdapter.DEFERRED()), existingDeferred);
         vm.setEnv("HUB_REUSABLE_VERIFIER", vm.toString(address(0)));
+        vm.setEnv("HUB_DEFERRED_VERIFIER", vm.toString(address(0)));
         vm.removeFile(OUT);
     }
 }

@@ -1,4 +1,5 @@
 // The contract ABIs, typed for viem (generated from the Solidity sources; see generated/).
+export { ezklAggregatingVerifierAdapterAbi } from "./generated/EzklAggregatingVerifierAdapter.js";
 export { ezklVkaVerifierAdapterAbi } from "./generated/EzklVkaVerifierAdapter.js";
 export { inferenceMarketAbi } from "./generated/InferenceMarket.js";
 export { modelRegistryAbi } from "./generated/ModelRegistry.js";

@@ -59,6 +59,15 @@ function formatNode(node: RelayerStatus["node"]): string[] {
     );
   }
   lines.push(`  in flight here ${node.inFlight}${node.lastRoundError ? ` (last error: ${node.lastRoundError})` : ""}`);
+  const a = node.aggregation;
+  if (a) {
+    lines.push(
+      `  aggregation via ${a.adapter} (up to ${a.maxProofs} proofs, ${a.windowMs} ms): ${a.aggregates} aggregates of ` +
+        `${a.aggregatedProofs} proofs, ${a.fallbacks} fallbacks, ${a.alreadyAccepted} already accepted, ${a.waiting} waiting` +
+        (a.lastAggregateTx ? `; last ${a.lastAggregateTx} (${a.lastAggregateGas} gas)` : "") +
+        (a.lastError ? `; last error: ${a.lastError}` : ""),
+    );
+  }
   if (node.pending.length === 0) lines.push("  pending assignments: none");
   else {
     lines.push("  pending assignments:");

@@ -55,6 +55,8 @@ export interface NodeConfig {
   expireMissed: boolean;
   /** Artifact ids by model id (overrides of the registry's artifact URIs). */
   models: Map<bigint, string>;
+  /** Aggregation mode, or null (off). */
+  aggregate: { adapter: Address; maxProofs: number; windowMs: number } | null;
 }
 
 /** The validated configuration with secrets and stack files resolved. */
@@ -166,6 +168,13 @@ export async function parseConfig(params: {
           pollIntervalMs: c.node.pollIntervalMs,
           expireMissed: c.node.expireMissed,
           models: new Map((c.node.models ?? []).map((m) => [BigInt(m.modelId), m.artifactId])),
+          aggregate: c.node.aggregate
+            ? {
+                adapter: c.node.aggregate.adapter as Address,
+                maxProofs: c.node.aggregate.maxProofs,
+                windowMs: c.node.aggregate.windowMs,
+              }
+            : null,
         }
       : null,
     starknet,

@@ -120,6 +120,17 @@ const nodeSchema = z
     pollIntervalMs: positiveInt.default(500),
     /** Call `expire` on this node's missed assignments so they move on at once. */
     expireMissed: z.boolean().default(true),
+    /** Aggregation (off when absent): proofs of models registered with `adapter` (the hub's
+     * EzklAggregatingVerifierAdapter) are verified together by one `verifyAggregate` transaction, up to
+     * `maxProofs` proofs or `windowMs` after the first, then each request is settled with an empty proof. */
+    aggregate: z
+      .object({
+        adapter: address,
+        maxProofs: z.number().int().min(2).max(32).default(8),
+        windowMs: z.number().int().min(0).max(600_000).default(2_000),
+      })
+      .strict()
+      .optional(),
     /** Artifacts by model id, for models whose on-chain artifact URI is not `zkvin-artifact:sha256:<id>`. */
     models: z
       .array(

@@ -1,11 +1,22 @@
-import { ezklVkaVerifierAdapterAbi, inferenceMarketAbi, modelRegistryAbi, nodePoolAbi } from "@zk-vin/oracle-sdk/abi";
+import {
+  ezklAggregatingVerifierAdapterAbi,
+  ezklVkaVerifierAdapterAbi,
+  inferenceMarketAbi,
+  modelRegistryAbi,
+  nodePoolAbi,
+} from "@zk-vin/oracle-sdk/abi";
 import { getAbiItem } from "viem";
 
 // The zk-VIN hub's ABIs as the node pipeline and the operator CLI use them: the ones generated from the
 // Solidity sources (`npm run abis -w @zk-vin/subgraph`, exported by @zk-vin/oracle-sdk/abi), never copied
 // by hand. Their errors come with them, so a refused call is reported by name with its arguments.
 
-export { inferenceMarketAbi as marketAbi, modelRegistryAbi, nodePoolAbi };
+export {
+  ezklAggregatingVerifierAdapterAbi as aggregatingAdapterAbi,
+  inferenceMarketAbi as marketAbi,
+  modelRegistryAbi,
+  nodePoolAbi,
+};
 
 /** The two market events the pipeline watches (the chain watcher subscribes to every event of its ABI). */
 export const marketEventsAbi = [

@@ -5,6 +5,7 @@
 import { describeError, type Logger, RelayerError, type Store, sendRecorded, settleRecorded } from "@zk-vin/chain-kit";
 import type { InferenceResult } from "@zk-vin/prover";
 import {
+  type Abi,
   type Address,
   BaseError,
   ContractFunctionRevertedError,
@@ -61,15 +62,20 @@ export interface FulfilmentContext {
 export async function submitFulfilment(
   ctx: FulfilmentContext,
   chosen: ReadonlyArray<{ entry: Entry; result: InferenceResult }>,
+  options: {
+    /** The proof bytes to send instead of the proof's own: "0x" settles a statement an aggregate accepted. */
+    proofBytes?: Hex;
+  } = {},
 ): Promise<Attempt> {
   const hub = ctx.hub;
   const proof = chosen[0]!.result.proof;
   const ids = chosen.map((m) => BigInt(m.entry.payload.requestId));
   const instances = proof.instances.map((w) => BigInt(w));
+  const bytes = options.proofBytes ?? proof.proof;
   const data =
     ids.length === 1
-      ? encodeFunctionData({ abi: marketAbi, functionName: "fulfil", args: [ids[0]!, proof.proof, instances] })
-      : encodeFunctionData({ abi: marketAbi, functionName: "fulfilBatch", args: [ids, proof.proof, instances] });
+      ? encodeFunctionData({ abi: marketAbi, functionName: "fulfil", args: [ids[0]!, bytes, instances] })
+      : encodeFunctionData({ abi: marketAbi, functionName: "fulfilBatch", args: [ids, bytes, instances] });
   let gas: bigint;
   try {
     gas = await hub.publicClient.estimateGas({ account: ctx.operator, to: ctx.market, data });
@@ -133,8 +139,8 @@ function fulfilledIds(receipt: TransactionReceipt, market: Address): Set<bigint>
   return new Set(events.map((e) => e.args.requestId));
 }
 
-/** A revert as `ErrorName(args)` when the market's ABI knows it. */
-export function revertReason(error: unknown): string {
+/** A revert as `ErrorName(args)` when `abi` (default the market's) knows it. */
+export function revertReason(error: unknown, abi: Abi = marketAbi): string {
   if (error instanceof BaseError) {
     const reverted = error.walk((e) => e instanceof ContractFunctionRevertedError);
     if (reverted instanceof ContractFunctionRevertedError && reverted.data) {
@@ -143,7 +149,7 @@ export function revertReason(error: unknown): string {
     const raw = error.walk((e) => typeof (e as { data?: unknown }).data === "string") as { data?: Hex } | null;
     if (raw?.data && raw.data !== "0x") {
       try {
-        const decoded = decodeErrorResult({ abi: marketAbi, data: raw.data });
+        const decoded = decodeErrorResult({ abi, data: raw.data });
         return `${decoded.errorName}(${(decoded.args ?? []).map(String).join(", ")})`;
       } catch {
         return raw.data;

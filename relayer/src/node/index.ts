@@ -1,4 +1,5 @@
 export {
+  aggregatingAdapterAbi,
   marketAbi,
   marketEventsAbi,
   modelRegistryAbi,
@@ -6,8 +7,22 @@ export {
   proofVerifierAbi,
   RequestStatus,
 } from "./abi.js";
+export {
+  type AggregateOutcome,
+  type AggregationOptions,
+  AggregationQueue,
+  type AggregationStatus,
+  type ProofSubmission,
+  submitAggregated,
+} from "./aggregation.js";
 export { assignmentEntries, lookupRequested, RequestEventMissingError, type RequestedInference } from "./discovery.js";
-export { FulfilmentRejectedError, FulfilmentRevertedError, revertReason } from "./fulfilment.js";
+export {
+  type FulfilmentContext,
+  FulfilmentRejectedError,
+  FulfilmentRevertedError,
+  revertReason,
+  submitFulfilment,
+} from "./fulfilment.js";
 export { artifactIdFromUri, ModelCatalog, type ServedModel, UnservedModelError } from "./models.js";
 export { NodePipeline, type NodePipelineOptions, type NodePipelineStatus } from "./pipeline.js";
 export {

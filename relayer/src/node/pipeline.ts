@@ -24,6 +24,7 @@ import {
 } from "@zk-vin/prover";
 import type { Address } from "viem";
 import { marketAbi, marketEventsAbi, nodePoolAbi } from "./abi.js";
+import { type AggregationOptions, AggregationQueue, type AggregationStatus } from "./aggregation.js";
 import { type AssignmentContext, checkAssignment, handleMissed } from "./assignment.js";
 import { type Attempt, type Entry, final } from "./attempt.js";
 import { assignmentEntries, lookupRequested } from "./discovery.js";
@@ -57,6 +58,9 @@ export interface NodePipelineOptions {
   expireMissed: boolean;
   /** Artifact ids to use instead of the registry's artifact URIs. */
   modelOverrides?: ReadonlyMap<bigint, string>;
+  /** Aggregation mode (off when absent): proofs of models registered with `adapter` are verified together
+   * by one `verifyAggregate`, up to `maxProofs` or `windowMs`, then each request is settled (aggregation.ts). */
+  aggregate?: AggregationOptions | null;
   backoff?: BackoffPolicy;
   receiptTimeoutMs?: number;
   logger?: Logger;
@@ -70,6 +74,8 @@ export interface NodePipelineStatus {
   inFlight: number;
   lastRoundAt: number | null;
   lastRoundError: string | null;
+  /** The aggregation path's counters, when aggregation is on. */
+  aggregation: AggregationStatus | null;
 }
 
 interface Member {
@@ -89,12 +95,13 @@ interface ProofGroup {
  * The node's work on the hub: watches the market for requests assigned to the operator (persisted cursor,
  * confirmations, reorgs), records each assignment in the outbox, proves it through the prover's queue
  * (the batcher groups requests of one model into one proof, up to the circuit's batch size or the batch
- * window), and fulfils each proof with one `fulfil` / `fulfilBatch` transaction. Exactly once: before
- * every step the request's state is read from the market (still pending, still ours, before the
- * deadline), and the fulfilment is signed and recorded in the outbox before it is broadcast, so after a
- * crash its outcome is looked up rather than guessed (docs/decisions/0041, 0070). The steps live beside it:
- * discovery.ts (assignments from market events), assignment.ts (where an assignment stands; missed
- * deadlines), fulfilment.ts (the transaction and its settlement after a crash).
+ * window), and fulfils each proof with one `fulfil` / `fulfilBatch` transaction (or, in aggregation mode,
+ * verifies the proofs of several models with one `verifyAggregate` and settles each with an empty proof:
+ * aggregation.ts). Exactly once: before every step the request's state is read from the market (still
+ * pending, still ours, before the deadline), and the fulfilment is signed and recorded in the outbox before
+ * it is broadcast, so after a crash its outcome is looked up rather than guessed (docs/decisions/0041, 0070).
+ * The steps live beside it: discovery.ts (assignments from market events), assignment.ts (where an
+ * assignment stands; missed deadlines), fulfilment.ts (the transaction and its settlement after a crash).
  */
 export class NodePipeline {
   private readonly log: Logger;
@@ -104,6 +111,7 @@ export class NodePipeline {
   private readonly submitLimiter: Limiter;
   private readonly fulfilmentContext: FulfilmentContext;
   private readonly assignmentContext: AssignmentContext;
+  private readonly aggregator: AggregationQueue | null;
   private readonly groups = new Map<string, ProofGroup>();
   private readonly inFlight = new Map<string, Promise<void>>();
   private catalog: ModelCatalog | null = null;
@@ -138,6 +146,16 @@ export class NodePipeline {
       receiptTimeoutMs,
       observer: options.observer,
     };
+    this.aggregator = options.aggregate
+      ? new AggregationQueue(this.fulfilmentContext, options.aggregate, this.submitLimiter, this.log, (o) =>
+          options.observer?.aggregateSubmitted?.({
+            proofs: o.proofs,
+            ok: o.tx !== null,
+            gasUsed: o.gasUsed,
+            fallback: o.fallbackReason !== null,
+          }),
+        )
+      : null;
     this.watcher = new ChainWatcher({
       client: hub.publicClient,
       chainId: hub.chainId,
@@ -205,6 +223,7 @@ export class NodePipeline {
    * from the outbox on the next start. */
   async stop(): Promise<void> {
     this.controller?.abort();
+    this.aggregator?.stop();
     this.wake?.();
     await Promise.all([this.loop, this.watcher.stop(), ...this.inFlight.values()]);
     this.loop = null;
@@ -218,6 +237,7 @@ export class NodePipeline {
       inFlight: this.inFlight.size,
       lastRoundAt: this.lastRoundAt,
       lastRoundError: this.lastRoundError,
+      aggregation: this.aggregator?.status() ?? null,
     };
   }
 
@@ -413,9 +433,13 @@ export class NodePipeline {
     });
     if (open === 0) return outcomes;
     const chosen = members.slice(0, open);
-    const submitted = await this.submitLimiter
-      .run(() => submitFulfilment(this.fulfilmentContext, chosen))
-      .catch((error: unknown): Attempt => ({ kind: "error", error }));
+    const model = chosen[0]!.model;
+    const submitted =
+      this.aggregator?.handles(model) === true
+        ? await this.aggregator.add({ model, members: chosen })
+        : await this.submitLimiter
+            .run(() => submitFulfilment(this.fulfilmentContext, chosen))
+            .catch((error: unknown): Attempt => ({ kind: "error", error }));
     for (const m of chosen) outcomes.set(m.entry.key, submitted);
     return outcomes;
   }

@@ -57,6 +57,9 @@ export interface NodeObserver {
   assignmentDiscovered?(info: { modelId: string }): void;
   proofFinished?(info: { modelId: string; ok: boolean; seconds: number; rows: number }): void;
   fulfilmentSubmitted?(info: { modelId: string; requests: number; ok: boolean; gasUsed: bigint | null }): void;
+  /** An aggregation flush: `ok` when one `verifyAggregate` of `proofs` proofs was mined; `fallback` when the
+   * aggregate was refused or reverted and its proofs went out one by one. */
+  aggregateSubmitted?(info: { proofs: number; ok: boolean; gasUsed: bigint | null; fallback: boolean }): void;
   assignmentFinished?(info: {
     modelId: string;
     status: "done" | "failed";

@@ -127,6 +127,23 @@ export function createMetrics(params: {
     buckets: [250_000, 500_000, 750_000, 1_000_000, 1_500_000, 2_000_000, 3_000_000, 5_000_000, 10_000_000],
     registers: [registry],
   });
+  const aggregates = new Counter({
+    name: "zkvin_relayer_node_aggregates_total",
+    help: "Aggregation flushes: ok (one verifyAggregate mined), fallback (refused or reverted, proofs sent one by one)",
+    labelNames: ["result"] as const,
+    registers: [registry],
+  });
+  const aggregatedProofs = new Counter({
+    name: "zkvin_relayer_node_aggregated_proofs_total",
+    help: "Proofs verified by mined verifyAggregate transactions",
+    registers: [registry],
+  });
+  const aggregateGas = new Histogram({
+    name: "zkvin_relayer_node_aggregate_gas",
+    help: "Gas used per verifyAggregate transaction",
+    buckets: [1_000_000, 2_000_000, 3_000_000, 5_000_000, 7_500_000, 10_000_000, 15_000_000, 20_000_000],
+    registers: [registry],
+  });
   const assignmentsFinished = new Counter({
     name: "zkvin_relayer_node_assignments_finished_total",
     help: "Assignments that reached a final state, by status and outcome",
@@ -161,6 +178,14 @@ export function createMetrics(params: {
       fulfilmentSubmitted: ({ modelId, ok, gasUsed }) => {
         fulfilments.inc({ model: modelId, result: ok ? "ok" : "reverted" });
         if (gasUsed !== null) fulfilmentGas.observe({ model: modelId }, Number(gasUsed));
+      },
+      aggregateSubmitted: ({ proofs, ok, gasUsed, fallback }) => {
+        if (ok) {
+          aggregates.inc({ result: "ok" });
+          aggregatedProofs.inc(proofs);
+          if (gasUsed !== null) aggregateGas.observe(Number(gasUsed));
+        }
+        if (fallback) aggregates.inc({ result: "fallback" });
       },
       assignmentFinished: ({ modelId, status, outcome, latencyMs }) => {
         assignmentsFinished.inc({ model: modelId, status, outcome });
