@@ -3,6 +3,8 @@
 // Starknet lane: REQUEST L2 -> L1, consumed by the hub's StarknetGateway, proven by the node, RESULT
 // L1 -> L2 into the spoke's L1 handler, `deliver` into the consumer. What it measures: latency, gas on the
 // hub, fees on Starknet, the fee split, and that the consumer stores exactly the hub's verified output.
+import { dequantize, quantize } from "@zk-vin/oracle-sdk";
+import { feltToI128, i128ToFelt } from "@zk-vin/relayer";
 import { CallData, cairo, hash } from "starknet";
 import { type Hex, parseAbi } from "viem";
 import type { DevnetChain, DevnetModel } from "../devnet/devnet.js";
@@ -10,12 +12,9 @@ import { type StarknetDevnet, startStarknetSide } from "../devnet/starknet.js";
 import { findStarknetDevnet } from "../devnet/starknet-devnet.js";
 import { DemoError } from "./errors.js";
 
-const FELT_PRIME = 2n ** 251n + 17n * 2n ** 192n + 1n;
-const toFelt = (v: bigint) => `0x${(v < 0n ? FELT_PRIME + v : v).toString(16)}`;
-const fromFelt = (f: string) => {
-  const v = BigInt(f);
-  return v > FELT_PRIME / 2n ? v - FELT_PRIME : v;
-};
+// Signed values as Cairo i128 felts: the relayer's Starknet codec, the one the lane decodes with.
+const toFelt = (v: bigint) => `0x${i128ToFelt(v).toString(16)}`;
+const fromFelt = (f: string) => feltToI128(BigInt(f));
 const u256 = (low: string | undefined, high: string | undefined) => BigInt(low ?? 0) + (BigInt(high ?? 0) << 128n);
 
 const SELECTOR = {
@@ -109,7 +108,8 @@ export async function runStarknetRequest(params: {
   const { sn, hub, model } = params;
   const inScale = model.manifest.inputs[0]!.scale;
   const outScale = model.manifest.outputs[0]!.scale;
-  const inputFixed = params.input.map((x) => BigInt(Math.round(x * 2 ** inScale)));
+  // The SDK's rounding (half away from zero), the one the prover and every requester use.
+  const inputFixed = params.input.map((x) => quantize(x, inScale));
   const fee = params.fee ?? 10n ** 16n;
   const fromBlock = await sn.provider.getBlockNumber();
   const block = await sn.provider.getBlockWithTxHashes("latest");
@@ -217,7 +217,7 @@ export async function runStarknetRequest(params: {
   // fee fully accounted for.
   if (output.length !== verified.length || output.some((v, i) => v !== verified[i]))
     throw new DemoError(`the Cairo consumer stored [${output}] but the hub verified [${verified}]`, { value: output });
-  const outputs = output.map((v) => Number(v) / 2 ** outScale);
+  const outputs = output.map((v) => dequantize(v, outScale));
   outputs.forEach((v, i) => {
     const diff = Math.abs(v - (params.expected[i] ?? Number.NaN));
     if (!(diff <= params.tolerance))
