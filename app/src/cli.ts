@@ -7,6 +7,9 @@
 //   deploy   the hub on one public network and spokes on others, over LayerZero's published endpoints
 //            (deployments/layerzero-testnets.json), with only RPC URLs and a key; writes
 //            deployments/<network>.json.
+//   deploy-starknet-spoke  the Cairo spoke on a Starknet network (Sepolia, mainnet), declared and deployed
+//            with only an RPC URL and an account, pointed at the hub chain's StarknetGateway; prints the
+//            deployment as JSON (docs/starknet.md has the steps around it).
 import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -17,6 +20,7 @@ import { type Devnet, type DevnetProgress, startDevnet } from "./devnet/devnet.j
 import { DevnetStageError, describeError } from "./devnet/errors.js";
 import { BENCHMARK_MODELS, type BenchmarkModelName, type DevnetModelOptions } from "./devnet/models.js";
 import { repoRoot } from "./devnet/paths.js";
+import { deployStarknetSpoke } from "./devnet/starknet-public.js";
 import {
   type DeployProgress,
   deployNetwork,
@@ -316,6 +320,74 @@ program
   .option("--key-env <variable>", "environment variable holding the deployer's private key", "DEPLOYER_KEY")
   .option("--out <file>", "where to write the deployments file (default deployments/<network>.json)")
   .action(deploy);
+
+program
+  .command("deploy-starknet-spoke")
+  .description("declare and deploy the Cairo spoke on a Starknet network, pointed at the hub's StarknetGateway")
+  .requiredOption("--rpc <url>", "the Starknet RPC (0.10) URL")
+  .requiredOption("--account <address>", "the Starknet account that declares, deploys and owns the spoke")
+  .option("--key-env <variable>", "environment variable holding the account's private key", "STARKNET_PRIVATE_KEY")
+  .requiredOption("--gateway <address>", "the StarknetGateway on the hub chain")
+  .requiredOption("--treasury <address>", "the Starknet address that receives protocol fees")
+  .option("--owner <address>", "the spoke's owner (default: the account)")
+  .option("--fee-token <address>", "the fee token (default: STRK)")
+  .option(
+    "--min-fee <fri>",
+    "smallest fee accepted",
+    (v: string) => {
+      if (!/^[0-9]+$/.test(v)) throw new InvalidArgumentError(`expected an integer amount, got "${v}"`);
+      return BigInt(v);
+    },
+    10n ** 15n,
+  )
+  .option(
+    "--min-ttl <seconds>",
+    "shortest deadline (above the network's state-update interval)",
+    parseInteger(1, 30 * 86_400),
+    12 * 3600,
+  )
+  .option("--max-ttl <seconds>", "longest deadline", parseInteger(1, 30 * 86_400), 7 * 86_400)
+  .option(
+    "--reclaim-delay <seconds>",
+    "wait after the deadline before a reclaim",
+    parseInteger(3600, 30 * 86_400),
+    86_400,
+  )
+  .option("--compiled-class-hash <hash>", "the class's compiled class hash (default: from a local starknet-devnet)")
+  .action(
+    async (opts: {
+      rpc: string;
+      account: string;
+      keyEnv: string;
+      gateway: string;
+      treasury: string;
+      owner?: string;
+      feeToken?: string;
+      minFee: bigint;
+      minTtl: number;
+      maxTtl: number;
+      reclaimDelay: number;
+      compiledClassHash?: string;
+    }) => {
+      const key = process.env[opts.keyEnv];
+      if (!key || !/^0x[0-9a-fA-F]{1,64}$/.test(key))
+        throw new InvalidArgumentError(`set ${opts.keyEnv} to the Starknet account's private key (0x + hex)`);
+      const deployed = await deployStarknetSpoke({
+        rpcUrl: opts.rpc,
+        account: { address: opts.account, privateKey: key },
+        l1Gateway: opts.gateway,
+        treasury: opts.treasury,
+        ...(opts.owner ? { owner: opts.owner } : {}),
+        ...(opts.feeToken ? { feeToken: opts.feeToken } : {}),
+        limits: { minFee: opts.minFee, minTtl: opts.minTtl, maxTtl: opts.maxTtl, reclaimDelay: opts.reclaimDelay },
+        ...(opts.compiledClassHash ? { compiledClassHash: opts.compiledClassHash } : {}),
+        onLog: (line) => process.stderr.write(`  ${line}\n`),
+      });
+      process.stdout.write(
+        `${JSON.stringify(deployed, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 2)}\n`,
+      );
+    },
+  );
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`zkvin-deployments: ${describeError(error)}\n`);

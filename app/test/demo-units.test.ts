@@ -1,6 +1,7 @@
 // The demo's parts that do not need a network: the progress display (terminal and plain), the stop order,
 // the sweep of leftover processes (real child processes), the run log, the benchmark samples, the result
-// checks and the summary tables. The whole demo runs in demo.test.ts.
+// checks (EVM and Starknet rows), whether the Starknet row runs, and the summary tables. The whole demo
+// runs in demo.test.ts.
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -14,7 +15,15 @@ import { commandOf, descendants, endProcesses, isAlive } from "../src/demo/proce
 import { Progress } from "../src/demo/progress.js";
 import { DEMO_MODELS, demoModel, OUTPUT_TOLERANCE, parseSamples, readSamples } from "../src/demo/samples.js";
 import { Stoppers } from "../src/demo/services.js";
-import { table } from "../src/demo/summary.js";
+import {
+  checkStarknetRequest,
+  STARKNET_DEMO_FEE,
+  type StarknetMeasured,
+  starknetPlan,
+  summariseStarknet,
+} from "../src/demo/starknet.js";
+import { renderStarknet, table, units } from "../src/demo/summary.js";
+import type { StarknetDevnet } from "../src/devnet/starknet.js";
 
 const work = mkdtempSync(path.join(os.tmpdir(), "zkvin-demo-units-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -218,6 +227,110 @@ describe("result checks", () => {
     wrong.stored.value = wrong.delivered[0]!;
     expect(() => checkRequest(wrong, 5e-3)).toThrow(DemoResultError);
     expect(() => checkRequest(wrong, 5e-3)).toThrow(/the model gives 1.02075/);
+  });
+});
+
+describe("the Starknet row", () => {
+  it("runs when starknet-devnet is installed, and otherwise says why it is left out", () => {
+    const bin = "/root/.cargo/bin/starknet-devnet";
+    expect(starknetPlan({ wanted: true, state: { kind: "installed", bin } })).toEqual({ run: true, bin });
+    expect(starknetPlan({ wanted: false, state: { kind: "installed", bin } })).toEqual({
+      run: false,
+      reason: "left out (--no-starknet)",
+    });
+    const missing = starknetPlan({ wanted: true, state: { kind: "missing" } });
+    expect(missing.run).toBe(false);
+    expect(!missing.run && missing.reason).toMatch(/not installed \(`npm run setup` builds it with cargo/);
+    const building = starknetPlan({ wanted: true, state: { kind: "building", pid: 4242, log: "/x/install.log" } });
+    expect(!building.run && building.reason).toMatch(/still being built .*pid 4242, log \/x\/install\.log/);
+  });
+
+  // A measured Starknet request as the demo reads it from both chains (figures from a real run).
+  const measured = (): StarknetMeasured => ({
+    asked: {
+      index: 5,
+      sample: 0,
+      input: [-0.0854, 0.0507, -0.0407, -0.0332],
+      inputFixed: [-700n, 415n, -333n, -272n],
+      expected: [1.02075],
+      requestId: 1n,
+      fee: STARKNET_DEMO_FEE,
+      transactionHash: "0x0a5c",
+      sentAt: 1_000,
+      fromBlock: 7,
+    },
+    stored: [68_531_639n],
+    settled: [68_531_639n],
+    verified: [68_531_639n],
+    deliveries: 1,
+    outputScale: 26,
+    hubRequestId: 5n,
+    split: { node: 4n * 10n ** 15n, modelOwner: 10n ** 15n, protocol: 5n * 10n ** 14n, refund: 45n * 10n ** 14n },
+    payees: { node: 0x111n, modelOwner: 0x222n },
+    expectedPayees: { node: 0x111n, modelOwner: 0x222n },
+    transactions: { ask: "0x0a5c", consume: "0xc0", fulfil: "0xf0", l1Handler: "0x0b1", deliver: "0x0de1" },
+    gas: { consume: 250_000n, fulfil: 700_000n, reply: 90_000n },
+    requestsInProof: 1,
+    proofBytes: 3_904,
+    provingMs: 2_100,
+    l2Fees: { ask: 3n * 10n ** 15n, deliver: 2n * 10n ** 15n },
+    l1MessageFee: 10n ** 14n,
+    latencyMs: 9_800,
+  });
+
+  it("accepts a stored value that is the hub's verified output and the model's, delivered once, fee accounted for", () => {
+    expect(() => checkStarknetRequest(measured(), 5e-3)).not.toThrow();
+  });
+
+  it("refuses a stored or settled value unlike the verified one, a second delivery, a wrong output, a lost unit of fee, a stranger paid", () => {
+    const cases: Array<[(m: StarknetMeasured) => void, RegExp]> = [
+      [(m) => (m.stored = [68_531_640n]), /Cairo consumer stored \[68531640\] but the hub verified \[68531639\]/],
+      [(m) => (m.settled = [1n]), /the hub verified \[68531639\] but the spoke settled \[1\]/],
+      [(m) => (m.deliveries = 2), /delivered 2 times, not once/],
+      [(m) => (m.deliveries = 0), /delivered 0 times/],
+      [
+        (m) => {
+          const off = [m.verified[0]! + 2n ** 20n];
+          m.stored = off;
+          m.settled = off;
+          m.verified = off;
+        },
+        /the model gives 1\.02075 for this input/,
+      ],
+      [(m) => (m.split.refund -= 1n), /does not add up to the fee 10000000000000000/],
+      [(m) => (m.payees.node = 0x999n), /payees other than the node's and the model owner's/],
+    ];
+    for (const [spoil, message] of cases) {
+      const m = measured();
+      spoil(m);
+      expect(() => checkStarknetRequest(m, 5e-3)).toThrow(DemoResultError);
+      expect(() => checkStarknetRequest(m, 5e-3)).toThrow(message);
+    }
+  });
+
+  it("renders the row with gas, fees and split, or the reason it did not run", () => {
+    const sn = {
+      process: { rpcUrl: "http://127.0.0.1:5050/rpc" },
+      chainId: "0x534e5f5345504f4c4941",
+      contracts: { spoke: `0x${"5".repeat(63)}`, consumer: `0x${"c".repeat(63)}` },
+      hub: { gateway: `0x${"6".repeat(40)}`, messaging: `0x${"7".repeat(40)}` },
+    } as unknown as StarknetDevnet;
+    const summary = summariseStarknet(sn, [measured()]);
+    expect(summary.requests[0]).toMatchObject({ index: 5, output: [68_531_639 / 2 ** 26], fee: "10000000000000000" });
+    const text = renderStarknet(summary, 5e-3).join("\n");
+    expect(text).toContain("starknet-devnet http://127.0.0.1:5050/rpc");
+    expect(text).toMatch(/\n\s+5\s+#1\s+#5\s+\[.*\]\s+1\.02\d+\s+1\.020750\s+\S+\s+yes\n/);
+    expect(text).toMatch(
+      /\n\s+5\s+3,904 B\s+2100 ms\s+250,000\s+700,000\s+90,000\s+9\.8 s\s+0\.003\s+0\.002\s+0\.0001\n/,
+    );
+    expect(text).toContain("fee 0.01 STRK: node 0.004, model owner 0.001, protocol 0.0005, refund 0.0045");
+    expect(units(99_999_000_009n)).toBe("0.000000099999000009");
+    expect(units(10n ** 18n)).toBe("1");
+    expect(units(0n)).toBe("0");
+    expect(renderStarknet({ ran: false, reason: "left out (--no-starknet)", requests: [] }, 5e-3)).toEqual([
+      "Starknet: left out (--no-starknet)",
+      "",
+    ]);
   });
 });
 

@@ -3,12 +3,32 @@
 // on the hub's anvil (loaded by the devnet's postman), the hub's StarknetGateway, the linear-regression
 // model compiled with EZKL, a staked node, Redis, EZKL proving workers and the relayer (node pipeline +
 // Starknet lane). A Cairo consumer asks; the hub proves; the result comes back by L1 -> L2 message and is
-// delivered to the consumer, which must store exactly the output the hub verified. Then the new entry
-// points are attacked: a forged L1 sender, a replayed REQUEST, an unregistered spoke, a second delivery.
-// The local GraphQL endpoint indexes both chains meanwhile (the Cairo spoke's events through the
-// subgraph's Starknet mapping, the hub's StarknetGateway through its EVM mapping): each Starknet request
-// is followed to its hub request and back, against what the chains say.
+// delivered to the consumer, which must store exactly the output the hub verified. A dApp does the same
+// through the SDK's `@zk-vin/oracle-sdk/starknet` entry (quote, requestInference, waitForResult, and its
+// typed errors on bad input). Then the new entry points are attacked: a forged L1 sender, a replayed
+// REQUEST, an unregistered spoke, a second delivery. The local GraphQL endpoint indexes both chains
+// meanwhile (the Cairo spoke's events through the subgraph's Starknet mapping, the hub's StarknetGateway
+// through its EVM mapping): each Starknet request is followed to its hub request and back, against what
+// the chains say.
 import { silentLogger } from "@zk-vin/chain-kit";
+import {
+  FeeAboveMaxError,
+  InputLengthError,
+  RequestNotFoundError,
+  WaitAbortedError,
+  WaitTimeoutError,
+  WalletRequiredError,
+} from "@zk-vin/oracle-sdk";
+import {
+  createStarknetContext,
+  getRequest,
+  MAX_STARKNET_VALUES,
+  quote,
+  requestInference,
+  StarknetTermsError,
+  StarknetValueError,
+  waitForResult,
+} from "@zk-vin/oracle-sdk/starknet";
 import { dequantize } from "@zk-vin/prover";
 import {
   decodeFulfilled,
@@ -21,10 +41,19 @@ import {
   startRelayer,
 } from "@zk-vin/relayer";
 import { type LocalSubgraph, startLocalSubgraph } from "@zk-vin/subgraph";
-import { CallData, cairo, hash } from "starknet";
+import { CallData, cairo, hash, RpcProvider } from "starknet";
 import { encodeAbiParameters, keccak256, parseAbi } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { STARKNET_ORIGIN_ID, type StarknetDevnet, startStarknetSide } from "../src/devnet/index.js";
+import {
+  DevnetSetupError,
+  deployStarknetSpoke,
+  STARKNET_ORIGIN_ID,
+  STRK_ADDRESS,
+  type StarknetDevnet,
+  type StarknetSpokeLimits,
+  startStarknetDevnet,
+  startStarknetSide,
+} from "../src/devnet/index.js";
 import {
   benchmarkSamples,
   fixedInput,
@@ -322,6 +351,112 @@ describe.skipIf(!bin)("a Cairo consumer's request through starknet-devnet, the h
     expect(starknetChain.latestBlock?.number).toBeGreaterThanOrEqual(BigInt(deliveredEvent!.block_number!));
   }, 120_000);
 
+  it("serves a dApp through @zk-vin/oracle-sdk/starknet: quote, request, waitForResult, typed errors naming the value", async () => {
+    const { hub } = stack.devnet;
+    const model = stack.devnet.model("linear_regression");
+    const scale = model.manifest.inputs[0]!.scale;
+    const outScale = model.manifest.outputs[0]!.scale;
+    const user = sn.account("user");
+    const ctx = createStarknetContext({
+      spoke: sn.contracts.spoke,
+      account: user,
+      chain: "sn-devnet",
+      pollIntervalMs: 200,
+    });
+    const q = await quote(ctx, { modelId: model.modelId });
+    expect(q).toMatchObject({
+      chain: "sn-devnet",
+      modelId: model.modelId,
+      total: 10n ** 15n,
+      minTtl: 60,
+      maxTtl: 7 * 86_400,
+    });
+    expect(BigInt(q.feeToken)).toBe(BigInt(STRK_ADDRESS));
+
+    // Bad input is refused before anything is sent, each error naming the offending value.
+    const nonce = await user.getNonce();
+    const input = fixedInput(samples.inputs[2]!, scale);
+    const refused = async (p: Promise<unknown>) => {
+      const error = await p.then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(error).not.toBeNull();
+      return error as Record<string, unknown>;
+    };
+    const modelId = model.modelId;
+    expect(await refused(requestInference(ctx, { modelId, input: [] }))).toBeInstanceOf(InputLengthError);
+    const tooLong = await refused(requestInference(ctx, { modelId, input: Array(MAX_STARKNET_VALUES + 1).fill(1n) }));
+    expect(tooLong).toBeInstanceOf(InputLengthError);
+    expect(tooLong).toMatchObject({ expected: MAX_STARKNET_VALUES, actual: MAX_STARKNET_VALUES + 1 });
+    const wide = await refused(requestInference(ctx, { modelId, input: [1n, 2n ** 127n] }));
+    expect(wide).toBeInstanceOf(StarknetValueError);
+    expect(wide).toMatchObject({ index: 1, value: 2n ** 127n });
+    expect(await refused(requestInference(ctx, { modelId, input: [-(2n ** 127n) - 1n] }))).toMatchObject({
+      index: 0,
+      value: -(2n ** 127n) - 1n,
+    });
+    const cheap = await refused(requestInference(ctx, { modelId, input, fee: q.total - 1n }));
+    expect(cheap).toBeInstanceOf(StarknetTermsError);
+    expect(cheap).toMatchObject({ field: "fee", value: q.total - 1n, bound: q.total });
+    const dear = await refused(requestInference(ctx, { modelId, input, fee: 2n * q.total, maxFee: q.total }));
+    expect(dear).toBeInstanceOf(FeeAboveMaxError);
+    expect(dear).toMatchObject({ quoted: 2n * q.total, maxFee: q.total });
+    for (const [ttl, bound] of [
+      [q.minTtl, q.minTtl],
+      [q.maxTtl + 1, q.maxTtl],
+      [q.minTtl + 0.5, q.minTtl],
+    ] as const) {
+      const e = await refused(requestInference(ctx, { modelId, input, ttlSeconds: ttl }));
+      expect(e).toBeInstanceOf(StarknetTermsError);
+      expect(e).toMatchObject({ field: "ttlSeconds", value: ttl, bound });
+    }
+    const readOnly = createStarknetContext({ spoke: sn.contracts.spoke, rpcUrl: sn.process.rpcUrl });
+    expect(await refused(requestInference(readOnly, { modelId, input }))).toBeInstanceOf(WalletRequiredError);
+    const unknown = await refused(getRequest(readOnly, 10n ** 9n));
+    expect(unknown).toBeInstanceOf(RequestNotFoundError);
+    expect(unknown).toMatchObject({ requestId: 10n ** 9n, chain: "starknet" });
+    expect(await user.getNonce()).toBe(nonce);
+
+    // A real request from the dApp's account, followed to its verified result.
+    const r = await requestInference(ctx, { modelId, input, fee: FEE });
+    expect(r).toMatchObject({ chain: "sn-devnet", input, fee: FEE });
+    const pending = await getRequest(readOnly, r.requestId);
+    expect(pending).toMatchObject({ status: "pending", delivered: false, output: null, fee: FEE, modelId });
+    expect(BigInt(pending.requester)).toBe(BigInt(sn.accounts.user.address));
+    expect(await refused(waitForResult(ctx, { requestId: r.requestId, timeoutMs: 1 }))).toMatchObject({
+      name: WaitTimeoutError.name,
+      requestId: r.requestId,
+      lastStatus: "pending",
+    });
+    const stop = new AbortController();
+    stop.abort(new Error("the user left"));
+    const aborted = await refused(waitForResult(ctx, { requestId: r.requestId, signal: stop.signal }));
+    expect(aborted).toBeInstanceOf(WaitAbortedError);
+    expect(aborted).toMatchObject({ requestId: r.requestId });
+    const done = await waitForResult(readOnly, { requestId: r.requestId, timeoutMs: 300_000 });
+    expect(done.status).toBe("fulfilled");
+    expect(done.output).toHaveLength(1);
+    expect(Math.abs(dequantize(done.output![0]!, outScale) - samples.reference[2]![0]!)).toBeLessThan(TOLERANCE);
+    // What the SDK reads is what the hub verified for the hub request the gateway opened for it.
+    const consumed = await hub.anvil.publicClient.getContractEvents({
+      address: sn.hub.gateway,
+      abi: gatewayAbi,
+      eventName: "RequestConsumed",
+      fromBlock: 0n,
+      strict: true,
+    });
+    const hubRequestId = consumed.find((e) => e.args.spokeRequestId === r.requestId)!.args.hubRequestId;
+    const [verified] = await hub.anvil.publicClient.getContractEvents({
+      address: hub.contracts.InferenceMarket!,
+      abi: marketOracleAbi,
+      eventName: "InferenceFulfilled",
+      args: { requestId: hubRequestId },
+      fromBlock: 0n,
+    });
+    expect(done.output).toEqual([...(verified!.args as { output: readonly bigint[] }).output]);
+  }, 400_000);
+
   it("refuses a second delivery, a replayed REQUEST and an unregistered spoke", async () => {
     const { hub } = stack.devnet;
     const model = stack.devnet.model("linear_regression");
@@ -518,3 +653,75 @@ async function gql<T>(url: string, query: string): Promise<T> {
   if (body.errors?.length) throw new Error(`GraphQL: ${body.errors.map((e) => e.message).join("; ")}`);
   return body.data as T;
 }
+
+describe.skipIf(!bin)("the Cairo spoke deployed to a Starknet network with only an RPC URL and an account", () => {
+  // A fresh starknet-devnet plays the public network (Starknet Sepolia): nothing is declared there yet.
+  it("declares and deploys it, after refusing bad limits, addresses, an undeployed account and a wrong compiled class hash", async () => {
+    const net = await startStarknetDevnet({ seed: 7, accounts: 2 });
+    try {
+      const [deployer, treasury] = net.accounts;
+      const limits: StarknetSpokeLimits = {
+        minFee: 10n ** 15n,
+        minTtl: 12 * 3600,
+        maxTtl: 7 * 86_400,
+        reclaimDelay: 86_400,
+      };
+      const base = {
+        rpcUrl: net.rpcUrl,
+        account: { address: deployer!.address, privateKey: deployer!.privateKey },
+        l1Gateway: "0x36C02dA8a0983159322a80FFE9F24b1acfF8B570",
+        treasury: treasury!.address,
+        limits,
+      };
+      const provider = new RpcProvider({ nodeUrl: net.rpcUrl });
+      const nonce = await provider.getNonceForAddress(deployer!.address);
+      for (const [bad, value] of [
+        [{ limits: { ...limits, reclaimDelay: 60 } }, 60],
+        [{ limits: { ...limits, maxTtl: 31 * 86_400 } }, 31 * 86_400],
+        [{ limits: { ...limits, minTtl: 8 * 86_400 } }, 8 * 86_400],
+        [{ limits: { ...limits, minFee: 0n } }, 0n],
+        [{ l1Gateway: "0x1234" }, "0x1234"],
+        [{ treasury: "0x0" }, "0x0"],
+        [{ account: { address: "0x1234", privateKey: deployer!.privateKey } }, "0x1234"],
+      ] as const) {
+        const error = await deployStarknetSpoke({ ...base, ...bad }).then(
+          () => null,
+          (e: unknown) => e,
+        );
+        expect(
+          error,
+          JSON.stringify(bad, (_k, v) => (typeof v === "bigint" ? String(v) : v)),
+        ).toBeInstanceOf(DevnetSetupError);
+        expect((error as DevnetSetupError).value).toEqual(value);
+      }
+      expect(await provider.getNonceForAddress(deployer!.address)).toBe(nonce);
+      // The network compiles the class itself and refuses a declare naming another compiled class hash.
+      await expect(deployStarknetSpoke({ ...base, compiledClassHash: "0x1" })).rejects.toThrow(
+        /declare ZkVinStarknetSpoke: .*(Mismatch|mismatch)/,
+      );
+
+      const deployed = await deployStarknetSpoke(base);
+      expect(deployed.declareTransaction).not.toBeNull();
+      expect(deployed.chainId).toBe(await provider.getChainId());
+      const read = async (entrypoint: string) =>
+        provider.callContract({ contractAddress: deployed.spoke, entrypoint, calldata: [] });
+      expect(BigInt((await read("l1_gateway"))[0]!)).toBe(BigInt(base.l1Gateway));
+      expect(BigInt((await read("treasury"))[0]!)).toBe(BigInt(treasury!.address));
+      expect(BigInt((await read("owner"))[0]!)).toBe(BigInt(deployer!.address));
+      expect(BigInt((await read("fee_token"))[0]!)).toBe(BigInt(STRK_ADDRESS));
+      expect((await read("limits")).map((f) => BigInt(f))).toEqual([10n ** 15n, 0n, 43_200n, 604_800n, 86_400n]);
+      const block = await provider.getBlockWithTxHashes(deployed.startBlock);
+      expect((block as { transactions: string[] }).transactions.map(BigInt)).toContain(
+        BigInt(deployed.deployTransaction),
+      );
+
+      // Again with the same class: no second declare, a second spoke.
+      const again = await deployStarknetSpoke({ ...base, compiledClassHash: deployed.compiledClassHash });
+      expect(again.declareTransaction).toBeNull();
+      expect(again.classHash).toBe(deployed.classHash);
+      expect(BigInt(again.spoke)).not.toBe(BigInt(deployed.spoke));
+    } finally {
+      await net.stop();
+    }
+  }, 300_000);
+});

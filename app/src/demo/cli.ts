@@ -3,7 +3,7 @@
 // a failed stage (named, with the log file). Exit codes: 0 done, 1 failed, 2 bad option, 128 + signal number
 // when interrupted (130 for Ctrl-C).
 //   node --import tsx app/src/demo/cli.ts [--model linear_regression] [--requests 3] [--spokes 1]
-//        [--json summary.json] [--keep] [--out deployments/local.json] [--chain-id-base 33000]
+//        [--json summary.json] [--keep] [--out deployments/local.json] [--chain-id-base 33000] [--no-starknet]
 import { renameSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -29,6 +29,7 @@ interface CliOptions {
   keep: boolean;
   workers: number;
   timeout: number;
+  starknet: boolean;
 }
 
 function integer(min: number, max: number) {
@@ -59,6 +60,7 @@ async function main(cli: CliOptions): Promise<number> {
     deploymentFile: path.resolve(cli.out),
     workers: cli.workers,
     timeoutMs: cli.timeout * 1000,
+    starknet: cli.starknet,
   };
   const jsonFile = cli.json ? path.resolve(cli.json) : null;
   const started = Date.now();
@@ -91,7 +93,8 @@ async function main(cli: CliOptions): Promise<number> {
 
   progress.line(
     `zk-VIN demo: a hub chain and ${options.spokes} spoke chain(s), model ${options.model}, ` +
-      `${options.requests} request(s) from the spoke consumer${options.spokes > 1 ? "s" : ""} and 1 from the hub's`,
+      `${options.requests} request(s) from the spoke consumer${options.spokes > 1 ? "s" : ""} and 1 from the hub's` +
+      (options.starknet ? ", and 1 from a Cairo consumer on starknet-devnet when it is installed" : ""),
   );
   progress.line(`  services log to ${relative(log.file)}`);
   progress.line();
@@ -228,6 +231,7 @@ const program = new Command()
   )
   .option("--chain-id-base <id>", "chain id of the hub; spoke n gets base + n", integer(1, 2 ** 31), 33_000)
   .option("--workers <n>", "proving processes", integer(1, 16), 1)
+  .option("--no-starknet", "leave out starknet-devnet and the Cairo consumer's request")
   .option("--timeout <seconds>", "how long to wait for the callbacks, and for the index", integer(10, 3600), 300)
   .showHelpAfterError("(zkvin-demo --help lists the options)")
   .exitOverride((error) => {

@@ -5,13 +5,15 @@
 // can stop it whatever happens; the run itself never stops services.
 import { randomBytes } from "node:crypto";
 import path from "node:path";
-import { createGraphQLClient, createZkVinClient } from "@zk-vin/oracle-sdk";
+import { createGraphQLClient, createZkVinClient, encodeInput } from "@zk-vin/oracle-sdk";
 import { LocalArtifactStore, type ProverWorkers, startProverWorkers } from "@zk-vin/prover";
 import { type LocalSubgraph, startLocalSubgraph } from "@zk-vin/subgraph";
 import { privateKeyToAccount } from "viem/accounts";
 import { devnetAccounts } from "../devnet/accounts.js";
-import { type Devnet, type DevnetProgress, startDevnet } from "../devnet/devnet.js";
+import { type Devnet, type DevnetChain, type DevnetProgress, startDevnet } from "../devnet/devnet.js";
 import { DevnetStageError, describeError } from "../devnet/errors.js";
+import type { StarknetDevnet } from "../devnet/starknet.js";
+import { starknetDevnetState } from "../devnet/starknet-devnet.js";
 import { DemoError, DemoInterruptedError, DemoStageError } from "./errors.js";
 import { checkAnswer, type GraphQLAnswer, queryRequests } from "./graphql.js";
 import type { RunLog } from "./log.js";
@@ -20,6 +22,18 @@ import type { Progress } from "./progress.js";
 import { CallbackWatcher, planRequests, type SentRequest, sendRequest, waitForCallbacks } from "./requests.js";
 import { type DemoModelName, readSamples } from "./samples.js";
 import { type RelayerProcess, removeQueue, type Stoppers, startRedis, startRelayer } from "./services.js";
+import {
+  askStarknet,
+  checkStarknetRequest,
+  measureStarknetRequest,
+  type StarknetAsked,
+  type StarknetMeasured,
+  type StarknetSummary,
+  starknetPlan,
+  startDemoStarknet,
+  summariseStarknet,
+  waitForStarknetAnswer,
+} from "./starknet.js";
 import { buildSummary, type DemoSummary } from "./summary.js";
 
 export interface DemoOptions {
@@ -33,6 +47,8 @@ export interface DemoOptions {
   workers: number;
   /** How long to wait for all callbacks, and again for the index to show them. */
   timeoutMs: number;
+  /** Run the Starknet row when starknet-devnet is installed (`--no-starknet`: false). */
+  starknet: boolean;
 }
 
 export interface DemoContext {
@@ -153,10 +169,42 @@ export async function runDemo(options: DemoOptions, ctx: DemoContext): Promise<D
   stoppers.add("redis", () => redis.stop());
 
   const artifacts = new LocalArtifactStore();
-  const devnet = await bringUpDevnet({ options, ctx, runner, artifacts });
+  // The Starknet side starts with the devnet: starknet-devnet and the Cairo classes need nothing from the
+  // hub; the rest waits for it (and stops itself if the devnet does not come up).
+  const plan = starknetPlan({ wanted: options.starknet, state: await starknetDevnetState() });
+  let sn: StarknetDevnet | null = null;
+  stoppers.add("starknet-devnet", () => sn?.stop());
+  let hubReady: { resolve(hub: DevnetChain): void; reject(error: Error): void } | null = null;
+  const hub = new Promise<DevnetChain>((resolve, reject) => {
+    hubReady = { resolve, reject };
+  });
+  hub.catch(() => {});
+  const starknetStart: Promise<StarknetDevnet | null> = plan.run
+    ? stage(
+        "start starknet",
+        async () => {
+          const started = await startDemoStarknet({ hub, onLog: (line) => log.write("starknet", line) });
+          // Cut short while it came up: the stoppers may have run already, so stop it here.
+          if (ctx.signal.aborted || ctx.isStopping()) {
+            await started.stop();
+            throw ctx.signal.reason ?? new DemoError("stopped while starknet-devnet came up");
+          }
+          sn = started;
+          return started;
+        },
+        (s) => `${s.process.rpcUrl}, spoke ${s.contracts.spoke.slice(0, 10)}…, StarknetGateway ${s.hub.gateway}`,
+      )
+    : Promise.resolve(null);
+  starknetStart.catch(() => {}); // awaited with the relayer's start; a failure must not go unhandled meanwhile
+  const devnet = await bringUpDevnet({ options, ctx, runner, artifacts }).catch((error: unknown) => {
+    hubReady?.reject(new DemoError("the devnet did not come up"));
+    throw error;
+  });
+  hubReady!.resolve(devnet.hub);
   ctx.progress.line(
     `    ${devnet.chains.map((c) => `${c.name} ${c.rpcUrl} (chain ${c.chainId}, EID ${c.eid})`).join(" · ")}`,
   );
+  if (!plan.run) ctx.progress.line(`    Starknet: ${plan.reason}`);
 
   // Stopped in the reverse order of this list whichever start finished first: the endpoint, the relayer,
   // then the workers it feeds, then the queue they share.
@@ -168,8 +216,10 @@ export async function runDemo(options: DemoOptions, ctx: DemoContext): Promise<D
   stoppers.add("prover workers", () => workers?.close());
   stoppers.add("relayer", () => relayer?.stop());
   stoppers.add("GraphQL endpoint", () => subgraph?.close());
+  // The relayer carries the Starknet side's messages: it starts once that is up; the workers and the
+  // endpoint start meanwhile.
   // The three are independent (the relayer's jobs wait in Redis for the workers): they start together,
-  // and all three settle before a failure of one is reported, so that each started one can be stopped.
+  // and all settle before a failure of one is reported, so that each started one can be stopped.
   const starts = await Promise.allSettled([
     stage(
       "start prover workers",
@@ -186,17 +236,26 @@ export async function runDemo(options: DemoOptions, ctx: DemoContext): Promise<D
       },
       (w) => `${options.workers} proving process(es), ${w.device.used}: ${w.device.reason}`,
     ),
-    stage(
-      "start relayer",
-      async () => {
-        relayer = await startRelayer({ devnet, redisUrl: redis.url, queueName, artifactStore: artifacts.root, log });
-        void relayer.exited.then((how) => {
-          if (!ctx.isStopping())
-            ctx.fail(new DemoError(`the relayer exited (${how}); see ${log.file}`, { value: how }));
-        });
-        return relayer;
-      },
-      (r) => `pid ${r.pid}, ${r.opsUrl}/status`,
+    starknetStart.then((started) =>
+      stage(
+        "start relayer",
+        async () => {
+          relayer = await startRelayer({
+            devnet,
+            redisUrl: redis.url,
+            queueName,
+            artifactStore: artifacts.root,
+            log,
+            ...(started ? { starknet: started.relayerConfig() } : {}),
+          });
+          void relayer.exited.then((how) => {
+            if (!ctx.isStopping())
+              ctx.fail(new DemoError(`the relayer exited (${how}); see ${log.file}`, { value: how }));
+          });
+          return relayer;
+        },
+        (r) => `pid ${r.pid}, ${r.opsUrl}/status`,
+      ),
     ),
     stage(
       "start GraphQL endpoint",
@@ -227,6 +286,7 @@ export async function runDemo(options: DemoOptions, ctx: DemoContext): Promise<D
   const account = privateKeyToAccount(devnetAccounts.user.key);
   const sdk = createZkVinClient({ deployment: devnet.deployment, account, pollingIntervalMs: 100 });
   const watchers = new Map<string, CallbackWatcher>();
+  let asked: StarknetAsked | null = null;
   const sent = await stage(
     "send requests",
     async () => {
@@ -251,6 +311,19 @@ export async function runDemo(options: DemoOptions, ctx: DemoContext): Promise<D
       }
       const out: SentRequest[] = [];
       for (const p of planned) out.push(await sendRequest({ planned: p, sdk, account, modelId: model.modelId }));
+      if (sn) {
+        // The Cairo consumer asks too, with the next sample row.
+        const sample = planned.length % samples.inputs.length;
+        asked = await askStarknet({
+          sn,
+          model,
+          index: planned.length + 1,
+          sample,
+          input: samples.inputs[sample]!,
+          inputFixed: encodeInput({ values: samples.inputs[sample]!, layout }),
+          expected: samples.expected[sample]!,
+        });
+      }
       return out;
     },
     (s) =>
@@ -258,30 +331,50 @@ export async function runDemo(options: DemoOptions, ctx: DemoContext): Promise<D
         .map((c) => [c.name, s.filter((r) => r.chain.name === c.name).length] as const)
         .filter(([, n]) => n > 0)
         .map(([name, n]) => `${n} from the consumer on ${name}`)
+        .concat(asked ? ["1 from the Cairo consumer on starknet-devnet"] : [])
         .join(", "),
   );
 
   const t0 = Date.now();
-  const callbacks = await stage(
+  const snAsked = asked as StarknetAsked | null;
+  const [callbacks, snAnswer] = await stage(
     "prove, verify, call back",
     () =>
-      waitForCallbacks({
-        sent,
-        watchers,
-        timeoutMs: options.timeoutMs,
-        signal: ctx.signal,
-        onProgress: (done, total) => ctx.progress.detail("prove, verify, call back", `${done}/${total} callbacks`),
-      }),
-    (c) => `${c.size}/${sent.length} consumer callbacks in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+      Promise.all([
+        waitForCallbacks({
+          sent,
+          watchers,
+          timeoutMs: options.timeoutMs,
+          signal: ctx.signal,
+          onProgress: (done, total) => ctx.progress.detail("prove, verify, call back", `${done}/${total} callbacks`),
+        }),
+        sn && snAsked
+          ? waitForStarknetAnswer({ sn, asked: snAsked, timeoutMs: options.timeoutMs, signal: ctx.signal })
+          : null,
+      ]),
+    ([c, a]) =>
+      `${c.size}/${sent.length} consumer callbacks${a ? ", 1/1 Starknet answer" : ""} in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
   ).finally(() => {
     for (const w of watchers.values()) w.stop();
   });
 
   const outputScale = model.manifest.outputs[0]!.scale;
+  let snMeasured: StarknetMeasured | null = null;
   const measured = await stage(
     "read results on chain",
     async () => {
       const proving = await provingTimes({ redisUrl: redis.url, queueName });
+      if (sn && snAsked && snAnswer) {
+        snMeasured = await measureStarknetRequest({
+          sn,
+          hub: devnet.hub,
+          asked: snAsked,
+          answer: snAnswer,
+          outputScale,
+          proving,
+        });
+        checkStarknetRequest(snMeasured, samples.tolerance);
+      }
       const out: MeasuredRequest[] = [];
       for (const r of sent) {
         const m = await measureRequest({
@@ -297,8 +390,14 @@ export async function runDemo(options: DemoOptions, ctx: DemoContext): Promise<D
       }
       return out;
     },
-    (m) => `${m.length} stored values equal the verified outputs and the model's (±${samples.tolerance})`,
+    (m) =>
+      `${m.length + (snMeasured ? 1 : 0)} stored values equal the verified outputs and the model's (±${samples.tolerance})`,
   );
+  const snStarted = sn as StarknetDevnet | null;
+  const starknet: StarknetSummary =
+    snStarted && snMeasured
+      ? summariseStarknet(snStarted, [snMeasured])
+      : { ran: false, reason: plan.run ? "not run" : plan.reason, requests: [] };
 
   const gql = createGraphQLClient({ url: endpoint.url });
   const answers: GraphQLAnswer[] = await stage(
@@ -342,6 +441,7 @@ export async function runDemo(options: DemoOptions, ctx: DemoContext): Promise<D
       logFile: log.file,
     },
     measured,
+    starknet,
     answers,
     stages: runner.timings,
   });

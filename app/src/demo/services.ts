@@ -10,6 +10,7 @@ import { Redis } from "ioredis";
 import { freePort } from "../devnet/anvil.js";
 import type { Devnet } from "../devnet/devnet.js";
 import { repoRoot } from "../devnet/paths.js";
+import type { StarknetRelayerSection } from "../devnet/starknet.js";
 import { DemoError } from "./errors.js";
 import type { RunLog } from "./log.js";
 
@@ -69,8 +70,9 @@ export interface RelayerProcess {
 const relayerBin = path.join(repoRoot, "relayer", "bin", "zkvin-relayer.mjs");
 
 /**
- * Starts `zkvin-relayer start` for the devnet (node pipeline + local LayerZero DVN/executor) with its store
- * in the run's folder, output into the run's log, and waits until its /health says healthy.
+ * Starts `zkvin-relayer start` for the devnet (node pipeline + local LayerZero DVN/executor, and the
+ * Starknet lane when `starknet` is given) with its store in the run's folder, output into the run's log,
+ * and waits until its /health says healthy.
  */
 export async function startRelayer(params: {
   devnet: Devnet;
@@ -78,6 +80,8 @@ export async function startRelayer(params: {
   queueName: string;
   artifactStore: string;
   log: RunLog;
+  /** The Starknet side's relayer section (its lane carries the Starknet messages). */
+  starknet?: StarknetRelayerSection;
   timeoutMs?: number;
 }): Promise<RelayerProcess> {
   const port = await freePort();
@@ -89,6 +93,7 @@ export async function startRelayer(params: {
     artifactStore: params.artifactStore,
     logLevel: "info",
   });
+  if (params.starknet) config.starknet = params.starknet;
   const configFile = path.join(params.log.dir, "relayer.json");
   writeFileSync(configFile, `${JSON.stringify(config, null, 2)}\n`);
   const child: ChildProcess = spawn(process.execPath, [relayerBin, "start", "--config", configFile], {

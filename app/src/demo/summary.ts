@@ -5,6 +5,7 @@ import { dequantize } from "@zk-vin/oracle-sdk";
 import type { GraphQLAnswer } from "./graphql.js";
 import type { MeasuredRequest } from "./measure.js";
 import { formatSeconds } from "./progress.js";
+import type { StarknetSummary } from "./starknet.js";
 
 export interface DemoChainInfo {
   name: string;
@@ -52,12 +53,15 @@ export interface DemoSummary {
     provingMs: number | null;
     graphql: GraphQLAnswer;
   }>;
+  /** The Starknet row (or why there is none). */
+  starknet: StarknetSummary;
   stages: Array<{ stage: string; ms: number }>;
 }
 
 export function buildSummary(params: {
-  base: Omit<DemoSummary, "requests" | "stages">;
+  base: Omit<DemoSummary, "requests" | "stages" | "starknet">;
   measured: MeasuredRequest[];
+  starknet: StarknetSummary;
   answers: GraphQLAnswer[];
   stages: Array<{ stage: string; ms: number }>;
 }): DemoSummary {
@@ -99,6 +103,7 @@ export function buildSummary(params: {
       provingMs: m.provingMs,
       graphql: params.answers[i]!,
     })),
+    starknet: params.starknet,
     stages: params.stages,
   };
 }
@@ -117,6 +122,13 @@ export function table(columns: Array<{ title: string; align?: Align }>, rows: st
 }
 
 const gas = (v: string | bigint) => BigInt(v).toLocaleString("en-US");
+/** An amount of 18-decimal units (STRK in FRI, ETH in wei) as an exact decimal: 0.0082490880 -> "0.008249088". */
+export const units = (v: string | bigint) => {
+  const n = BigInt(v);
+  const frac = (n % 10n ** 18n).toString().padStart(18, "0").replace(/0+$/, "");
+  return `${n / 10n ** 18n}${frac ? `.${frac}` : ""}`;
+};
+
 const shortHash = (h: string) => `${h.slice(0, 10)}…${h.slice(-4)}`;
 
 /** The summary as lines of text. */
@@ -204,6 +216,81 @@ export function renderSummary(s: DemoSummary): string[] {
     ),
     `  every proof by node ${s.requests[0]?.graphql.hubRequest.node.id ?? "?"} (the devnet's operator)`,
     "",
+    ...renderStarknet(s.starknet, m.tolerance),
   ];
   return out;
+}
+
+/** The summary's Starknet section: the request, its proof and gas on the hub, fees on Starknet, the split. */
+export function renderStarknet(sn: StarknetSummary, tolerance: number): string[] {
+  if (!sn.ran) return [`Starknet: ${sn.reason ?? "not run"}`, ""];
+  const c = sn.contracts;
+  return [
+    `Starknet (starknet-devnet ${sn.rpcUrl}, chain ${sn.chainId}): example Cairo consumer ${c ? shortHash(c.consumer) : "?"}` +
+      ` on spoke ${c ? shortHash(c.spoke) : "?"}, hub over StarknetMessaging (StarknetGateway ${c ? shortHash(c.gateway) : "?"})`,
+    ...table(
+      [
+        { title: "#", align: "right" },
+        { title: "request", align: "right" },
+        { title: "hub id", align: "right" },
+        { title: "input" },
+        { title: "output", align: "right" },
+        { title: "expected", align: "right" },
+        { title: "|diff|", align: "right" },
+        { title: "stored = verified" },
+      ],
+      sn.requests.map((r) => [
+        String(r.index),
+        `#${r.requestId}`,
+        `#${r.hubRequestId}`,
+        `[${r.input.map((x) => x.toFixed(4).padStart(7)).join(", ")}]`,
+        r.output.map((x) => x.toFixed(6)).join(", "),
+        r.expected.map((x) => x.toFixed(6)).join(", "),
+        r.output.map((x, i) => Math.abs(x - (r.expected[i] ?? Number.NaN)).toExponential(1)).join(", "),
+        r.outputFixed.join() === r.verifiedFixed.join() &&
+        r.output.every((x, i) => Math.abs(x - r.expected[i]!) <= tolerance)
+          ? "yes"
+          : "NO",
+      ]),
+    ),
+    ...table(
+      [
+        { title: "#", align: "right" },
+        { title: "proof", align: "right" },
+        { title: "proving", align: "right" },
+        { title: "consume gas", align: "right" },
+        { title: "fulfil gas", align: "right" },
+        { title: "reply gas", align: "right" },
+        { title: "latency", align: "right" },
+        { title: "ask fee (STRK)", align: "right" },
+        { title: "deliver fee (STRK)", align: "right" },
+        { title: "L1->L2 msg (ETH)", align: "right" },
+      ],
+      sn.requests.map((r) => [
+        String(r.index),
+        `${r.proofBytes.toLocaleString("en-US")} B`,
+        r.provingMs === null ? "(job gone)" : `${r.provingMs} ms`,
+        gas(r.gas.consume),
+        `${gas(r.gas.fulfil)}${r.requestsInProof > 1 ? ` (${r.requestsInProof} req.)` : ""}`,
+        gas(r.gas.reply),
+        formatSeconds(r.latencyMs),
+        units(r.l2Fees.ask),
+        r.l2Fees.deliver === null ? "-" : units(r.l2Fees.deliver),
+        units(r.l1MessageFee),
+      ]),
+    ),
+    ...sn.requests.map(
+      (r) =>
+        `  #${r.index} fee ${units(r.fee)} STRK: node ${units(r.split.node)}, model owner ${units(r.split.modelOwner)}, ` +
+        `protocol ${units(r.split.protocol)}, refund ${units(r.split.refund)}; ` +
+        `L2 ask ${shortHash(r.transactions.ask)} -> hub consume ${shortHash(r.transactions.consume)} -> fulfil ` +
+        `${shortHash(r.transactions.fulfil)} -> L1 handler ${shortHash(r.transactions.l1Handler)} -> deliver ` +
+        `${r.transactions.deliver ? shortHash(r.transactions.deliver) : "-"}`,
+    ),
+    "  consume gas: the relayer's consumeRequest on the hub (opens the hub request); fulfil gas: the proof's",
+    "  verification and settlement, including the reply; reply gas: the StarknetGateway's sendMessageToL2 of",
+    "  the RESULT inside it; latency: the consumer's ask sent to its stored answer seen on Starknet (the",
+    "  devnet's postman carries the messages at once; on a public network L2->L1 waits for the state update).",
+    "",
+  ];
 }

@@ -51,6 +51,16 @@ export {
   StarknetDevnetMissingError,
   type StarknetDevnetProcess,
   StarknetDevnetRpcError,
+  type StarknetDevnetState,
+  starknetDevnetState,
   startStarknetDevnet,
   waitForStarknetDevnet,
 } from "./starknet-devnet.js";
+export {
+  checkSpokeLimits,
+  deployStarknetSpoke,
+  localCompiledClassHash,
+  STRK_TOKEN,
+  type StarknetSpokeDeployment,
+  type StarknetSpokeLimits,
+} from "./starknet-public.js";

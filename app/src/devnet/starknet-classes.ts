@@ -128,9 +128,15 @@ export async function declareClass(params: {
   account: Account;
   sierra: CompiledSierra;
   compiledClassHash: string;
+  /** Receipt polling (default 100 ms: a devnet answers at once; give a public network seconds). */
+  retryIntervalMs?: number;
 }): Promise<{ classHash: string; transactionHash: string | null }> {
   const { account, sierra, compiledClassHash } = params;
   const declared = await account.declareIfNot({ contract: sierra, compiledClassHash });
-  if (declared.transaction_hash) await account.provider.waitForTransaction(declared.transaction_hash);
+  if (declared.transaction_hash) {
+    await account.provider.waitForTransaction(declared.transaction_hash, {
+      retryInterval: params.retryIntervalMs ?? 100,
+    });
+  }
   return { classHash: declared.class_hash, transactionHash: declared.transaction_hash || null };
 }

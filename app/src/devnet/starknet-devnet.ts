@@ -42,6 +42,8 @@ export interface StarknetDevnetProcess {
 
 interface LibModule {
   findStarknetDevnet(): string | null;
+  installInProgress(): number | null;
+  starknetDevnetInstallLog: string;
   waitForStarknetDevnet(options?: { timeoutMs?: number; onWait?: (line: string) => void }): Promise<string | null>;
 }
 
@@ -52,6 +54,23 @@ async function lib(): Promise<LibModule> {
 /** The installed starknet-devnet 0.10.1, or null (none, and no build running). */
 export async function findStarknetDevnet(): Promise<string | null> {
   return (await lib()).findStarknetDevnet();
+}
+
+/**
+ * Whether starknet-devnet 0.10.1 can be run now: installed (its path), being built by the set-up in the
+ * background (the build's pid and log), or missing (no binary and no build).
+ */
+export type StarknetDevnetState =
+  | { kind: "installed"; bin: string }
+  | { kind: "building"; pid: number; log: string }
+  | { kind: "missing" };
+
+export async function starknetDevnetState(): Promise<StarknetDevnetState> {
+  const l = await lib();
+  const bin = l.findStarknetDevnet();
+  if (bin) return { kind: "installed", bin };
+  const pid = l.installInProgress();
+  return pid ? { kind: "building", pid, log: l.starknetDevnetInstallLog } : { kind: "missing" };
 }
 
 /** The binary once a background build finished (null: there is none). */

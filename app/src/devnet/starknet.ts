@@ -122,24 +122,27 @@ async function sendL1(hub: DevnetChain, what: string, write: () => Promise<Hex>)
 }
 
 /**
- * Brings up the Starknet side next to a running devnet's hub: starknet-devnet, the messaging contract on
- * the hub chain, the StarknetGateway, the Cairo spoke and the example consumer. The spoke keeps no model
- * list (it forwards any model id; the hub refuses unknown ones with EXPIRED), so nothing is synced to it.
- * Stops what it started when a step fails.
+ * Brings up the Starknet side next to a devnet's hub: starknet-devnet, the messaging contract on the hub
+ * chain, the StarknetGateway, the Cairo spoke and the example consumer. The spoke keeps no model list (it
+ * forwards any model id; the hub refuses unknown ones with EXPIRED), so nothing is synced to it. `hub` may
+ * be a promise of a devnet still coming up: starknet-devnet starts and the Cairo classes are declared
+ * meanwhile. Stops what it started when a step fails (also when `hub` rejects).
  */
 export async function startStarknetSide(params: {
-  hub: DevnetChain;
+  hub: DevnetChain | Promise<DevnetChain>;
   options?: StarknetDevnetOptions;
 }): Promise<StarknetDevnet> {
-  const { hub } = params;
   const o = params.options ?? {};
   const log = o.onLog ?? (() => {});
   const names: CairoContractName[] = ["ZkVinStarknetSpoke", "ExampleConsumer"];
   const building = buildCairoContracts(names, log);
   building.catch(() => {});
+  const t0 = Date.now();
   const l2 = await startStarknetDevnet({ seed: o.seed ?? 0, accounts: 4 });
+  log(`starknet: starknet-devnet up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   const workDir = path.join(devnetWorkRoot, `starknet-${process.pid}-${Date.now()}`);
   mkdirSync(workDir, { recursive: true });
+  let declaring: Promise<unknown> | null = null;
   try {
     const [deployer, operator, user, treasury] = l2.accounts;
     if (!deployer || !operator || !user || !treasury) {
@@ -152,6 +155,32 @@ export async function startStarknetSide(params: {
       new Account({ provider, address: accounts[who].address, signer: accounts[who].privateKey });
     const wait = (hash: string) => provider.waitForTransaction(hash, { retryInterval: 100 });
 
+    // The Cairo classes are declared on L2 while the hub may still be coming up (they need nothing from it).
+    const timed = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
+      const t1 = Date.now();
+      const result = await fn();
+      log(`starknet: ${what} in ${((Date.now() - t1) / 1000).toFixed(1)} s`);
+      return result;
+    };
+    const owner = account("deployer");
+    const declareClasses = timed("Cairo classes declared", async () => {
+      await building;
+      const sierra = {
+        ZkVinStarknetSpoke: loadSierra("ZkVinStarknetSpoke"),
+        ExampleConsumer: loadSierra("ExampleConsumer"),
+      };
+      const compiled = await devnetCompiledClassHashes(l2, [sierra.ZkVinStarknetSpoke, sierra.ExampleConsumer]);
+      const classHashes = {} as Record<CairoContractName, string>;
+      for (const [i, name] of names.entries()) {
+        const declared = await declareClass({ account: owner, sierra: sierra[name], compiledClassHash: compiled[i]! });
+        classHashes[name] = declared.classHash;
+      }
+      return { sierra, classHashes };
+    });
+    declaring = declareClasses;
+    declareClasses.catch(() => {}); // settled below; a failure must not go unhandled meanwhile
+    const hub = await params.hub;
+
     // 1. StarkWare's MockStarknetMessaging on the hub chain, deployed by the postman.
     const hubStartBlock = Number(await hub.anvil.publicClient.getBlockNumber()) + 1;
     const loaded = await l2.rpc<{ messaging_contract_address: string }>("devnet_postmanLoad", {
@@ -159,45 +188,41 @@ export async function startStarknetSide(params: {
       deployer_account_private_key: devAccount(POSTMAN_KEY_INDEX).key,
     });
     const messaging = loaded.messaging_contract_address as Address;
-    log(`starknet: messaging contract on the hub chain at ${messaging}`);
+    log(`starknet: messaging contract on the hub chain at ${messaging} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
 
-    // 2. The gateway on the hub: role in the market, deposit for the replies.
+    // 2. The gateway on the hub (role in the market, deposit for the replies), while the classes may still
+    // be declared on L2 (the spoke's deployment needs the gateway's address, its class does not).
     const outFile = path.join(workDir, "starknet-gateway.json");
-    await runScript({
-      stage: "deploy StarknetGateway",
-      script: "script/DeployStarknetGateway.s.sol",
-      rpcUrl: hub.rpcUrl,
-      privateKey: devnetAccounts.deployer.key,
-      env: {
-        HUB_MARKET: hub.contracts.InferenceMarket!,
-        STARKNET_MESSAGING: messaging,
-        STARKNET_L1_MESSAGE_FEE: String(o.l1MessageFee ?? 10n ** 14n),
-        STARKNET_GATEWAY_DEPOSIT: String(o.deposit ?? 10n ** 18n),
-        STARKNET_GATEWAY_DEPLOYMENT_OUT: outFile,
-      },
+    const deployGateway = timed("StarknetGateway deployed on the hub", async () => {
+      await runScript({
+        stage: "deploy StarknetGateway",
+        script: "script/DeployStarknetGateway.s.sol",
+        rpcUrl: hub.rpcUrl,
+        privateKey: devnetAccounts.deployer.key,
+        env: {
+          HUB_MARKET: hub.contracts.InferenceMarket!,
+          STARKNET_MESSAGING: messaging,
+          STARKNET_L1_MESSAGE_FEE: String(o.l1MessageFee ?? 10n ** 14n),
+          STARKNET_GATEWAY_DEPOSIT: String(o.deposit ?? 10n ** 18n),
+          STARKNET_GATEWAY_DEPLOYMENT_OUT: outFile,
+        },
+      });
+      const written = JSON.parse(readFileSync(outFile, "utf8")) as {
+        roleGranted: boolean;
+        contracts: { StarknetGateway: Address };
+      };
+      if (!written.roleGranted) throw new DevnetStageError("deploy StarknetGateway", "the market role was not granted");
+      return written.contracts.StarknetGateway;
     });
-    const written = JSON.parse(readFileSync(outFile, "utf8")) as {
-      roleGranted: boolean;
-      contracts: { StarknetGateway: Address };
-    };
-    if (!written.roleGranted) throw new DevnetStageError("deploy StarknetGateway", "the market role was not granted");
-    const gateway = written.contracts.StarknetGateway;
+    // Both settle before a failure is reported (the catch below stops the devnet once neither runs).
+    const [gatewayResult, classesResult] = await Promise.allSettled([deployGateway, declareClasses]);
+    if (gatewayResult.status === "rejected") throw gatewayResult.reason;
+    if (classesResult.status === "rejected") throw classesResult.reason;
+    const gateway = gatewayResult.value;
+    const { sierra, classHashes } = classesResult.value;
     hub.contracts.StarknetGateway = gateway;
     hub.contracts.StarknetMessaging = messaging;
 
-    // 3. Declare and deploy the Cairo contracts.
-    await building;
-    const sierra = {
-      ZkVinStarknetSpoke: loadSierra("ZkVinStarknetSpoke"),
-      ExampleConsumer: loadSierra("ExampleConsumer"),
-    };
-    const compiled = await devnetCompiledClassHashes(l2, [sierra.ZkVinStarknetSpoke, sierra.ExampleConsumer]);
-    const owner = account("deployer");
-    const classHashes = {} as Record<CairoContractName, string>;
-    for (const [i, name] of names.entries()) {
-      const declared = await declareClass({ account: owner, sierra: sierra[name], compiledClassHash: compiled[i]! });
-      classHashes[name] = declared.classHash;
-    }
     const startBlock = (await provider.getBlockNumber()) + 1;
     const spokeCalldata = new CallData(sierra.ZkVinStarknetSpoke.abi).compile("constructor", {
       owner: deployer.address,
@@ -206,19 +231,23 @@ export async function startStarknetSide(params: {
       treasury: treasury.address,
       limits: { min_fee: cairo.uint256(o.minFee ?? 10n ** 15n), min_ttl: 60, max_ttl: 7 * 86_400, reclaim_delay: 3600 },
     });
+    // (starknet.js waits for each deploy's receipt, polling every 5 s unless told otherwise.)
     const spokeDeploy = await owner.deployContract(
       { classHash: classHashes.ZkVinStarknetSpoke, constructorCalldata: spokeCalldata },
-      {},
+      { retryInterval: 100 },
     );
     await wait(spokeDeploy.transaction_hash);
     const spoke = spokeDeploy.contract_address;
-    const consumerDeploy = await account("user").deployContract({
-      classHash: classHashes.ExampleConsumer,
-      constructorCalldata: new CallData(sierra.ExampleConsumer.abi).compile("constructor", {
-        owner: user.address,
-        spoke,
-      }),
-    });
+    const consumerDeploy = await account("user").deployContract(
+      {
+        classHash: classHashes.ExampleConsumer,
+        constructorCalldata: new CallData(sierra.ExampleConsumer.abi).compile("constructor", {
+          owner: user.address,
+          spoke,
+        }),
+      },
+      { retryInterval: 100 },
+    );
     await wait(consumerDeploy.transaction_hash);
     const consumer = consumerDeploy.contract_address;
     const funded = await account("user").execute({
@@ -256,6 +285,7 @@ export async function startStarknetSide(params: {
       }),
     );
 
+    log(`starknet: side up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     const stop = async () => {
       await l2.stop();
       rmSync(workDir, { recursive: true, force: true });
@@ -283,6 +313,8 @@ export async function startStarknetSide(params: {
       stop,
     };
   } catch (error) {
+    // A declare still running is let finish first (it fails fast once the devnet is gone anyway).
+    await Promise.race([declaring?.catch(() => {}), new Promise((r) => setTimeout(r, 2000))]);
     await l2.stop().catch(() => {});
     rmSync(workDir, { recursive: true, force: true });
     if (error instanceof DevnetStageError) throw error;

@@ -38,6 +38,22 @@ export class StarknetValueError extends ZkVinError {
   }
 }
 
+/**
+ * A request the spoke would refuse, caught before anything is sent: a fee below its minimum, or a deadline
+ * outside its bounds. `field` names the parameter, `value` is what was given, `bound` the limit it broke.
+ */
+export class StarknetTermsError extends ZkVinError {
+  override readonly name = "StarknetTermsError";
+  constructor(
+    readonly field: "fee" | "ttlSeconds",
+    readonly value: bigint | number,
+    readonly bound: bigint | number,
+    reason: string,
+  ) {
+    super(`${field} = ${value} ${reason} ${bound}: nothing was sent`);
+  }
+}
+
 export interface StarknetContext {
   /** A label for errors ("starknet" unless given). */
   chain: string;
@@ -119,8 +135,11 @@ export interface StarknetRequestReceipt {
 
 /**
  * Approves the spoke for `fee` (default: the quoted minimum) and requests an inference on the fixed-point
- * `input`, in one multicall from the context's account. `maxFee` refuses a quote above it; `ttlSeconds`
- * (default the spoke's minimum + 10 minutes) sets the deadline.
+ * `input`, in one multicall from the context's account. `maxFee` refuses a fee above it; `ttlSeconds`
+ * (default the spoke's minimum + 10 minutes) sets the deadline. What the spoke would refuse is refused
+ * first, naming the value: InputLengthError, StarknetValueError (outside i128), StarknetTermsError (fee
+ * below the minimum, deadline outside the spoke's bounds; a ttl equal to the minimum is refused too, as the
+ * next block's timestamp may already be later than the one read here).
  */
 export async function requestInference(
   ctx: StarknetContext,
@@ -135,11 +154,16 @@ export async function requestInference(
   });
   const q = await quote(ctx, { modelId: params.modelId });
   const fee = params.fee ?? q.total;
+  if (fee < q.total) throw new StarknetTermsError("fee", fee, q.total, "is below the spoke's minimum fee");
   if (params.maxFee !== undefined && fee > params.maxFee)
     throw new FeeAboveMaxError(ctx.chain, params.modelId, fee, params.maxFee);
+  const ttl = params.ttlSeconds ?? q.minTtl + 600;
+  if (!Number.isSafeInteger(ttl) || ttl <= q.minTtl)
+    throw new StarknetTermsError("ttlSeconds", ttl, q.minTtl, "must be an integer above the spoke's minimum");
+  if (ttl > q.maxTtl) throw new StarknetTermsError("ttlSeconds", ttl, q.maxTtl, "is above the spoke's maximum");
   const block = await ctx.provider.getBlockWithTxHashes("latest");
   const now = BigInt("timestamp" in block ? block.timestamp : Math.floor(Date.now() / 1000));
-  const deadline = now + BigInt(params.ttlSeconds ?? q.minTtl + 600);
+  const deadline = now + BigInt(ttl);
   const calls = [
     {
       contractAddress: q.feeToken,
