@@ -4,6 +4,7 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { StakeBelowMinimumError } from "@zk-vin/oracle-sdk";
 import { readManifest } from "@zk-vin/prover";
 import { pad, parseAbi } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -270,6 +271,27 @@ describe("a devnet that fails to come up", () => {
     expect(await portInUse(portBase + 1)).toBe(false);
     const scratch = path.join(import.meta.dirname, "..", ".devnet");
     const left = existsSync(scratch) ? readdirSync(scratch).filter((n) => n.endsWith("-42500")) : [];
+    expect(left).toEqual([]);
+  });
+
+  it("refuses a node stake below the pool's minimum through the SDK's registration, naming the stake", async () => {
+    // The devnet stakes its node with the SDK's registerNode (the one implementation of the operation):
+    // the SDK's check refuses before anything is sent, and the stage error carries its value and cause.
+    const error = await startDevnet({
+      chainIdBase: 42_600,
+      spokes: 0,
+      deploymentFile: null,
+      node: { capacity: 100, stake: 1n },
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DevnetStageError);
+    expect(error).toMatchObject({ stage: "stake node", value: 1n });
+    expect((error as Error).message).toMatch(/^stake node: stake: 100 compute units need at least [1-9]\d* /);
+    const cause = (error as Error).cause;
+    expect(cause).toBeInstanceOf(StakeBelowMinimumError);
+    expect(cause).toMatchObject({ field: "stake", stake: 1n, capacity: 100n });
+    expect((cause as StakeBelowMinimumError).minimum).toBeGreaterThan(1n);
+    const scratch = path.join(import.meta.dirname, "..", ".devnet");
+    const left = existsSync(scratch) ? readdirSync(scratch).filter((n) => n.endsWith("-42600")) : [];
     expect(left).toEqual([]);
   });
 });

@@ -86,7 +86,7 @@ describe("node operations", () => {
   it("register-node refuses bad input naming the field, then registers and status shows the node", async () => {
     const model = stack.devnet.model("linear_regression").modelId;
     const unknown = cli(["register-node", "--config", configFile, "--models", `${model},99`, "--capacity", "100"]);
-    expect(unknown.code).toBe(2);
+    expect(unknown.code, unknown.stderr).toBe(2);
     expect(unknown.stderr).toContain("models[1]: model 99 is not registered");
     const low = cli([
       "register-node",

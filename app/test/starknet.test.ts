@@ -6,7 +6,10 @@
 // delivered to the consumer, which must store exactly the output the hub verified. A dApp does the same
 // through the SDK's `@zk-vin/oracle-sdk/starknet` entry (quote, requestInference, waitForResult, and its
 // typed errors on bad input). Then the new entry points are attacked: a forged L1 sender, a replayed
-// REQUEST, an unregistered spoke, a second delivery.
+// REQUEST, an unregistered spoke, a second delivery. The local GraphQL endpoint indexes both chains
+// meanwhile (the Cairo spoke's events through the subgraph's Starknet mapping, the hub's StarknetGateway
+// through its EVM mapping): each Starknet request is followed to its hub request and back, against what
+// the chains say.
 import { silentLogger } from "@zk-vin/chain-kit";
 import {
   FeeAboveMaxError,
@@ -37,12 +40,14 @@ import {
   STARKNET_DELIVER_KIND,
   startRelayer,
 } from "@zk-vin/relayer";
+import { type LocalSubgraph, startLocalSubgraph } from "@zk-vin/subgraph";
 import { CallData, cairo, hash, RpcProvider } from "starknet";
-import { parseAbi } from "viem";
+import { encodeAbiParameters, keccak256, parseAbi } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   DevnetSetupError,
   deployStarknetSpoke,
+  STARKNET_ORIGIN_ID,
   STRK_ADDRESS,
   type StarknetDevnet,
   type StarknetSpokeLimits,
@@ -92,6 +97,15 @@ describe.skipIf(!bin)("a Cairo consumer's request through starknet-devnet, the h
   let stack: Stack;
   let sn: StarknetDevnet;
   let relayer: Relayer | null = null;
+  let subgraph: LocalSubgraph | null = null;
+  /** The first test's request, its hub request and what the chains said about it. */
+  let first: {
+    requestId: bigint;
+    hubRequestId: bigint;
+    output: bigint[];
+    input: bigint[];
+    settled: ReturnType<typeof decodeFulfilled>;
+  } | null = null;
 
   beforeAll(async () => {
     stack = await startStack({ chainIdBase: 42_600, spokes: 0 });
@@ -100,9 +114,25 @@ describe.skipIf(!bin)("a Cairo consumer's request through starknet-devnet, the h
       config: await parseStackConfig({ ...stack.relayerConfig(), starknet: sn.relayerConfig() }),
       logger: silentLogger,
     });
+    const deployment = stack.devnet.deployment;
+    subgraph = await startLocalSubgraph({
+      deployment: {
+        ...deployment,
+        hub: { ...deployment.hub, contracts: { ...deployment.hub.contracts, StarknetGateway: sn.hub.gateway } },
+        starknet: {
+          name: "starknet-devnet",
+          rpcUrl: sn.process.rpcUrl,
+          spoke: sn.contracts.spoke,
+          startBlock: sn.startBlock,
+        },
+      },
+      database: { kind: "memory" },
+      pollIntervalMs: 100,
+    });
   }, COLD_START_MS);
 
   afterAll(async () => {
+    await subgraph?.close();
     await relayer?.stop();
     await sn?.stop();
     await stack?.stop();
@@ -193,6 +223,13 @@ describe.skipIf(!bin)("a Cairo consumer's request through starknet-devnet, the h
     expect(await claimable(sn, sn.accounts.deployer.address)).toBe(s.modelOwnerAmount);
     expect(await claimable(sn, sn.accounts.treasury.address)).toBe(s.protocolAmount);
     expect(await claimable(sn, sn.contracts.consumer)).toBe(s.refund);
+    first = {
+      requestId: asked.requestId,
+      hubRequestId,
+      output,
+      input: fixedInput(samples.inputs[0]!, scale),
+      settled: s,
+    };
 
     // Delivered exactly once, and the outbox says so.
     const delivered = (await spokeEvents(sn, SPOKE_EVENTS.ResultDelivered)).filter(
@@ -214,6 +251,105 @@ describe.skipIf(!bin)("a Cairo consumer's request through starknet-devnet, the h
       lastRoundError: null,
     });
   }, 400_000);
+
+  it("serves the Starknet request at the local endpoint, linked to its hub request, as both chains tell it", async () => {
+    if (!first) throw new Error("the first test's request is missing");
+    const { requestId, hubRequestId, output, input, settled: s } = first;
+    const spoke = felt(sn.contracts.spoke);
+    const id = `${spoke}-${requestId}`;
+    const query = `{
+      starknetRequest(id: "${id}") {
+        id requestId requester modelId fee input status output node nodeAmount modelOwner modelOwnerAmount
+        protocolAmount refund requestTransaction deliveredTo deliveryTransaction resolutionTransaction
+        spoke { id address network requestCount fulfilledCount deliveredCount }
+        hubTicket {
+          key spoke spokeRequestId hubRequestId replyKind rejectionReason
+          hubRequest { requestId status output remote originEid originRequestId feePaid spoke { id } spokeRequest { id }
+            starknetTicket { starknetRequest { id } } }
+        }
+      }
+    }`;
+    // The index is caught up once the delivery is in (the relayer delivered it before the first test ended).
+    const data = await waitFor(
+      "the delivered Starknet request at the local endpoint",
+      async () => {
+        const d = await gql<{ starknetRequest: StarknetRequestRow | null }>(subgraph!.endpoint.url, query);
+        return d.starknetRequest?.status === "DELIVERED" && d.starknetRequest.hubTicket?.hubRequest ? d : undefined;
+      },
+      60_000,
+    );
+    const r = data.starknetRequest!;
+    const model = stack.devnet.model("linear_regression");
+    // The request as the spoke's InferenceRequested and InferenceFulfilled events wrote it.
+    const [requested] = (await spokeEvents(sn, SPOKE_EVENTS.InferenceRequested))
+      .map((e) => ({ e, r: decodeRequested(e.keys, e.data) }))
+      .filter((x) => x.r.requestId === requestId);
+    const [fulfilledEvent] = (await spokeEvents(sn, SPOKE_EVENTS.InferenceFulfilled)).filter(
+      (e) => BigInt(e.keys[1]!) === requestId,
+    );
+    const [deliveredEvent] = (await spokeEvents(sn, SPOKE_EVENTS.ResultDelivered)).filter(
+      (e) => BigInt(e.keys[1]!) === requestId,
+    );
+    expect(r).toMatchObject({
+      id,
+      requestId: String(requestId),
+      requester: felt(sn.contracts.consumer),
+      modelId: String(model.modelId),
+      fee: String(FEE),
+      input: input.map(String),
+      status: "DELIVERED",
+      output: output.map(String),
+      node: felt(s.node),
+      nodeAmount: String(s.nodeAmount),
+      modelOwner: felt(s.modelOwner),
+      modelOwnerAmount: String(s.modelOwnerAmount),
+      protocolAmount: String(s.protocolAmount),
+      refund: String(s.refund),
+      requestTransaction: felt(requested!.e.transaction_hash),
+      resolutionTransaction: felt(fulfilledEvent!.transaction_hash),
+      deliveredTo: felt(sn.contracts.consumer),
+      deliveryTransaction: felt(deliveredEvent!.transaction_hash),
+      spoke: {
+        id: spoke,
+        address: spoke,
+        network: "starknet-devnet",
+        requestCount: 1,
+        fulfilledCount: 1,
+        deliveredCount: 1,
+      },
+    });
+    expect(requested!.r.fee).toBe(FEE);
+    // The hub side: the gateway's ticket (its key is the market's origin request id) and the hub request the
+    // market opened, fulfilled with the verified output; the Starknet request is named back from the hub.
+    const ticketKey = keccak256(
+      encodeAbiParameters([{ type: "uint256" }, { type: "uint256" }], [BigInt(sn.contracts.spoke), requestId]),
+    );
+    expect(r.hubTicket).toEqual({
+      key: ticketKey,
+      spoke: String(BigInt(sn.contracts.spoke)),
+      spokeRequestId: String(requestId),
+      hubRequestId: String(hubRequestId),
+      replyKind: "RESULT",
+      rejectionReason: null,
+      hubRequest: {
+        requestId: String(hubRequestId),
+        status: "FULFILLED",
+        output: output.map(String),
+        remote: true,
+        originEid: STARKNET_ORIGIN_ID,
+        originRequestId: String(requestId),
+        feePaid: String(FEE),
+        spoke: null,
+        spokeRequest: null,
+        starknetTicket: { starknetRequest: { id } },
+      },
+    });
+    const status = await subgraph!.indexer.indexingStatus();
+    expect(status.chains.map((c) => c.network)).toContain("starknet-devnet");
+    const starknetChain = status.chains.find((c) => c.network === "starknet-devnet")!;
+    expect(starknetChain).toMatchObject({ health: "healthy", fatalError: null });
+    expect(starknetChain.latestBlock?.number).toBeGreaterThanOrEqual(BigInt(deliveredEvent!.block_number!));
+  }, 120_000);
 
   it("serves a dApp through @zk-vin/oracle-sdk/starknet: quote, request, waitForResult, typed errors naming the value", async () => {
     const { hub } = stack.devnet;
@@ -425,6 +561,27 @@ describe.skipIf(!bin)("a Cairo consumer's request through starknet-devnet, the h
         args: [BigInt(rogue.contract_address), roguePayload],
       }),
     ).rejects.toThrow(/UnknownSpoke/);
+
+    // The index follows the spoke of the deployment only: the rogue spoke's request, made with the same
+    // class and events, is in no table once the index has passed its block.
+    const rogueBlockNumber = (receipt.value as { block_number?: number }).block_number;
+    if (rogueBlockNumber === undefined) throw new Error("the rogue request's receipt names no block");
+    const rogueBlock = BigInt(rogueBlockNumber);
+    await waitFor("the index past the rogue request's block", async () => {
+      const st = await subgraph!.indexer.indexingStatus();
+      const c = st.chains.find((x) => x.network === "starknet-devnet");
+      return c?.latestBlock && c.latestBlock.number >= rogueBlock ? c : undefined;
+    });
+    const spokes = await gql<{ starknetSpokes: Array<{ id: string; requestCount: number }> }>(
+      subgraph!.endpoint.url,
+      "{ starknetSpokes { id requestCount } }",
+    );
+    expect(spokes.starknetSpokes).toEqual([{ id: felt(sn.contracts.spoke), requestCount: 1 }]);
+    const rogueRequest = await gql<{ starknetRequest: { id: string } | null }>(
+      subgraph!.endpoint.url,
+      `{ starknetRequest(id: "${felt(rogue.contract_address)}-0") { id } }`,
+    );
+    expect(rogueRequest.starknetRequest).toBeNull();
   }, 120_000);
 
   it("runs no L1 handler message whose L1 sender is not the gateway", async () => {
@@ -461,8 +618,41 @@ describe.skipIf(!bin)("a Cairo consumer's request through starknet-devnet, the h
     });
     expect(BigInt(status!)).toBe(1n); // Pending
     expect(await consumerAnswer(sn, asked.requestId)).toBeNull();
+
+    // The index shows it requested, with no hub ticket (nobody consumed it on L1), the forged reply ignored.
+    const id = `${felt(sn.contracts.spoke)}-${asked.requestId}`;
+    const pending = await waitFor("the pending Starknet request at the local endpoint", async () => {
+      const d = await gql<{ starknetRequest: { status: string; output: string[] | null; hubTicket: unknown } | null }>(
+        subgraph!.endpoint.url,
+        `{ starknetRequest(id: "${id}") { status output hubTicket { id } } }`,
+      );
+      return d.starknetRequest ?? undefined;
+    });
+    expect(pending).toEqual({ status: "REQUESTED", output: null, hubTicket: null });
   });
 });
+
+interface StarknetRequestRow {
+  status: string;
+  hubTicket: { hubRequest: unknown } | null;
+  [field: string]: unknown;
+}
+
+/** A felt as the subgraph writes ids and Bytes: 0x and 64 hex digits. */
+function felt(v: string | bigint): string {
+  return `0x${BigInt(v).toString(16).padStart(64, "0")}`;
+}
+
+async function gql<T>(url: string, query: string): Promise<T> {
+  const res = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ query }),
+  });
+  const body = (await res.json()) as { data?: T; errors?: Array<{ message: string }> };
+  if (body.errors?.length) throw new Error(`GraphQL: ${body.errors.map((e) => e.message).join("; ")}`);
+  return body.data as T;
+}
 
 describe.skipIf(!bin)("the Cairo spoke deployed to a Starknet network with only an RPC URL and an account", () => {
   // A fresh starknet-devnet plays the public network (Starknet Sepolia): nothing is declared there yet.

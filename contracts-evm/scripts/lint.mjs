@@ -4,17 +4,29 @@
 // finding (forge itself exits 0 on warnings). A finding that stays is silenced where it occurs with its
 // reason: `// forge-lint: disable-next-line(<lint>)`.
 import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+
+// forge lint compiles: its artifacts go to a scratch folder, so out/ keeps only full builds (a lint
+// build writes ABI-only artifacts that forge scripts run afterwards cannot deploy).
+const scratch = mkdtempSync(path.join(os.tmpdir(), "zkvin-forge-lint-"));
+process.on("exit", () => rmSync(scratch, { recursive: true, force: true }));
 
 function forge(args) {
   const res = spawnSync("npx", ["--no", "forge", ...args], {
     cwd: root,
     encoding: "utf8",
     maxBuffer: 64 * 1024 * 1024,
-    env: { ...process.env, NO_COLOR: "1" },
+    env: {
+      ...process.env,
+      NO_COLOR: "1",
+      FOUNDRY_OUT: path.join(scratch, "out"),
+      FOUNDRY_CACHE_PATH: path.join(scratch, "cache"),
+    },
   });
   if (res.error) throw res.error;
   return res;

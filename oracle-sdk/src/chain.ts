@@ -9,6 +9,9 @@ import {
   BaseError,
   type Chain,
   type Client,
+  type ContractFunctionArgs,
+  type ContractFunctionName,
+  type ContractFunctionReturnType,
   ContractFunctionRevertedError,
   createPublicClient,
   createWalletClient,
@@ -17,6 +20,8 @@ import {
   type Hash,
   http,
   type PublicClient,
+  type ReadContractParameters,
+  type ReadContractReturnType,
   type TransactionReceipt,
   type Transport,
   type WalletClient,
@@ -186,17 +191,26 @@ export function asRevert(error: unknown, contract: string, functionName: string)
   });
 }
 
-export async function readContract<T>(
+/**
+ * A contract read typed from the `as const` ABI: the function name, its arguments and the result all come
+ * from the ABI (no type argument to trust). A revert is a ContractRevertError with the decoded error.
+ */
+export async function readContract<
+  const abi extends Abi,
+  functionName extends ContractFunctionName<abi, "pure" | "view">,
+  const args extends ContractFunctionArgs<abi, "pure" | "view", functionName>,
+>(
   ctx: ChainContext,
-  call: { contract: string; abi: Abi; functionName: string; args?: readonly unknown[] },
-): Promise<T> {
+  call: { contract: string; address?: Address; abi: abi; functionName: functionName; args?: args },
+): Promise<ReadContractReturnType<abi, functionName, args>> {
+  const parameters = {
+    address: call.address ?? contractOf(ctx, call.contract),
+    abi: call.abi,
+    functionName: call.functionName,
+    args: call.args,
+  } as ReadContractParameters<abi, functionName, args>;
   try {
-    return (await ctx.publicClient.readContract({
-      address: contractOf(ctx, call.contract),
-      abi: call.abi,
-      functionName: call.functionName,
-      args: call.args ?? [],
-    })) as T;
+    return await ctx.publicClient.readContract(parameters);
   } catch (error) {
     throw asRevert(error, call.contract, call.functionName);
   }
@@ -212,31 +226,37 @@ export interface WriteResult<T> {
  * Simulates the call (so a revert surfaces as its custom error before anything is signed), sends it, and
  * waits for the receipt; a mined revert is reported the same way.
  */
-export async function writeContract<T = unknown>(
+export async function writeContract<
+  const abi extends Abi,
+  functionName extends ContractFunctionName<abi, "nonpayable" | "payable">,
+  const args extends ContractFunctionArgs<abi, "nonpayable" | "payable", functionName>,
+>(
   ctx: ChainContext,
   call: {
     contract: string;
-    abi: Abi;
-    functionName: string;
-    args?: readonly unknown[];
+    abi: abi;
+    functionName: functionName;
+    args?: args;
     value?: bigint;
     address?: Address;
   },
-): Promise<WriteResult<T>> {
+): Promise<WriteResult<ContractFunctionReturnType<abi, "nonpayable" | "payable", functionName, args>>> {
+  type Result = ContractFunctionReturnType<abi, "nonpayable" | "payable", functionName, args>;
   const wallet = requireWallet(ctx, `${call.contract}.${call.functionName}`);
   const address = call.address ?? contractOf(ctx, call.contract);
   let hash: Hash;
-  let result: T;
+  let result: Result;
   try {
+    // The call's types were checked against the ABI above; viem's generic parameters take it as a plain Abi.
     const simulated = await ctx.publicClient.simulateContract({
       account: wallet.account,
       address,
-      abi: call.abi,
-      functionName: call.functionName,
-      args: call.args ?? [],
+      abi: call.abi as Abi,
+      functionName: call.functionName as string,
+      args: (call.args ?? []) as readonly unknown[],
       value: call.value,
     });
-    result = simulated.result as T;
+    result = simulated.result as Result;
     hash = await wallet.writeContract(simulated.request);
   } catch (error) {
     throw asRevert(error, call.contract, call.functionName);

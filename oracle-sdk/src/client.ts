@@ -142,6 +142,9 @@ export function createZkVinClient(options: ZkVinClientOptions) {
     /** Node-operator helpers (hub). */
     node: {
       requiredStake: (p: { capacity: bigint }) => read(hub).requiredStake(p),
+      /** Checks a registration of `operator` (default: the client's account) without sending anything. */
+      check: async (p: Parameters<ZkVinPublicActions["checkNodeRegistration"]>[0]) =>
+        p.operator ? read(hub).checkNodeRegistration(p) : write(hub, "checkNodeRegistration").checkNodeRegistration(p),
       register: async (p: Parameters<ZkVinWalletActions["registerNode"]>[0]) =>
         write(hub, "registerNode").registerNode(p),
       addStake: async (p: { amount: bigint }) => write(hub, "addStake").addStake(p),

@@ -27,6 +27,10 @@ export type ZkVinPublicActions = {
   getModel: (p: { modelId: bigint }) => Promise<models.ModelInfo>;
   getSpokeModelTerms: (p: { modelId: bigint }) => Promise<models.SpokeModelTerms>;
   requiredStake: (p: { capacity: bigint }) => Promise<bigint>;
+  /** Checks a node registration of `operator` against the hub without sending anything. */
+  checkNodeRegistration: (
+    p: node.NodeRegistrationParameters & { operator?: Address },
+  ) => Promise<node.NodeRegistrationCheck>;
   getNodeStatus: (p: { address: Address }) => Promise<node.NodeStatus>;
 };
 
@@ -39,7 +43,11 @@ export type ZkVinWalletActions = {
   withdrawFromSpoke: (p?: { to?: Address }) => Promise<{ amount: bigint; transactionHash: Hash }>;
   registerVka: (p: { words: readonly Hex[] }) => Promise<{ key: Hex }>;
   registerModel: (spec: models.ModelSpecInput) => Promise<models.RegisteredModel>;
-  registerNode: (p: Parameters<typeof node.registerNode>[1]) => Promise<{ transactionHash: Hash; stake: bigint }>;
+  /** Checks the registration (NodeRegistrationError on a refusal), approves an ERC-20 stake, registers. */
+  registerNode: (p: node.NodeRegistrationParameters) => Promise<node.NodeRegistrationReceipt>;
+  checkNodeRegistration: (
+    p: node.NodeRegistrationParameters & { operator?: Address },
+  ) => Promise<node.NodeRegistrationCheck>;
   addStake: (p: { amount: bigint }) => Promise<{ transactionHash: Hash }>;
   requestExit: () => Promise<{ transactionHash: Hash }>;
   withdrawStake: (p?: { to?: Address }) => Promise<{ transactionHash: Hash }>;
@@ -59,6 +67,7 @@ export function publicActionsOf(ctx: ChainContext): ZkVinPublicActions {
     getModel: (p) => models.getModel(ctx, p),
     getSpokeModelTerms: (p) => models.getSpokeModelTerms(ctx, p),
     requiredStake: (p) => node.requiredStake(ctx, p),
+    checkNodeRegistration: (p) => node.checkNodeRegistration(ctx, p),
     getNodeStatus: (p) => node.getNodeStatus(ctx, p),
   };
 }
@@ -72,6 +81,7 @@ export function walletActionsOf(ctx: ChainContext): ZkVinWalletActions {
     registerVka: (p) => models.registerVka(ctx, p),
     registerModel: (spec) => models.registerModel(ctx, spec),
     registerNode: (p) => node.registerNode(ctx, p),
+    checkNodeRegistration: (p) => node.checkNodeRegistration(ctx, p),
     addStake: (p) => node.addStake(ctx, p),
     requestExit: () => node.requestExit(ctx),
     withdrawStake: (p = {}) => node.withdrawStake(ctx, p),

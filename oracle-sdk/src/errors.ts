@@ -235,3 +235,32 @@ export class WaitAbortedError extends ZkVinError {
     super(`stopped waiting for request ${requestId} on ${chain} (last status: ${lastStatus})`, options);
   }
 }
+
+/**
+ * A node registration the hub would refuse, found before anything is sent. `field` names the offending
+ * input (`models`, `models[1]`, `capacity`, `stake`, `operator`) and `value` is its value.
+ */
+export class NodeRegistrationError extends ZkVinError {
+  override readonly name: string = "NodeRegistrationError";
+  constructor(
+    readonly field: string,
+    readonly value: unknown,
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${field}: ${reason}`, options);
+  }
+}
+
+/** The stake is below the pool's minimum for the capacity (`minimum` = `perUnit` x `capacity`). */
+export class StakeBelowMinimumError extends NodeRegistrationError {
+  override readonly name = "StakeBelowMinimumError";
+  constructor(
+    readonly stake: bigint,
+    readonly minimum: bigint,
+    readonly capacity: bigint,
+    readonly perUnit: bigint,
+  ) {
+    super("stake", stake, `${capacity} compute units need at least ${minimum} (${perUnit} per unit)`);
+  }
+}

@@ -23,9 +23,14 @@ export {
 } from "./actions/models.js";
 export {
   addStake,
+  checkNodeRegistration,
   claimSlashProceeds,
   getNodeStatus,
+  type NodeRegistrationCheck,
+  type NodeRegistrationParameters,
+  type NodeRegistrationReceipt,
   type NodeStatus,
+  REGISTRATION_GAS_RESERVE,
   registerNode,
   requestExit,
   requiredStake,

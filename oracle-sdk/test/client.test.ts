@@ -15,9 +15,11 @@ import {
   inferenceMarketAbi,
   ModelNotFoundError,
   type ModelSpecInput,
+  NodeRegistrationError,
   nodePoolAbi,
   type RequestEvent,
   RequestNotFoundError,
+  StakeBelowMinimumError,
   UnknownChainError,
   WaitAbortedError,
   WaitTimeoutError,
@@ -350,7 +352,17 @@ describe("node-operator helpers", () => {
   it("follow a node from registration to withdrawal", async () => {
     const second = sdk(SECOND_NODE);
     const minimum = await second.node.requiredStake({ capacity: 50n });
-    await second.node.register({ modelIds: [modelId], capacity: 50n });
+    // Below the minimum: StakeBelowMinimumError with the stake and the minimum, nothing sent.
+    const nonce = await anvil.publicClient.getTransactionCount({ address: anvil.account(SECOND_NODE).address });
+    const low = await second.node.register({ modelIds: [modelId], capacity: 50n, stake: minimum - 1n }).catch((e) => e);
+    expect(low).toBeInstanceOf(StakeBelowMinimumError);
+    expect(low).toMatchObject({ field: "stake", value: minimum - 1n, stake: minimum - 1n, minimum, capacity: 50n });
+    expect(await anvil.publicClient.getTransactionCount({ address: anvil.account(SECOND_NODE).address })).toBe(nonce);
+    expect(
+      await second.node.check({ modelIds: [modelId], capacity: 50n, operator: anvil.account(SECOND_NODE).address }),
+    ).toMatchObject({ stakeToken: null, minimumStake: minimum, stake: minimum });
+    const registration = await second.node.register({ modelIds: [modelId], capacity: 50n });
+    expect(registration).toMatchObject({ stake: minimum, check: { stakeToken: null, minimumStake: minimum } });
     let status = await second.node.status();
     expect(status).toMatchObject({
       registered: true,
@@ -362,12 +374,10 @@ describe("node-operator helpers", () => {
     await nextEpoch();
     expect((await second.node.status()).phase).toBe("active");
 
+    // A second registration is refused by the SDK's checks, naming the operator, before anything is sent.
     const again = second.node.register({ modelIds: [modelId], capacity: 50n });
-    await expect(again).rejects.toBeInstanceOf(ContractRevertError);
-    await expect(again).rejects.toMatchObject({
-      errorName: "NodeAlreadyRegistered",
-      args: [anvil.account(SECOND_NODE).address],
-    });
+    await expect(again).rejects.toBeInstanceOf(NodeRegistrationError);
+    await expect(again).rejects.toMatchObject({ field: "operator", value: anvil.account(SECOND_NODE).address });
 
     await second.node.addStake({ amount: 10n ** 15n });
     expect((await second.node.status()).stake).toBe(minimum + 10n ** 15n);

@@ -7,7 +7,7 @@ import { existsSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadDeployment } from "@zk-vin/oracle-sdk/node";
-import { DATA_SOURCE_TEMPLATES } from "../src/manifest/data-sources.js";
+import { DATA_SOURCE_TEMPLATES, STARKNET_DATA_SOURCE } from "../src/manifest/data-sources.js";
 import { writeManifests } from "../src/manifest/generate.js";
 import { INPUTS_HASH_FILE, mappingInputsHash } from "../src/runtime/wasm/compile.js";
 
@@ -37,7 +37,7 @@ function timed(label: string, fn: () => void): void {
 export function buildSubgraphs(deploymentPath: string): string[] {
   const deployment = loadDeployment(deploymentPath);
   console.log(`deployment: ${path.relative(repoRoot, deploymentPath)} (network ${deployment.network})`);
-  const { manifests, codegen } = writeManifests({ deployment, outDir: path.join(subgraphDir, "manifests") });
+  const { manifests, codegen, starknet } = writeManifests({ deployment, outDir: path.join(subgraphDir, "manifests") });
   rmSync(path.join(subgraphDir, "generated"), { recursive: true, force: true });
   rmSync(path.join(subgraphDir, "build"), { recursive: true, force: true });
   // The local indexer runs these modules when they were built from the current sources (this hash).
@@ -55,7 +55,23 @@ export function buildSubgraphs(deploymentPath: string): string[] {
     timed(`graph build ${rel}`, () => graph(["build", rel, "--output-dir", out, "--skip-migrations"]));
     writeFileSync(path.join(subgraphDir, out, INPUTS_HASH_FILE), `${inputsHash}\n`);
   }
-  return manifests.map((m) => m.path);
+  // The Cairo spoke's `kind: starknet` data source: graph-cli has no Starknet protocol, so its mapping is
+  // compiled by graph-cli's AssemblyScript step alone (decision 0067).
+  const snName = starknet?.chain ?? "starknet";
+  const snOut = path.join("build", snName);
+  const wasm = path.join(snOut, STARKNET_DATA_SOURCE.name, `${STARKNET_DATA_SOURCE.name}.wasm`);
+  timed(`compile ${STARKNET_DATA_SOURCE.mapping} (graph-cli's asc)`, () => {
+    const res = spawnSync(
+      process.execPath,
+      [path.join(subgraphDir, "scripts", "compile-mapping.mjs"), subgraphDir, STARKNET_DATA_SOURCE.mapping, wasm],
+      { cwd: subgraphDir, encoding: "utf8" },
+    );
+    if (res.error || res.status !== 0) {
+      throw new Error(`compile-mapping failed:\n${res.stdout ?? ""}${res.stderr ?? ""}`, { cause: res.error });
+    }
+  });
+  writeFileSync(path.join(subgraphDir, snOut, INPUTS_HASH_FILE), `${inputsHash}\n`);
+  return [...manifests.map((m) => m.path), ...(starknet ? [starknet.path] : [])];
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

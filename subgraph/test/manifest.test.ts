@@ -9,8 +9,9 @@ import { describe, expect, it } from "vitest";
 import { renderTypes, typesFile } from "../scripts/sdk-graphql-types.js";
 import { renderAll, staleFiles } from "../scripts/sync-abis.js";
 import { loadSchemaModel, subgraphDir } from "../src/indexer/indexer.js";
-import { DATA_SOURCE_TEMPLATES, dataSourcesFor } from "../src/manifest/data-sources.js";
-import { ManifestError, renderManifest, writeManifests } from "../src/manifest/generate.js";
+import { type StarknetIndexSource, StarknetSourceError, starknetSourceOf } from "../src/indexer/starknet.js";
+import { DATA_SOURCE_TEMPLATES, dataSourcesFor, STARKNET_DATA_SOURCE } from "../src/manifest/data-sources.js";
+import { ManifestError, renderManifest, renderStarknetManifest, writeManifests } from "../src/manifest/generate.js";
 import { manifestEventSignature } from "../src/runtime/params.js";
 import { pluralField, pluralize, singularField } from "../src/server/naming.js";
 
@@ -25,10 +26,10 @@ describe("the committed example deployment", () => {
 });
 
 describe("manifests", () => {
-  it("give the hub its four data sources and each spoke its own, with addresses, start blocks and eids", () => {
+  it("give the hub its five data sources and each spoke its own, with addresses, start blocks and eids", () => {
     const d = example();
     const hub = renderManifest(d, d.hub) ?? "";
-    for (const name of ["ModelRegistry", "NodePool", "InferenceMarket", "ZkVinHubGateway"]) {
+    for (const name of ["ModelRegistry", "NodePool", "InferenceMarket", "ZkVinHubGateway", "StarknetGateway"]) {
       expect(hub).toContain(`    name: ${name}\n`);
       expect(hub).toContain(`address: "${d.hub.contracts[name]?.toLowerCase()}"`);
     }
@@ -68,9 +69,42 @@ describe("manifests", () => {
       "ModelRegistry",
       "NodePool",
       "InferenceMarket",
+      "StarknetGateway",
     ]);
     const bad: Deployment = { ...d, spokes: [{ ...(d.spokes[0] as Deployment["hub"]), name: "../escape" }] };
     expect(() => writeManifests({ deployment: bad, outDir: path.join(subgraphDir, ".scratch", "never") })).toThrow(
+      ManifestError,
+    );
+  });
+});
+
+describe("the Cairo spoke's manifest", () => {
+  it("is graph-node's Starknet shape: kind starknet, the spoke's address and start block, handlers by event name", () => {
+    const d = example();
+    const yaml = renderStarknetManifest(starknetSourceOf(d) as StarknetIndexSource);
+    const spoke = `0x${BigInt(d.starknet?.spoke as string)
+      .toString(16)
+      .padStart(64, "0")}`;
+    expect(yaml).toContain("  - kind: starknet\n    name: ZkVinStarknetSpoke\n");
+    expect(yaml).toContain(`network: "${d.starknet?.name}"`);
+    expect(yaml).toContain(`      address: "${spoke}"\n      startBlock: ${d.starknet?.startBlock}\n`);
+    for (const e of STARKNET_DATA_SOURCE.events) expect(yaml).toContain(`- event: ${e}\n          handler: handle${e}`);
+    expect(yaml).toContain("apiVersion: 0.0.5");
+    expect(yaml).not.toContain("abis:");
+    expect(yaml).not.toContain("context:");
+    expect(yaml).toContain("file: ../../mappings/starknet-spoke.ts");
+  });
+
+  it("refuses a Starknet section that does not name a spoke, an RPC or a start block", () => {
+    const d = example();
+    const bad = (patch: Record<string, unknown>) => ({ ...d, starknet: { ...d.starknet, ...patch } });
+    expect(() => starknetSourceOf(bad({ spoke: "0x0" }))).toThrow(StarknetSourceError);
+    expect(() => starknetSourceOf(bad({ spoke: "not a felt" }))).toThrow(/starknet.spoke="not a felt"/);
+    expect(() => starknetSourceOf(bad({ rpcUrl: "ftp://x" }))).toThrow(/starknet.rpcUrl/);
+    expect(() => starknetSourceOf(bad({ startBlock: -1 }))).toThrow(/starknet.startBlock=-1/);
+    expect(() => starknetSourceOf(bad({ name: "../escape" }))).toThrow(/starknet.name/);
+    const clash = bad({ name: d.hub.name });
+    expect(() => writeManifests({ deployment: clash, outDir: path.join(subgraphDir, ".scratch", "never") })).toThrow(
       ManifestError,
     );
   });

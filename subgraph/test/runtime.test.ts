@@ -10,7 +10,12 @@ import path from "node:path";
 import { type AbiEvent, type Hex, parseAbiItem, toEventSelector } from "viem";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFinished } from "vitest";
 import { mappingWasmFiles, subgraphDir } from "../src/indexer/indexer.js";
-import { DATA_SOURCE_TEMPLATES, handlerName } from "../src/manifest/data-sources.js";
+import {
+  DATA_SOURCE_TEMPLATES,
+  handlerName,
+  MODULE_NAMES,
+  STARKNET_DATA_SOURCE,
+} from "../src/manifest/data-sources.js";
 import { manifestEventSignature } from "../src/runtime/params.js";
 import { type ChainBlock, HandlerError, MappingRuntime, type RunnerLog } from "../src/runtime/runner.js";
 import { UnsupportedInLocalRuntime } from "../src/runtime/values.js";
@@ -371,14 +376,14 @@ describe("the entity tables", () => {
 });
 
 describe("the project's compiled mappings", () => {
-  it("are compiled, when no build folder holds them, for every data source (hub and spoke) with every handler", async () => {
+  it("are compiled, when no build folder holds them, for every data source (hub, spoke and Starknet) with every handler", async () => {
     // An empty build folder: the indexer's own graph-cli compile, as when `npm run build` was not run.
     const buildDir = mkdtempSync(path.join(os.tmpdir(), "zkvin-subgraph-build-"));
     onTestFinished(() => rmSync(buildDir, { recursive: true, force: true }));
     const wasm = await mappingWasmFiles({ buildDir });
-    expect([...wasm.keys()].sort()).toEqual(DATA_SOURCE_TEMPLATES.map((t) => t.name).sort());
+    expect([...wasm.keys()].sort()).toEqual([...MODULE_NAMES].sort());
     for (const file of wasm.values()) expect(file.startsWith(buildDir)).toBe(true);
-    for (const t of DATA_SOURCE_TEMPLATES) {
+    for (const t of [...DATA_SOURCE_TEMPLATES, STARKNET_DATA_SOURCE]) {
       const module = new WebAssembly.Module(readFileSync(wasm.get(t.name) as string));
       const exported = new Set(WebAssembly.Module.exports(module).map((e) => e.name));
       for (const e of t.events) expect(exported.has(handlerName(e)), `${t.name} ${handlerName(e)}`).toBe(true);

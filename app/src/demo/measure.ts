@@ -2,7 +2,7 @@
 // the hub request behind a spoke request, the fulfilment transaction (its proof, gas, and how many
 // requests the proof covered), the consumer callback's own gas (from a call trace of the transaction that
 // delivered it), and the proving job's time in the prover worker (matched on the proof bytes).
-import { inferenceMarketAbi, type ZkVinClient } from "@zk-vin/oracle-sdk";
+import { dequantize, inferenceMarketAbi, type ZkVinClient } from "@zk-vin/oracle-sdk";
 import type { ProveJobResult } from "@zk-vin/prover";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
@@ -222,7 +222,7 @@ export function checkRequest(m: MeasuredRequest, tolerance: number): void {
     );
   }
   m.delivered.forEach((v, i) => {
-    const got = Number(v) / 2 ** m.outputScale;
+    const got = dequantize(v, m.outputScale);
     const want = r.expected[i]!;
     if (!(Math.abs(got - want) <= tolerance)) {
       throw new DemoResultError(

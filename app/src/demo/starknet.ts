@@ -5,7 +5,8 @@
 // hub (consume, fulfil, the gateway's reply inside the fulfilment), fees on Starknet, the L1 -> L2
 // message fee and the fee split; what it checks: the consumer stores exactly the hub's verified output,
 // which is the model's own output, delivered once, and the fee is fully accounted for.
-import { decodeFulfilled, SPOKE_EVENTS } from "@zk-vin/relayer";
+import { dequantize } from "@zk-vin/oracle-sdk";
+import { decodeFulfilled, feltToI128, i128ToFelt, SPOKE_EVENTS } from "@zk-vin/relayer";
 import { CallData, cairo } from "starknet";
 import { type Hash, type Hex, padHex, parseAbi, toFunctionSelector, toHex } from "viem";
 import type { DevnetChain, DevnetModel } from "../devnet/devnet.js";
@@ -14,12 +15,9 @@ import type { StarknetDevnetState } from "../devnet/starknet-devnet.js";
 import { DemoError, DemoResultError } from "./errors.js";
 import { fulfilmentOf } from "./measure.js";
 
-const FELT_PRIME = 2n ** 251n + 17n * 2n ** 192n + 1n;
-const toFelt = (v: bigint) => `0x${(v < 0n ? FELT_PRIME + v : v).toString(16)}`;
-const fromFelt = (f: string) => {
-  const v = BigInt(f);
-  return v > FELT_PRIME / 2n ? v - FELT_PRIME : v;
-};
+// Signed values as Cairo i128 felts: the relayer's Starknet codec, the one the lane decodes with.
+const toFelt = (v: bigint) => `0x${i128ToFelt(v).toString(16)}`;
+const fromFelt = (f: string) => feltToI128(BigInt(f));
 
 /** What the Cairo consumer pays per request (0.01 STRK; the spoke's minimum is 0.001). */
 export const STARKNET_DEMO_FEE = 10n ** 16n;
@@ -380,7 +378,7 @@ export function checkStarknetRequest(m: StarknetMeasured, tolerance: number): vo
     });
   }
   m.stored.forEach((v, i) => {
-    const got = Number(v) / 2 ** m.outputScale;
+    const got = dequantize(v, m.outputScale);
     const want = m.asked.expected[i]!;
     if (!(Math.abs(got - want) <= tolerance)) {
       throw new DemoResultError(
@@ -461,7 +459,7 @@ export function summariseStarknet(sn: StarknetDevnet, measured: StarknetMeasured
       input: m.asked.input,
       inputFixed: m.asked.inputFixed.map(String),
       expected: m.asked.expected,
-      output: m.stored.map((v) => Number(v) / 2 ** m.outputScale),
+      output: m.stored.map((v) => dequantize(v, m.outputScale)),
       outputFixed: m.stored.map(String),
       verifiedFixed: m.verified.map(String),
       fee: String(m.asked.fee),

@@ -1,6 +1,7 @@
 // The demo's closing summary: what was asked and answered (inputs, proven outputs against the model's
 // own), what it cost (proof size, gas, proving time, latency), and what GraphQL says about the same
 // requests; as text tables for the terminal and as JSON (`--json <file>`).
+import { dequantize } from "@zk-vin/oracle-sdk";
 import type { GraphQLAnswer } from "./graphql.js";
 import type { MeasuredRequest } from "./measure.js";
 import { formatSeconds } from "./progress.js";
@@ -77,7 +78,7 @@ export function buildSummary(params: {
       input: m.request.input,
       inputFixed: m.request.inputFixed.map(String),
       expected: m.request.expected,
-      output: m.delivered.map((v) => Number(v) / 2 ** m.outputScale),
+      output: m.delivered.map((v) => dequantize(v, m.outputScale)),
       outputFixed: m.delivered.map(String),
       stored: {
         value: String(m.stored.value),

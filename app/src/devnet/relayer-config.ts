@@ -2,7 +2,7 @@
 // LayerZero stacks (the relayer is their DVN and executor), and the node pipeline for the operator's
 // node. Written as JSON by the devnet CLI; tests pass it to the relayer directly.
 import type { DevnetAccounts } from "./accounts.js";
-import type { DevnetChain } from "./devnet.js";
+import type { DevnetChain } from "./types.js";
 
 export interface DevnetRelayerOptions {
   /** The Redis the prover workers use. */

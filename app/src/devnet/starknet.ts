@@ -10,7 +10,6 @@ import { Account, CallData, cairo, RpcProvider, config as starknetConfig } from 
 import { type Address, createWalletClient, type Hex, http, parseAbi } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { devAccount, devnetAccounts } from "./accounts.js";
-import type { DevnetChain } from "./devnet.js";
 import { DevnetStageError } from "./errors.js";
 import { runScript } from "./forge.js";
 import { devnetWorkRoot } from "./paths.js";
@@ -22,6 +21,7 @@ import {
   loadSierra,
 } from "./starknet-classes.js";
 import { type StarknetDevAccount, type StarknetDevnetProcess, startStarknetDevnet } from "./starknet-devnet.js";
+import type { DevnetChain } from "./types.js";
 
 // starknet.js logs a warning per fee estimate on a chain with too few tipped transactions (every devnet).
 starknetConfig.set("logLevel", "ERROR");

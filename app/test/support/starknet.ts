@@ -95,8 +95,8 @@ export async function consumerAnswer(sn: StarknetDevnet, requestId: bigint): Pro
 export async function spokeEvents(
   sn: StarknetDevnet,
   selector: string,
-): Promise<Array<{ keys: string[]; data: string[]; transaction_hash: string }>> {
-  const out: Array<{ keys: string[]; data: string[]; transaction_hash: string }> = [];
+): Promise<Array<{ keys: string[]; data: string[]; transaction_hash: string; block_number?: number }>> {
+  const out: Array<{ keys: string[]; data: string[]; transaction_hash: string; block_number?: number }> = [];
   let token: string | undefined;
   do {
     const page = await sn.provider.getEvents({

@@ -30,6 +30,7 @@ export const ABI_CONTRACTS: readonly ContractSource[] = [
   { name: "EzklAggregatingVerifierAdapter", file: "src/verifiers/EzklAggregatingVerifierAdapter.sol" },
   { name: "ZkVinHubGateway", file: "src/gateway/ZkVinHubGateway.sol" },
   { name: "ZkVinSpoke", file: "src/spoke/ZkVinSpoke.sol" },
+  { name: "StarknetGateway", file: "src/gateway/StarknetGateway.sol" },
 ];
 
 /** Contracts only the anvil tests deploy (bytecode, no exported ABI). */

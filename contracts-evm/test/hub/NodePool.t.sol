@@ -5,16 +5,9 @@ import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol"
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 import {PausableUpgradeable} from "@openzeppelin/contracts-upgradeable/utils/PausableUpgradeable.sol";
 import {EvictionReason, INodePool, NodeInfo, PoolParams} from "../../src/interfaces/INodePool.sol";
+import {StakeToken} from "../mocks/StakeToken.sol";
 import {RejectingReceiver} from "../mocks/TestConsumers.sol";
 import {HubTestBase} from "../utils/HubTestBase.sol";
-
-contract StakeToken is ERC20 {
-    constructor() ERC20("Stake", "STK") {}
-
-    function mint(address to, uint256 amount) external {
-        _mint(to, amount);
-    }
-}
 
 /// @notice Takes a 1% fee on every transfer: the pool must refuse it as a stake token.
 contract FeeOnTransferToken is ERC20 {

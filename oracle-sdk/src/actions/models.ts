@@ -1,7 +1,7 @@
 // Models: read one from the registry (with the market's usage statistics), list them through the
 // subgraph, read a spoke's copy of a model's terms, and register a model (EZKL VKA + registry) through
 // the registry's approval flow (register -> approve -> live while the registry requires approval).
-import { type Address, type Hex, parseEventLogs } from "viem";
+import { type Address, type Hex, parseEventLogs, type ReadContractReturnType } from "viem";
 import { ezklVkaVerifierAdapterAbi, inferenceMarketAbi, modelRegistryAbi, zkVinSpokeAbi } from "../abi/index.js";
 import { type ChainContext, readContract, writeContract } from "../chain.js";
 import type { InputBound, ModelLayout } from "../encoding.js";
@@ -78,21 +78,7 @@ function boundsFromSubgraph(min: readonly string[], max: readonly string[]): Inp
 
 /** A model as the registry stores it, with the market's usage statistics (hub only). */
 export async function getModel(ctx: ChainContext, params: { modelId: bigint }): Promise<ModelInfo> {
-  let m: {
-    owner: Address;
-    computeUnits: number;
-    deprecated: boolean;
-    verifier: Address;
-    royalty: bigint;
-    verifierKey: Hex;
-    settingsHash: Hex;
-    layout: RawLayout;
-    inputBounds: readonly InputBound[];
-    artifactURI: string;
-    metadataURI: string;
-    status: number;
-    specDigest: Hex;
-  };
+  let m: ReadContractReturnType<typeof modelRegistryAbi, "model">;
   try {
     m = await readContract(ctx, {
       contract: "ModelRegistry",
@@ -106,13 +92,12 @@ export async function getModel(ctx: ChainContext, params: { modelId: bigint }): 
     }
     throw error;
   }
-  const u = await readContract<{
-    requests: bigint;
-    fulfilled: bigint;
-    expired: bigint;
-    distinctRequesters: number;
-    repeatRequesters: number;
-  }>(ctx, { contract: "InferenceMarket", abi: inferenceMarketAbi, functionName: "modelUsage", args: [params.modelId] });
+  const u = await readContract(ctx, {
+    contract: "InferenceMarket",
+    abi: inferenceMarketAbi,
+    functionName: "modelUsage",
+    args: [params.modelId],
+  });
   return {
     modelId: params.modelId,
     owner: m.owner,
@@ -192,17 +177,8 @@ export interface SpokeModelTerms {
 export async function getSpokeModelTerms(ctx: ChainContext, params: { modelId: bigint }): Promise<SpokeModelTerms> {
   const read = { contract: "ZkVinSpoke", abi: zkVinSpokeAbi, args: [params.modelId] } as const;
   const [m, bounds] = await Promise.all([
-    readContract<{
-      hubPrice: bigint;
-      syncNonce: bigint;
-      inputCount: number;
-      outputCount: number;
-      inputScale: number;
-      outputScale: number;
-      inputMode: number;
-      deprecated: boolean;
-    }>(ctx, { ...read, functionName: "model" }),
-    readContract<readonly InputBound[]>(ctx, { ...read, functionName: "inputBounds" }),
+    readContract(ctx, { ...read, functionName: "model" }),
+    readContract(ctx, { ...read, functionName: "inputBounds" }),
   ]);
   if (m.syncNonce === 0n) throw new ModelNotFoundError(params.modelId, ctx.config.name);
   return {
@@ -215,7 +191,7 @@ export async function getSpokeModelTerms(ctx: ChainContext, params: { modelId: b
 
 /** Stores an EZKL verifying-key artifact with the VKA adapter (checked against the canonical SRS). */
 export async function registerVka(ctx: ChainContext, params: { words: readonly Hex[] }): Promise<{ key: Hex }> {
-  const { result } = await writeContract<Hex>(ctx, {
+  const { result } = await writeContract(ctx, {
     contract: "EzklVkaVerifierAdapter",
     abi: ezklVkaVerifierAdapterAbi,
     functionName: "registerVka",
@@ -273,7 +249,7 @@ export interface RegisteredModel {
  * with its spec digest; the fee is held meanwhile and credited back if the proposal is rejected or withdrawn.
  */
 export async function registerModel(ctx: ChainContext, spec: ModelSpecInput): Promise<RegisteredModel> {
-  const fee = await readContract<bigint>(ctx, {
+  const fee = await readContract(ctx, {
     contract: "ModelRegistry",
     abi: modelRegistryAbi,
     functionName: "registrationFee",
@@ -308,7 +284,7 @@ export async function modelSpecDigest(
   ctx: ChainContext,
   params: { owner: Address; spec: ModelSpecInput },
 ): Promise<Hex> {
-  return readContract<Hex>(ctx, {
+  return readContract(ctx, {
     contract: "ModelRegistry",
     abi: modelRegistryAbi,
     functionName: "specDigest",
@@ -319,7 +295,7 @@ export async function modelSpecDigest(
 /** Where a model stands on the registry. */
 export async function getModelStatus(ctx: ChainContext, params: { modelId: bigint }): Promise<ModelStatus> {
   try {
-    const status = await readContract<number>(ctx, {
+    const status = await readContract(ctx, {
       contract: "ModelRegistry",
       abi: modelRegistryAbi,
       functionName: "modelStatus",

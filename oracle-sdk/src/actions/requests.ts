@@ -12,6 +12,7 @@ import {
   type Log,
   pad,
   parseEventLogs,
+  type TransactionReceipt,
   toEventSelector,
   toHex,
 } from "viem";
@@ -86,14 +87,7 @@ export async function quote(
   params: { modelId: bigint; input?: InferenceInput; callbackGasLimit?: number },
 ): Promise<InferenceQuote> {
   if (ctx.config.role === "hub") {
-    const p = await readContract<{
-      nodeFee: bigint;
-      royalty: bigint;
-      protocolFee: bigint;
-      total: bigint;
-      callbackFee: bigint;
-      bond: bigint;
-    }>(ctx, {
+    const p = await readContract(ctx, {
       contract: "InferenceMarket",
       abi: inferenceMarketAbi,
       functionName: "quote",
@@ -103,14 +97,7 @@ export async function quote(
   }
   const terms = await getSpokeModelTerms(ctx, { modelId: params.modelId });
   const input = params.input ? encode(params.input, terms) : terms.inputBounds.map((b) => b.min);
-  const q = await readContract<{
-    inferenceFee: bigint;
-    messageFee: bigint;
-    returnBudget: bigint;
-    hubGasLimit: number;
-    returnGasLimit: number;
-    total: bigint;
-  }>(ctx, {
+  const q = await readContract(ctx, {
     contract: "ZkVinSpoke",
     abi: zkVinSpokeAbi,
     functionName: "quoteDetailed",
@@ -128,6 +115,28 @@ export interface RequestReceipt {
   transactionHash: Hash;
   blockNumber: bigint;
   blockHash: Hex;
+}
+
+/** The request transaction on the hub's market or a spoke, with a commitment for hashed-input models. */
+async function sendRequest(
+  ctx: ChainContext,
+  p: { hub: boolean; modelId: bigint; input: bigint[]; gas: number; commitment: bigint | undefined; value: bigint },
+): Promise<TransactionReceipt> {
+  const { value } = p;
+  if (p.commitment !== undefined) {
+    const args = [p.modelId, p.input, p.commitment, p.gas] as const;
+    const functionName = "requestInferenceWithCommitment";
+    const sent = p.hub
+      ? await writeContract(ctx, { contract: "InferenceMarket", abi: inferenceMarketAbi, functionName, args, value })
+      : await writeContract(ctx, { contract: "ZkVinSpoke", abi: zkVinSpokeAbi, functionName, args, value });
+    return sent.receipt;
+  }
+  const args = [p.modelId, p.input, p.gas] as const;
+  const functionName = "requestInference";
+  const sent = p.hub
+    ? await writeContract(ctx, { contract: "InferenceMarket", abi: inferenceMarketAbi, functionName, args, value })
+    : await writeContract(ctx, { contract: "ZkVinSpoke", abi: zkVinSpokeAbi, functionName, args, value });
+  return sent.receipt;
 }
 
 /**
@@ -156,27 +165,31 @@ export async function requestInference(
   if (params.maxFee !== undefined && q.total > params.maxFee) {
     throw new FeeAboveMaxError(ctx.config.name, params.modelId, q.total, params.maxFee);
   }
-  const abi: Abi = hub ? inferenceMarketAbi : zkVinSpokeAbi;
-  const contract = hub ? "InferenceMarket" : "ZkVinSpoke";
   const hashed = terms.inputMode === "hashed";
   // A hub commitment request sends the bond beside the fee (returned once a node proves the commitment).
   const value = q.kind === "hub" && hashed ? q.total + q.bond : q.total;
-  const { receipt } = await writeContract(ctx, {
-    contract,
-    abi,
-    functionName: hashed ? "requestInferenceWithCommitment" : "requestInference",
-    args: hashed ? [params.modelId, input, params.commitment, gas] : [params.modelId, input, gas],
+  const receipt = await sendRequest(ctx, {
+    hub,
+    modelId: params.modelId,
+    input,
+    gas,
+    commitment: hashed ? params.commitment : undefined,
     value,
   });
-  const logs = parseEventLogs({ abi, eventName: "InferenceRequested", logs: receipt.logs }) as unknown as Array<{
-    address: Address;
-    args: { requestId: bigint };
-  }>;
+  const logs = hub
+    ? parseEventLogs({ abi: inferenceMarketAbi, eventName: "InferenceRequested", logs: receipt.logs }).map((l) => ({
+        address: l.address,
+        requestId: l.args.requestId,
+      }))
+    : parseEventLogs({ abi: zkVinSpokeAbi, eventName: "InferenceRequested", logs: receipt.logs }).map((l) => ({
+        address: l.address,
+        requestId: l.args.requestId,
+      }));
   const own = logs.find((l) => l.address.toLowerCase() === receipt.to?.toLowerCase());
   if (!own) throw new MissingEventError("InferenceRequested", receipt.transactionHash);
   return {
     chain: ctx.config.name,
-    requestId: own.args.requestId,
+    requestId: own.requestId,
     input,
     fee: value,
     transactionHash: receipt.transactionHash,
@@ -238,27 +251,15 @@ export type RequestState =
 export async function getRequest(ctx: ChainContext, params: { requestId: bigint }): Promise<RequestState> {
   const { requestId } = params;
   if (ctx.config.role === "hub") {
-    const r = await readContract<{
-      requester: Address;
-      modelId: bigint;
-      status: number;
-      delivery: number;
-      remote: boolean;
-      reassignments: number;
-      node: Address;
-      deadline: number;
-      callbackGasLimit: number;
-    }>(ctx, { contract: "InferenceMarket", abi: inferenceMarketAbi, functionName: "request", args: [requestId] });
+    const r = await readContract(ctx, {
+      contract: "InferenceMarket",
+      abi: inferenceMarketAbi,
+      functionName: "request",
+      args: [requestId],
+    });
     const status = STATUS[r.status];
     if (!status) throw new RequestNotFoundError(requestId, ctx.config.name);
-    const fees = await readContract<{
-      nodeFee: bigint;
-      royalty: bigint;
-      protocolFee: bigint;
-      callbackFee: bigint;
-      bond: bigint;
-      slashAmount: bigint;
-    }>(ctx, {
+    const fees = await readContract(ctx, {
       contract: "InferenceMarket",
       abi: inferenceMarketAbi,
       functionName: "requestFees",
@@ -280,22 +281,17 @@ export async function getRequest(ctx: ChainContext, params: { requestId: bigint 
       fees: { ...fees },
     };
   }
-  const r = await readContract<{
-    requester: Address;
-    modelId: bigint;
-    status: number;
-    callback: number;
-    escrow: bigint;
-    callbackGasLimit: number;
-    hubRequestId: bigint;
-    gateway: number;
-    requestedAt: number;
-  }>(ctx, { contract: "ZkVinSpoke", abi: zkVinSpokeAbi, functionName: "request", args: [requestId] });
+  const r = await readContract(ctx, {
+    contract: "ZkVinSpoke",
+    abi: zkVinSpokeAbi,
+    functionName: "request",
+    args: [requestId],
+  });
   const status = STATUS[r.status];
   if (!status) throw new RequestNotFoundError(requestId, ctx.config.name);
   const output =
     status === "fulfilled"
-      ? await readContract<readonly bigint[]>(ctx, {
+      ? await readContract(ctx, {
           contract: "ZkVinSpoke",
           abi: zkVinSpokeAbi,
           functionName: "resultOf",
@@ -315,7 +311,7 @@ export async function getRequest(ctx: ChainContext, params: { requestId: bigint 
     hubRequestId: BigInt(r.hubRequestId),
     output: [...output],
     gateway: r.gateway,
-    reclaimableAt: await readContract<bigint>(ctx, {
+    reclaimableAt: await readContract(ctx, {
       contract: "ZkVinSpoke",
       abi: zkVinSpokeAbi,
       functionName: "reclaimableAt",
@@ -349,7 +345,7 @@ export async function reclaimRequest(ctx: ChainContext, params: { requestId: big
   if (now < state.reclaimableAt) {
     throw new ReclaimTooEarlyError(params.requestId, ctx.config.name, state.reclaimableAt, now);
   }
-  const { receipt, result } = await writeContract<bigint>(ctx, {
+  const { receipt, result } = await writeContract(ctx, {
     contract: "ZkVinSpoke",
     abi: zkVinSpokeAbi,
     functionName: "reclaim",
@@ -372,7 +368,7 @@ export async function withdrawFromSpoke(
 ): Promise<{ amount: bigint; transactionHash: Hash }> {
   if (ctx.config.role === "hub") throw new WrongChainRoleError("withdrawFromSpoke", ctx.config.name, "hub");
   const wallet = requireWallet(ctx, "ZkVinSpoke.withdraw");
-  const amount = await readContract<bigint>(ctx, {
+  const amount = await readContract(ctx, {
     contract: "ZkVinSpoke",
     abi: zkVinSpokeAbi,
     functionName: "claimable",
@@ -593,10 +589,6 @@ function toResult(params: {
   hub: boolean;
 }): InferenceResult {
   const { log, hub } = params;
-  const [decoded] = parseEventLogs({ abi: hub ? inferenceMarketAbi : zkVinSpokeAbi, logs: [log] }) as unknown as Array<{
-    eventName: string;
-    args: Record<string, unknown>;
-  }>;
   const located = {
     chain: params.ctx.config.name,
     requestId: params.requestId,
@@ -604,24 +596,37 @@ function toResult(params: {
     blockHash: log.blockHash as Hex,
     transactionHash: log.transactionHash as Hash,
   };
-  if (decoded?.eventName === "InferenceFulfilled") {
-    const output = [...(decoded.args.output as readonly bigint[])];
-    return {
-      status: "fulfilled",
-      ...located,
-      output,
-      values: decodeOutput({ output, layout: { outputScale: params.outputScale } }),
-      hubRequestId: hub ? null : (decoded.args.hubRequestId as bigint),
-    };
-  }
-  if (decoded?.eventName === "InferenceReclaimed") {
-    return { status: "refunded", ...located, amount: decoded.args.amount as bigint, reason: "reclaimed" };
-  }
-  const reasonIndex = hub ? 0 : Number(decoded?.args.reason ?? 0);
-  return {
-    status: "refunded",
+  const fulfilled = (output: readonly bigint[], hubRequestId: bigint | null): InferenceResult => ({
+    status: "fulfilled",
     ...located,
-    amount: decoded?.args.amount as bigint,
-    reason: FAILURE_REASONS[reasonIndex] ?? null,
-  };
+    output: [...output],
+    values: decodeOutput({ output: [...output], layout: { outputScale: params.outputScale } }),
+    hubRequestId,
+  });
+  if (hub) {
+    const [decoded] = parseEventLogs({
+      abi: inferenceMarketAbi,
+      eventName: ["InferenceFulfilled", "InferenceRefunded"],
+      logs: [log],
+    });
+    if (decoded?.eventName === "InferenceFulfilled") return fulfilled(decoded.args.output, null);
+    if (decoded?.eventName === "InferenceRefunded") {
+      return { status: "refunded", ...located, amount: decoded.args.amount, reason: FAILURE_REASONS[0] };
+    }
+  } else {
+    const [decoded] = parseEventLogs({
+      abi: zkVinSpokeAbi,
+      eventName: ["InferenceFulfilled", "InferenceRefunded", "InferenceReclaimed"],
+      logs: [log],
+    });
+    if (decoded?.eventName === "InferenceFulfilled") return fulfilled(decoded.args.output, decoded.args.hubRequestId);
+    if (decoded?.eventName === "InferenceReclaimed") {
+      return { status: "refunded", ...located, amount: decoded.args.amount, reason: "reclaimed" };
+    }
+    if (decoded?.eventName === "InferenceRefunded") {
+      const reason = FAILURE_REASONS[Number(decoded.args.reason)] ?? null;
+      return { status: "refunded", ...located, amount: decoded.args.amount, reason };
+    }
+  }
+  throw new MissingEventError("InferenceFulfilled/InferenceRefunded", log.transactionHash ?? "");
 }

@@ -2,8 +2,17 @@
 // the prover's committed EZKL fixtures (real proofs, VKAs on the development SRS) to register and fulfil.
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
-import { contractsDir, FORGE_OUT, repoRoot, runForge } from "@zk-vin/chain-kit/devchain";
-import type { Address, Hex } from "viem";
+import {
+  type ContractSource,
+  contractsDir,
+  FORGE_OUT,
+  forgeBuild,
+  readArtifact,
+  repoRoot,
+  runForge,
+} from "@zk-vin/chain-kit/devchain";
+import { type Abi, type Address, getAddress, type Hex, parseAbi } from "viem";
+import { createZkVinClient } from "../../src/client.js";
 import type { Deployment } from "../../src/deployment.js";
 import { fromFieldElement, type InputBound, type ModelLayout } from "../../src/encoding.js";
 import { ANVIL_KEYS, type Anvil } from "./anvil.js";
@@ -22,9 +31,14 @@ export const DEFAULT_SETTINGS: HubSettings = { epochBlocks: 5, fulfilmentWindowB
 
 /**
  * Runs `forge script script/DeployHub.s.sol --broadcast` against `anvil` (key 0 deploys and administers;
- * the treasury is key 5) and returns the deployment in deployments/schema.json's format.
+ * the treasury is key 5) and returns the deployment in deployments/schema.json's format. With
+ * `stakeToken` the node pool takes stake in that ERC-20 instead of the native token.
  */
-export function deployHub(anvil: Anvil, settings: HubSettings = DEFAULT_SETTINGS): Deployment {
+export function deployHub(
+  anvil: Anvil,
+  settings: HubSettings = DEFAULT_SETTINGS,
+  options: { stakeToken?: Address } = {},
+): Deployment {
   const outDir = path.join(contractsDir, FORGE_OUT, "deployments");
   mkdirSync(outDir, { recursive: true });
   const out = path.join(outDir, `hub.${anvil.chainId}.${process.pid}.json`);
@@ -37,6 +51,7 @@ export function deployHub(anvil: Anvil, settings: HubSettings = DEFAULT_SETTINGS
       HUB_EPOCH_BLOCKS: String(settings.epochBlocks),
       HUB_FULFILMENT_WINDOW_BLOCKS: String(settings.fulfilmentWindowBlocks),
       HUB_MAX_REASSIGNMENTS: String(settings.maxReassignments),
+      ...(options.stakeToken ? { HUB_STAKE_TOKEN: options.stakeToken } : {}),
     },
   );
   const d = JSON.parse(readFileSync(out, "utf8")) as Record<string, unknown>;
@@ -160,4 +175,54 @@ export function fixtureLayout(f: Fixture): ModelLayout {
     inputMode: hashed ? "hashed" : "public",
     inputBounds: f.inputBounds.map((b) => ({ ...b })),
   };
+}
+
+/** contracts-evm/test/mocks/StakeToken.sol: a plain OpenZeppelin ERC-20 with a public `mint`. */
+export const STAKE_TOKEN: ContractSource = { name: "StakeToken", file: "test/mocks/StakeToken.sol" };
+
+/** The StakeToken's own function besides OpenZeppelin's ERC-20 (viem's erc20Abi). */
+export const stakeTokenAbi = parseAbi(["function mint(address to, uint256 amount)"]);
+
+/** Builds and deploys a StakeToken on `anvil` (from key 0); returns its address. */
+export async function deployStakeToken(anvil: Anvil): Promise<Address> {
+  forgeBuild([STAKE_TOKEN]);
+  const { abi, bytecode } = readArtifact(STAKE_TOKEN);
+  const hash = await anvil.wallet(0).deployContract({ abi: abi as Abi, bytecode });
+  const receipt = await anvil.publicClient.waitForTransactionReceipt({ hash });
+  if (!receipt.contractAddress) throw new Error(`StakeToken deployment ${hash} created no contract`);
+  return getAddress(receipt.contractAddress);
+}
+
+/**
+ * Registers `fixture` as a live model through the SDK: key `owner` registers its VKA and spec, key 0 (the
+ * deploy script's MODEL_APPROVER_ROLE) approves it. Returns the model id.
+ */
+export async function registerLiveModel(params: {
+  anvil: Anvil;
+  deployment: Deployment;
+  fixture: Fixture;
+  owner: number;
+}): Promise<bigint> {
+  const { anvil, deployment: d, fixture: f } = params;
+  const client = (key: number) =>
+    createZkVinClient({ deployment: d, account: anvil.account(key), pollingIntervalMs: 50 });
+  const owner = client(params.owner);
+  const { key } = await owner.models.registerVka({ words: f.vka });
+  const spec = {
+    verifier: d.hub.contracts.EzklVkaVerifierAdapter as Address,
+    verifierKey: key,
+    settingsHash: `0x${f.manifest.files.settings.sha256}` as Hex,
+    layout: fixtureLayout(f),
+    computeUnits: f.manifest.computeUnits.perInference,
+    royalty: 10n ** 14n,
+    artifactURI: `zkvin-artifact:sha256:${f.manifest.artifactId}`,
+    metadataURI: `ipfs://${f.name}`,
+  };
+  const registered = await owner.models.register(spec);
+  if (registered.status !== "live") {
+    const admin = client(0);
+    const digest = await admin.models.specDigest({ owner: anvil.account(params.owner).address, spec });
+    await admin.models.approve({ modelId: registered.modelId, specDigest: digest });
+  }
+  return registered.modelId;
 }

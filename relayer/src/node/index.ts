@@ -25,7 +25,14 @@ export {
 } from "./fulfilment.js";
 export { artifactIdFromUri, ModelCatalog, type ServedModel, UnservedModelError } from "./models.js";
 export { NodePipeline, type NodePipelineOptions, type NodePipelineStatus } from "./pipeline.js";
-export { type NodeRegistration, RegistrationError, registerNode, validateRegistration } from "./register.js";
+export {
+  minimumStake,
+  type NodeRegistration,
+  type RegistrationCheck,
+  RegistrationError,
+  registerNode,
+  validateRegistration,
+} from "./register.js";
 export { type NodeReport, readNodeReport } from "./status.js";
 export {
   INFERENCE_KIND,

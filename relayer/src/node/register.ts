@@ -1,8 +1,19 @@
+// The operator's node registration, as `register-node` runs it. The protocol operation (its checks, the
+// ERC-20 approval, the transaction) is the SDK's `checkNodeRegistration` / `registerNode`; this module
+// gives it the hub the relayer's config names (the market, whose pool and registry it reads) and turns
+// the SDK's refusals into RegistrationError, which the CLI prints with the offending field.
 import { RelayerError } from "@zk-vin/chain-kit";
+import {
+  type ChainContext,
+  ContractRevertError,
+  checkNodeRegistration,
+  contextFromClients,
+  NodeRegistrationError,
+  requiredStake,
+  registerNode as sdkRegisterNode,
+} from "@zk-vin/oracle-sdk";
 import type { Account, Address, Chain, Hex, PublicClient, Transport, WalletClient } from "viem";
-import { erc20Abi } from "viem";
-import { marketAbi, modelRegistryAbi, nodePoolAbi } from "./abi.js";
-import { revertReason } from "./fulfilment.js";
+import { marketAbi } from "./abi.js";
 
 /** What `register-node` asks the node pool for. */
 export interface NodeRegistration {
@@ -13,7 +24,10 @@ export interface NodeRegistration {
   stake: bigint;
 }
 
-/** The registration cannot succeed; `field` names the offending input (models[1], stake, operator...). */
+/**
+ * The registration cannot succeed; `field` names the offending input (models[1], stake, operator...).
+ * The SDK's NodeRegistrationError (or the node pool's decoded revert) is the `cause`.
+ */
 export class RegistrationError extends RelayerError {
   override readonly name = "RegistrationError";
   constructor(
@@ -26,10 +40,6 @@ export class RegistrationError extends RelayerError {
   }
 }
 
-const ZERO = "0x0000000000000000000000000000000000000000";
-/** Native balance kept aside for the registration's own gas (and an approval). */
-const GAS_RESERVE = 10n ** 16n;
-
 /** What the pool says about a valid registration. */
 export interface RegistrationCheck {
   pool: Address;
@@ -37,11 +47,53 @@ export interface RegistrationCheck {
   minimumStake: bigint;
 }
 
+/** The SDK's view of the hub behind `market`: the market, its node pool and its model registry. */
+async function hubContext(params: {
+  client: PublicClient;
+  market: Address;
+  wallet?: WalletClient<Transport, Chain, Account>;
+}): Promise<ChainContext> {
+  const { client, market } = params;
+  const [pool, registry, chainId] = await Promise.all([
+    client.readContract({ address: market, abi: marketAbi, functionName: "pool" }),
+    client.readContract({ address: market, abi: marketAbi, functionName: "registry" }),
+    client.chain ? Promise.resolve(client.chain.id) : client.getChainId(),
+  ]);
+  return contextFromClients({
+    config: {
+      name: client.chain?.name ?? `chain ${chainId}`,
+      role: "hub",
+      chainId,
+      // Registration sends no LayerZero message and reads no logs: neither the EID nor a start block is used.
+      eid: 0,
+      startBlock: 0n,
+      contracts: { InferenceMarket: market, NodePool: pool, ModelRegistry: registry },
+    },
+    publicClient: client,
+    ...(params.wallet ? { walletClient: params.wallet } : {}),
+  });
+}
+
+/** The SDK's refusal as the CLI's RegistrationError (field and value kept); other errors as they are. */
+function asRegistrationError(error: unknown, r: NodeRegistration): unknown {
+  if (error instanceof NodeRegistrationError) {
+    return new RegistrationError(error.field, error.value, error.reason, { cause: error });
+  }
+  if (error instanceof ContractRevertError) {
+    const detail = error.errorName ? `${error.errorName}(${error.args.map(String).join(", ")})` : "reverted";
+    if (error.contract === "stake token") {
+      return new RegistrationError("stake", r.stake, `approving the stake token failed: ${detail}`, { cause: error });
+    }
+    return new RegistrationError("registration", r, `the node pool refuses it: ${detail}`, { cause: error });
+  }
+  return error;
+}
+
 /**
- * Checks a registration against the hub before anything is sent: models exist and take requests, the
- * capacity holds one inference of each, the operator is not registered yet, the stake covers the capacity,
- * and the operator can pay. Every problem
- * is a RegistrationError naming its field.
+ * Checks a registration against the hub before anything is sent (the SDK's `checkNodeRegistration`):
+ * models exist and take requests, the capacity holds one inference of each, the operator is not
+ * registered yet, the stake covers the capacity, and the operator can pay. Every problem is a
+ * RegistrationError naming its field.
  */
 export async function validateRegistration(params: {
   client: PublicClient;
@@ -49,92 +101,20 @@ export async function validateRegistration(params: {
   operator: Address;
   registration: NodeRegistration;
 }): Promise<RegistrationCheck> {
-  const { client, market, operator, registration: r } = params;
-  if (r.modelIds.length === 0) throw new RegistrationError("models", r.modelIds, "name at least one model id");
-  const seen = new Set<bigint>();
-  r.modelIds.forEach((id, i) => {
-    if (id <= 0n) throw new RegistrationError(`models[${i}]`, id, "model ids start at 1");
-    if (seen.has(id)) throw new RegistrationError(`models[${i}]`, id, `model ${id} is listed twice`);
-    seen.add(id);
-  });
-  if (r.capacity <= 0n || r.capacity >= 2n ** 64n) {
-    throw new RegistrationError("capacity", r.capacity, "must be a positive number of compute units below 2^64");
+  const { registration: r } = params;
+  const ctx = await hubContext(params);
+  try {
+    const check = await checkNodeRegistration(ctx, { ...r, operator: params.operator });
+    return { pool: check.pool, stakeToken: check.stakeToken, minimumStake: check.minimumStake };
+  } catch (error) {
+    throw asRegistrationError(error, r);
   }
-  const [pool, registry] = await Promise.all([
-    client.readContract({ address: market, abi: marketAbi, functionName: "pool" }),
-    client.readContract({ address: market, abi: marketAbi, functionName: "registry" }),
-  ]);
-  const [info, poolParams, stakeToken] = await Promise.all([
-    client.readContract({ address: pool, abi: nodePoolAbi, functionName: "node", args: [operator] }),
-    client.readContract({ address: pool, abi: nodePoolAbi, functionName: "params" }),
-    client.readContract({ address: pool, abi: nodePoolAbi, functionName: "stakeToken" }),
-  ]);
-  if (info.capacity > 0n) {
-    throw new RegistrationError("operator", operator, `already a registered node (capacity ${info.capacity})`);
-  }
-  if (r.modelIds.length > poolParams.maxModelsPerNode) {
-    throw new RegistrationError("models", r.modelIds.length, `at most ${poolParams.maxModelsPerNode} models per node`);
-  }
-  for (const [i, id] of r.modelIds.entries()) {
-    const exists = await client.readContract({
-      address: registry,
-      abi: modelRegistryAbi,
-      functionName: "exists",
-      args: [id],
-    });
-    if (!exists) throw new RegistrationError(`models[${i}]`, id, `model ${id} is not registered`);
-    const m = await client.readContract({
-      address: registry,
-      abi: modelRegistryAbi,
-      functionName: "model",
-      args: [id],
-    });
-    if (m.deprecated) throw new RegistrationError(`models[${i}]`, id, `model ${id} is deprecated`);
-    if (r.capacity < BigInt(m.computeUnits)) {
-      throw new RegistrationError(
-        "capacity",
-        r.capacity,
-        `model ${id} costs ${m.computeUnits} compute units per inference; the capacity must hold at least one`,
-      );
-    }
-  }
-  const minimumStake = poolParams.minStakePerComputeUnit * r.capacity;
-  if (r.stake < minimumStake) {
-    throw new RegistrationError(
-      "stake",
-      r.stake,
-      `${r.capacity} compute units need at least ${minimumStake} (${poolParams.minStakePerComputeUnit} per unit)`,
-    );
-  }
-  const native = await client.getBalance({ address: operator });
-  const token = stakeToken === ZERO ? null : stakeToken;
-  if (token === null) {
-    if (native < r.stake + GAS_RESERVE) {
-      throw new RegistrationError(
-        "stake",
-        r.stake,
-        `the operator ${operator} holds ${native} wei, not enough for the stake and gas`,
-      );
-    }
-  } else {
-    const balance = await client.readContract({
-      address: token,
-      abi: erc20Abi,
-      functionName: "balanceOf",
-      args: [operator],
-    });
-    if (balance < r.stake) {
-      throw new RegistrationError("stake", r.stake, `the operator holds ${balance} of stake token ${token}`);
-    }
-    if (native < GAS_RESERVE)
-      throw new RegistrationError("operator", operator, "holds too little native token for gas");
-  }
-  return { pool, stakeToken: token, minimumStake };
 }
 
 /**
- * Registers the operator as a node (after `validateRegistration`): approves an ERC-20 stake first when
- * the pool takes one. Returns the registration transaction and the epoch the node starts working in.
+ * Registers the operator as a node through the SDK's `registerNode` (which checks the registration first
+ * and approves an ERC-20 stake when the pool takes one). Returns the registration transaction and the
+ * epoch the node starts working in.
  */
 export async function registerNode(params: {
   client: PublicClient;
@@ -142,74 +122,27 @@ export async function registerNode(params: {
   market: Address;
   registration: NodeRegistration;
 }): Promise<{ txHash: Hex; activeFrom: number; activeFromBlock: bigint; check: RegistrationCheck }> {
-  const { client, wallet, market, registration: r } = params;
-  const operator = wallet.account.address;
-  const check = await validateRegistration({ client, market, operator, registration: r });
-  if (check.stakeToken) {
-    const allowance = await client.readContract({
-      address: check.stakeToken,
-      abi: erc20Abi,
-      functionName: "allowance",
-      args: [operator, check.pool],
-    });
-    if (allowance < r.stake) {
-      const approve = await wallet.writeContract({
-        address: check.stakeToken,
-        abi: erc20Abi,
-        functionName: "approve",
-        args: [check.pool, r.stake],
-      });
-      const receipt = await client.waitForTransactionReceipt({ hash: approve });
-      if (receipt.status !== "success") throw new RegistrationError("stake", r.stake, `approval ${approve} reverted`);
-    }
-  }
-  const args = [r.modelIds, r.capacity, r.stake] as const;
-  const value = check.stakeToken ? 0n : r.stake;
+  const { registration: r } = params;
+  const ctx = await hubContext(params);
   try {
-    await client.simulateContract({
-      account: operator,
-      address: check.pool,
-      abi: nodePoolAbi,
-      functionName: "registerNode",
-      args,
-      value,
-    });
+    const result = await sdkRegisterNode(ctx, r);
+    const { pool, stakeToken, minimumStake } = result.check;
+    return {
+      txHash: result.transactionHash,
+      activeFrom: result.activeFrom,
+      activeFromBlock: result.activeFromBlock,
+      check: { pool, stakeToken, minimumStake },
+    };
   } catch (error) {
-    throw new RegistrationError("registration", r, `the node pool refuses it: ${revertReason(error)}`, {
-      cause: error,
-    });
+    throw asRegistrationError(error, r);
   }
-  const txHash = await wallet.writeContract({
-    address: check.pool,
-    abi: nodePoolAbi,
-    functionName: "registerNode",
-    args,
-    value,
-  });
-  const receipt = await client.waitForTransactionReceipt({ hash: txHash });
-  if (receipt.status !== "success") throw new RegistrationError("registration", r, `transaction ${txHash} reverted`);
-  const info = await client.readContract({
-    address: check.pool,
-    abi: nodePoolAbi,
-    functionName: "node",
-    args: [operator],
-  });
-  const activeFromBlock = await client.readContract({
-    address: check.pool,
-    abi: nodePoolAbi,
-    functionName: "epochStartBlock",
-    args: [info.activeFrom],
-  });
-  return { txHash, activeFrom: info.activeFrom, activeFromBlock, check };
 }
 
-/** The least stake the pool requires for `capacity` compute units. */
+/** The least stake the pool requires for `capacity` compute units (the SDK's `requiredStake`). */
 export async function minimumStake(params: {
   client: PublicClient;
   market: Address;
   capacity: bigint;
 }): Promise<bigint> {
-  const pool = await params.client.readContract({ address: params.market, abi: marketAbi, functionName: "pool" });
-  const poolParams = await params.client.readContract({ address: pool, abi: nodePoolAbi, functionName: "params" });
-  return poolParams.minStakePerComputeUnit * params.capacity;
+  return requiredStake(await hubContext(params), { capacity: params.capacity });
 }

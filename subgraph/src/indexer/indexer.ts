@@ -28,7 +28,14 @@ import {
   toEventSelector,
 } from "viem";
 import { GraphQLError } from "../graphql-js.js";
-import { DATA_SOURCE_TEMPLATES, dataSourcesFor, handlerName, templateEvent } from "../manifest/data-sources.js";
+import {
+  DATA_SOURCE_TEMPLATES,
+  dataSourcesFor,
+  handlerName,
+  MODULE_NAMES,
+  STARKNET_DATA_SOURCE,
+  templateEvent,
+} from "../manifest/data-sources.js";
 import { writeManifests } from "../manifest/generate.js";
 import {
   type ChainBlock,
@@ -45,6 +52,13 @@ import type { BlockAt } from "../server/sql-query.js";
 import type { ChainIndexingState, StatusBlock, SubgraphIndexingState } from "../server/status.js";
 import { EntityDatabase, indexFingerprint } from "../store/entities.js";
 import { type DatabaseConfig, openSqlClient } from "../store/sql.js";
+import {
+  checkStarknetSource,
+  StarknetChainIndexer,
+  type StarknetIndexSource,
+  StarknetSourceError,
+  starknetSourceOf,
+} from "./starknet.js";
 
 export const subgraphDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -74,6 +88,11 @@ export interface IndexerOptions {
   reorgWindow?: number;
   /** Re-index from the start when the tables were built by another schema or mapping version. */
   reset?: boolean;
+  /**
+   * The Cairo spoke to index on Starknet; default: the deployment's `starknet` section (none: no Starknet
+   * chain). null leaves Starknet out.
+   */
+  starknet?: StarknetIndexSource | null;
   logger?: Logger;
 }
 
@@ -117,7 +136,7 @@ export async function mappingWasmFiles(
   options: { log?: Logger; buildDir?: string } = {},
 ): Promise<Map<string, string>> {
   const log = options.log ?? silentLogger;
-  const names = DATA_SOURCE_TEMPLATES.map((t) => t.name);
+  const names = MODULE_NAMES;
   const hash = currentMappingInputsHash();
   const buildDir = options.buildDir ?? path.join(subgraphDir, "build");
   const complete = (found: Map<string, string>) => names.every((n) => found.has(n));
@@ -138,6 +157,7 @@ export async function mappingWasmFiles(
         manifest: path.relative(subgraphDir, codegen),
         outDir: path.relative(subgraphDir, path.join(buildDir, `local-${hash.slice(0, 12)}`)),
         inputsHash: hash,
+        modules: [{ name: STARKNET_DATA_SOURCE.name, mapping: STARKNET_DATA_SOURCE.mapping }],
       });
     } finally {
       rmSync(path.join(subgraphDir, manifestsDir), { recursive: true, force: true });
@@ -185,6 +205,7 @@ export class SubgraphIndexer {
     private readonly chains: ChainIndexer[],
     private readonly deployment: Deployment,
     private readonly confirmations: number,
+    private readonly starknet: StarknetChainIndexer | null,
   ) {}
 
   static async open(options: IndexerOptions): Promise<SubgraphIndexer> {
@@ -303,7 +324,40 @@ export class SubgraphIndexer {
         Object.assign(entry, { chain, stream, client, watcher, failure: null });
         chains.push(entry);
       }
-      return new SubgraphIndexer(db, cursors, chains, deployment, confirmations);
+      let starknet: StarknetChainIndexer | null = null;
+      const source =
+        options.starknet === undefined
+          ? starknetSourceOf(deployment)
+          : options.starknet === null
+            ? null
+            : checkStarknetSource(options.starknet);
+      if (source) {
+        const rpcUrl = options.rpcUrls?.[source.name] ?? source.rpcUrl;
+        starknet = new StarknetChainIndexer(
+          { ...source, rpcUrl },
+          {
+            db,
+            cursors,
+            wasmFile: wasm.get(STARKNET_DATA_SOURCE.name) as string,
+            confirmations,
+            pollIntervalMs: options.pollIntervalMs ?? 500,
+            maxBlockRange: options.maxBlockRange ?? 2000,
+            reorgWindow,
+            log: log.child({ chain: source.name }),
+            mappingLogger: mappingLogger(log.child({ chain: source.name })),
+          },
+        );
+        const taken = [deployment.hub, ...deployment.spokes].find((c) => c.chainId === starknet?.storeChainId);
+        if (taken) {
+          throw new StarknetSourceError(
+            "storeChainId",
+            starknet.storeChainId,
+            `chain ${taken.name} has this chain id; give the Starknet chain another store key`,
+          );
+        }
+        await reconcile(db, cursors, { chainId: starknet.storeChainId, stream: starknet.stream });
+      }
+      return new SubgraphIndexer(db, cursors, chains, deployment, confirmations, starknet);
     } catch (error) {
       await sql?.close();
       await cursors.close();
@@ -313,10 +367,11 @@ export class SubgraphIndexer {
 
   start(): void {
     for (const c of this.chains) c.watcher.start();
+    this.starknet?.watcher.start();
   }
 
   async stop(): Promise<void> {
-    await Promise.all(this.chains.map((c) => c.watcher.stop()));
+    await Promise.all([...this.chains.map((c) => c.watcher.stop()), this.starknet?.watcher.stop()]);
   }
 
   /** Polls every chain until it has indexed everything confirmed now (for one-shot runs and tests). */
@@ -330,14 +385,32 @@ export class SubgraphIndexer {
         if (result.caughtUp) break;
       }
     }
+    const sn = this.starknet;
+    if (sn) {
+      for (;;) {
+        const result = await sn.watcher.pollOnce().catch((error: unknown) => {
+          if (error instanceof HandlerError) sn.failure = error;
+          throw error;
+        });
+        if (result.caughtUp) break;
+      }
+    }
   }
 
   chainStatuses(): ChainIndexStatus[] {
-    return this.chains.map((c) => ({
+    const out = this.chains.map((c) => ({
       ...c.watcher.status(),
       name: c.chain.name,
       indexingError: c.failure?.message ?? null,
     }));
+    if (this.starknet) {
+      out.push({
+        ...this.starknet.watcher.status(),
+        name: this.starknet.source.name,
+        indexingError: this.starknet.failure?.message ?? null,
+      });
+    }
+    return out;
   }
 
   /**
@@ -346,6 +419,7 @@ export class SubgraphIndexer {
    */
   async indexingStatus(): Promise<SubgraphIndexingState> {
     const chains = await Promise.all(this.chains.map((c) => this.chainIndexingState(c)));
+    if (this.starknet) chains.push(await this.starknet.indexingState(this.db, this.confirmations));
     return {
       deployment: `zk-vin/${this.deployment.network}`,
       entityCount: await this.db.entityCount(),
@@ -419,7 +493,7 @@ export class SubgraphIndexer {
     const number = progress ?? cursor?.number ?? null;
     const status = {
       deployment: `zk-vin/${this.deployment.network}`,
-      hasIndexingErrors: this.chains.some((c) => c.failure !== null),
+      hasIndexingErrors: this.chains.some((c) => c.failure !== null) || (this.starknet?.failure ?? null) !== null,
     };
     if (number === null || !hub) return { ...status, block: null };
     const knownHash = cursor?.number === number ? cursor.hash : null;

@@ -6,6 +6,7 @@ import {
   inferenceMarketAbi,
   modelRegistryAbi,
   nodePoolAbi,
+  starknetGatewayAbi,
   zkVinHubGatewayAbi,
   zkVinSpokeAbi,
 } from "@zk-vin/oracle-sdk/abi";
@@ -122,6 +123,14 @@ export const DATA_SOURCE_TEMPLATES: readonly DataSourceTemplate[] = [
     ],
   },
   {
+    name: "StarknetGateway",
+    role: "hub",
+    abi: starknetGatewayAbi,
+    mapping: "mappings/starknet-gateway.ts",
+    entities: ["StarknetTicket", "InferenceRequest"],
+    events: ["RequestConsumed", "RequestRejected", "ReplySent"],
+  },
+  {
     name: "ZkVinSpoke",
     role: "spoke",
     abi: zkVinSpokeAbi,
@@ -207,3 +216,27 @@ export function dataSourcesFor(deployment: Deployment, chain: DeployedChain): Da
   }
   return out;
 }
+
+/**
+ * The Cairo spoke's data source (`kind: starknet`, graph-node's Starknet chain shape): handlers receive
+ * graph-ts's `starknet.Event`; an event's handler is the one whose `event` name's selector
+ * (starknet_keccak of the name) equals the event's first key, from the source address. Upstream graph-cli
+ * has no Starknet protocol, so its module is compiled by graph-cli's AssemblyScript step alone (decision
+ * 0067).
+ */
+export interface StarknetDataSourceTemplate {
+  name: string;
+  mapping: string;
+  entities: readonly string[];
+  events: readonly string[];
+}
+
+export const STARKNET_DATA_SOURCE: StarknetDataSourceTemplate = {
+  name: "ZkVinStarknetSpoke",
+  mapping: "mappings/starknet-spoke.ts",
+  entities: ["StarknetSpoke", "StarknetRequest"],
+  events: ["InferenceRequested", "InferenceFulfilled", "InferenceExpired", "InferenceReclaimed", "ResultDelivered"],
+};
+
+/** Every compiled module's name: the EVM data sources and the Starknet one. */
+export const MODULE_NAMES: readonly string[] = [...DATA_SOURCE_TEMPLATES.map((t) => t.name), STARKNET_DATA_SOURCE.name];

@@ -4,8 +4,15 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { DeployedChain, Deployment } from "@zk-vin/oracle-sdk/deployment";
+import { checkStarknetSource, type StarknetIndexSource, starknetSourceOf } from "../indexer/starknet.js";
 import { manifestEventSignature } from "../runtime/params.js";
-import { type DataSourceInstance, dataSourcesFor, handlerName, templateEvent } from "./data-sources.js";
+import {
+  type DataSourceInstance,
+  dataSourcesFor,
+  handlerName,
+  STARKNET_DATA_SOURCE,
+  templateEvent,
+} from "./data-sources.js";
 
 export const SPEC_VERSION = "1.2.0";
 export const MAPPING_API_VERSION = "0.0.9";
@@ -88,8 +95,48 @@ export function renderManifest(deployment: Deployment, chain: DeployedChain): st
   ].join("\n");
 }
 
+/**
+ * The Cairo spoke's manifest in the shape graph-node's Starknet chain read (`kind: starknet`; source
+ * `address` and `startBlock`; `eventHandlers` by event name, matched on the selector; no ABI, no context,
+ * no templates). graph-node 0.33 to 0.35 and the starknet-graph fork ran it from a Firehose Starknet
+ * stack; today's graph-node and graph-cli cannot (subgraph/README.md, decision 0067). The local endpoint
+ * runs its module.
+ */
+export function renderStarknetManifest(source: StarknetIndexSource): string {
+  const s = checkStarknetSource(source);
+  const t = STARKNET_DATA_SOURCE;
+  return [
+    `specVersion: ${STARKNET_SPEC_VERSION}`,
+    `description: ${q(`zk-VIN Cairo spoke on ${s.name}`)}`,
+    "schema:",
+    "  file: ../../schema.graphql",
+    "dataSources:",
+    "  - kind: starknet",
+    `    name: ${t.name}`,
+    `    network: ${q(s.name)}`,
+    "    source:",
+    `      address: ${q(s.spoke)}`,
+    `      startBlock: ${s.startBlock}`,
+    "    mapping:",
+    `      apiVersion: ${STARKNET_API_VERSION}`,
+    "      language: wasm/assemblyscript",
+    "      entities:",
+    ...t.entities.map((e) => `        - ${e}`),
+    "      eventHandlers:",
+    ...t.events.flatMap((e) => [`        - event: ${e}`, `          handler: ${handlerName(e)}`]),
+    `      file: ../../${t.mapping}`,
+    "",
+  ].join("\n");
+}
+
+/** graph-node's Starknet data sources ran at apiVersion 0.0.5 (its DataSource::api_version). */
+export const STARKNET_API_VERSION = "0.0.5";
+export const STARKNET_SPEC_VERSION = "0.0.5";
+
 export interface WrittenManifests {
   manifests: ManifestFile[];
+  /** The Cairo spoke's manifest (`<outDir>/<starknet name>/subgraph.yaml`) when the deployment has one. */
+  starknet: { chain: string; path: string } | null;
   /**
    * A manifest for `graph codegen` only: every data source of every chain, all on the hub's network (a
    * deployable manifest holds one network). Generated types depend on ABIs and the schema, not on the
@@ -128,7 +175,18 @@ export function writeManifests(options: { deployment: Deployment; outDir: string
   const codegen = path.join(outDir, "codegen", "subgraph.yaml");
   mkdirSync(path.dirname(codegen), { recursive: true });
   writeFileSync(codegen, renderCodegenManifest(deployment));
-  return { manifests: written, codegen };
+  const source = starknetSourceOf(deployment);
+  let starknet: WrittenManifests["starknet"] = null;
+  if (source) {
+    if ([deployment.hub, ...deployment.spokes].some((c) => c.name === source.name)) {
+      throw new ManifestError(source.name, "the Starknet chain's name is also an EVM chain's");
+    }
+    const file = path.join(outDir, source.name, "subgraph.yaml");
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, renderStarknetManifest(source));
+    starknet = { chain: source.name, path: file };
+  }
+  return { manifests: written, codegen, starknet };
 }
 
 function renderCodegenManifest(deployment: Deployment): string {

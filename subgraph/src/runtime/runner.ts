@@ -51,7 +51,7 @@ export class HandlerError extends Error {
     readonly dataSource: string,
     readonly handler: string,
     readonly blockNumber: bigint,
-    readonly transactionHash: Hex,
+    readonly transactionHash: string,
     readonly logIndex: number,
     options: { cause: unknown },
   ) {
@@ -73,39 +73,165 @@ export interface MappingRuntimeOptions {
   logger?: MappingLogger;
 }
 
-interface Route {
+interface Route extends HandlerRoute {
   dataSource: DataSourceBinding;
-  info: DataSourceInfo;
-  module: WebAssembly.Module;
   event: AbiEvent;
+}
+
+/** A compiled handler of one data source: what a trigger runs. */
+export interface HandlerRoute {
+  dataSourceName: string;
   handler: string;
+  module: WebAssembly.Module;
+  info: DataSourceInfo;
+}
+
+/** Where a trigger is (for errors and mapping logs). */
+export interface TriggerPosition {
+  blockNumber: bigint;
+  transactionHash: string;
+  logIndex: number;
 }
 
 /** Bound on replays of one handler: each replay fetches one entity (or related set) it had not seen. */
 const MAX_REPLAYS = 10_000;
 
-export class MappingRuntime {
-  private readonly cache: EntityCache;
-  private readonly routes = new Map<string, Route>();
+/**
+ * Runs handlers as graph-node does, whatever the chain: a fresh instance of the data source's module per
+ * call, graph-node's host functions over the entity cache, the trigger object built in the instance's
+ * memory; an entity the cache lacks aborts the attempt, is loaded, and the handler runs again.
+ */
+export class HandlerRunner {
+  readonly cache: EntityCache;
   private pendingLogs: Array<{ level: LogLevel; message: string }> = [];
 
-  constructor(private readonly options: MappingRuntimeOptions) {
-    const { db } = options;
+  constructor(
+    private readonly db: EntityDatabase,
+    private readonly logger?: MappingLogger,
+  ) {
     this.cache = new EntityCache(db.model);
-    const modules = new Map<string, WebAssembly.Module>();
-    for (const ds of options.dataSources) {
-      let module = modules.get(ds.wasmFile);
-      if (!module) {
-        module = new WebAssembly.Module(readFileSync(ds.wasmFile));
-        modules.set(ds.wasmFile, module);
+  }
+
+  async run(
+    tx: SqlExecutor,
+    route: HandlerRoute,
+    at: TriggerPosition,
+    makeTrigger: (heap: AscHeap) => number,
+  ): Promise<void> {
+    const fail = (cause: unknown) =>
+      new HandlerError(route.dataSourceName, route.handler, at.blockNumber, at.transactionHash, at.logIndex, {
+        cause,
+      });
+    for (let attempt = 0; attempt < MAX_REPLAYS; attempt++) {
+      this.cache.beginAttempt();
+      this.pendingLogs = [];
+      try {
+        this.invoke(route, makeTrigger);
+        this.cache.commitAttempt();
+        this.flushLogs(route, at);
+        return;
+      } catch (error) {
+        this.cache.rollbackAttempt();
+        if (error instanceof EntityMiss) {
+          this.cache.provide(error.entity, error.id, await this.db.load(error.entity, error.id, tx));
+          continue;
+        }
+        if (error instanceof RelatedMiss) {
+          const records = await this.db.loadRelated(error.entity, error.field, error.list, error.id, tx);
+          this.cache.provideRelated(error, records);
+          continue;
+        }
+        this.flushLogs(route, at);
+        throw fail(error);
       }
-      const exported = new Set(WebAssembly.Module.exports(module).map((e) => e.name));
+    }
+    throw fail(new MappingAbort(`handler needed more than ${MAX_REPLAYS} entity loads`));
+  }
+
+  /** One handler call on a fresh instance of the data source's module, as graph-node makes one per trigger. */
+  private invoke(route: HandlerRoute, makeTrigger: (heap: AscHeap) => number): void {
+    let heap: AscHeap | null = null;
+    const imports = createImports(
+      route.module,
+      () => {
+        if (!heap) throw new MappingAbort("a host function was called while the module was being instantiated");
+        return heap;
+      },
+      {
+        model: this.db.model,
+        store: this.cache,
+        dataSource: route.info,
+        log: (level, message) => this.pendingLogs.push({ level, message }),
+      },
+    );
+    const instance = new WebAssembly.Instance(route.module, imports);
+    heap = new AscHeap(instance);
+    const start = instance.exports._start;
+    if (typeof start === "function") start();
+    const trigger = makeTrigger(heap);
+    const fn = instance.exports[route.handler] as (trigger: number) => void;
+    fn(trigger);
+  }
+
+  private flushLogs(route: HandlerRoute, at: TriggerPosition): void {
+    for (const { level, message } of this.pendingLogs) {
+      this.logger?.log(level, message, {
+        dataSource: route.dataSourceName,
+        handler: route.handler,
+        block: at.blockNumber.toString(),
+        tx: at.transactionHash,
+      });
+    }
+    this.pendingLogs = [];
+  }
+}
+
+/** Compiles (once per file) and checks that a module exports the handlers its data source names. */
+export function loadModules(
+  sources: ReadonlyArray<{ name: string; wasmFile: string; handlers: readonly string[] }>,
+): Map<string, WebAssembly.Module> {
+  const modules = new Map<string, WebAssembly.Module>();
+  for (const ds of sources) {
+    let module = modules.get(ds.wasmFile);
+    if (!module) {
+      module = new WebAssembly.Module(readFileSync(ds.wasmFile));
+      modules.set(ds.wasmFile, module);
+    }
+    const exported = new Set(WebAssembly.Module.exports(module).map((e) => e.name));
+    for (const handler of ds.handlers) {
+      if (!exported.has(handler)) {
+        throw new MappingAbort(`${ds.wasmFile} does not export ${handler} (data source ${ds.name})`);
+      }
+    }
+  }
+  return modules;
+}
+
+export class MappingRuntime {
+  private readonly runner: HandlerRunner;
+  private readonly routes = new Map<string, Route>();
+
+  constructor(private readonly options: MappingRuntimeOptions) {
+    this.runner = new HandlerRunner(options.db, options.logger);
+    const modules = loadModules(
+      options.dataSources.map((ds) => ({
+        name: ds.name,
+        wasmFile: ds.wasmFile,
+        handlers: ds.handlers.map((h) => h.handler),
+      })),
+    );
+    for (const ds of options.dataSources) {
+      const module = modules.get(ds.wasmFile) as WebAssembly.Module;
       const info: DataSourceInfo = { name: ds.name, network: ds.network, address: ds.address, context: ds.context };
       for (const { event, handler } of ds.handlers) {
-        if (!exported.has(handler)) {
-          throw new MappingAbort(`${ds.wasmFile} does not export ${handler} (data source ${ds.name})`);
-        }
-        this.routes.set(routeKey(ds.address, toEventSelector(event)), { dataSource: ds, info, module, event, handler });
+        this.routes.set(routeKey(ds.address, toEventSelector(event)), {
+          dataSource: ds,
+          dataSourceName: ds.name,
+          info,
+          module,
+          event,
+          handler,
+        });
       }
     }
   }
@@ -129,7 +255,8 @@ export class MappingRuntime {
     blockOf: (number: bigint, hash: Hex) => Promise<ChainBlock>;
   }): Promise<{ applied: number }> {
     const { db } = this.options;
-    this.cache.clear();
+    const cache = this.runner.cache;
+    cache.clear();
     try {
       return await db.sql.transaction(async (tx) => {
         const done = await db.progress(batch.chainId, batch.stream, tx);
@@ -149,105 +276,37 @@ export class MappingRuntime {
           await db.applyChanges(
             tx,
             { chainId: batch.chainId, block, hash: first.blockHash, timestamp: chainBlock.header.timestamp },
-            this.cache.takeBlockChanges(),
+            cache.takeBlockChanges(),
           );
         }
         if (done === null || batch.toBlock > done) await db.setProgress(tx, batch.chainId, batch.stream, batch.toBlock);
         return { applied: logs.length };
       });
     } finally {
-      this.cache.clear();
+      cache.clear();
     }
   }
 
   private async runHandler(tx: SqlExecutor, log: RunnerLog, block: ChainBlock): Promise<void> {
     const route = this.routes.get(routeKey(log.address, log.topics[0] as Hex)) as Route;
+    const at = { blockNumber: log.blockNumber, transactionHash: log.transactionHash, logIndex: log.logIndex };
     const transaction = block.transactions.find((t) => t.hash.toLowerCase() === log.transactionHash.toLowerCase());
     if (!transaction) {
-      throw new HandlerError(route.dataSource.name, route.handler, log.blockNumber, log.transactionHash, log.logIndex, {
+      throw new HandlerError(route.dataSourceName, route.handler, log.blockNumber, log.transactionHash, log.logIndex, {
         cause: new MappingAbort(`transaction ${log.transactionHash} is not in block ${block.header.hash}`),
       });
     }
-    for (let attempt = 0; attempt < MAX_REPLAYS; attempt++) {
-      this.cache.beginAttempt();
-      this.pendingLogs = [];
-      try {
-        this.invoke(route, log, block.header, transaction);
-        this.cache.commitAttempt();
-        this.flushLogs(route, log);
-        return;
-      } catch (error) {
-        this.cache.rollbackAttempt();
-        if (error instanceof EntityMiss) {
-          this.cache.provide(error.entity, error.id, await this.options.db.load(error.entity, error.id, tx));
-          continue;
-        }
-        if (error instanceof RelatedMiss) {
-          const records = await this.options.db.loadRelated(error.entity, error.field, error.list, error.id, tx);
-          this.cache.provideRelated(error, records);
-          continue;
-        }
-        this.flushLogs(route, log);
-        throw new HandlerError(
-          route.dataSource.name,
-          route.handler,
-          log.blockNumber,
-          log.transactionHash,
-          log.logIndex,
-          {
-            cause: error,
-          },
-        );
-      }
-    }
-    throw new HandlerError(route.dataSource.name, route.handler, log.blockNumber, log.transactionHash, log.logIndex, {
-      cause: new MappingAbort(`handler needed more than ${MAX_REPLAYS} entity loads`),
-    });
-  }
-
-  /** One handler call on a fresh instance of the data source's module, as graph-node makes one per trigger. */
-  private invoke(route: Route, log: RunnerLog, header: BlockHeader, transaction: TransactionFields): void {
-    let heap: AscHeap | null = null;
-    const imports = createImports(
-      route.module,
-      () => {
-        if (!heap) throw new MappingAbort("a host function was called while the module was being instantiated");
-        return heap;
-      },
-      {
-        model: this.options.db.model,
-        store: this.cache,
-        dataSource: route.info,
-        log: (level, message) => this.pendingLogs.push({ level, message }),
-      },
+    await this.runner.run(tx, route, at, (heap) =>
+      newEthereumEvent(heap, {
+        address: route.info.address,
+        logIndex: BigInt(log.logIndex),
+        transactionLogIndex: BigInt(log.logIndex),
+        block: block.header,
+        transaction,
+        event: route.event,
+        args: log.args,
+      }),
     );
-    const instance = new WebAssembly.Instance(route.module, imports);
-    heap = new AscHeap(instance);
-    const start = instance.exports._start;
-    if (typeof start === "function") start();
-    const event = newEthereumEvent(heap, {
-      address: route.info.address,
-      logIndex: BigInt(log.logIndex),
-      transactionLogIndex: BigInt(log.logIndex),
-      block: header,
-      transaction,
-      event: route.event,
-      args: log.args,
-    });
-    const fn = instance.exports[route.handler] as (event: number) => void;
-    fn(event);
-  }
-
-  private flushLogs(route: Route, log: RunnerLog): void {
-    for (const { level, message } of this.pendingLogs) {
-      this.options.logger?.log(level, message, {
-        dataSource: route.dataSource.name,
-        handler: route.handler,
-        block: log.blockNumber.toString(),
-        tx: log.transactionHash,
-      });
-    }
-    this.pendingLogs = [];
   }
 }
 

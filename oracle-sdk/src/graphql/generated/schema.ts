@@ -16,6 +16,7 @@ export type AssignmentOutcome = "PENDING" | "FULFILLED" | "EXPIRED";
 export type ModelStatus = "PENDING" | "LIVE" | "REJECTED" | "WITHDRAWN";
 export type FailureReason = "NONE" | "EXPIRED" | "REJECTED";
 export type PaymentKind = "REQUEST_FEE" | "NODE_FEE" | "ROYALTY" | "PROTOCOL_FEE" | "REFUND" | "WITHDRAWAL" | "STAKE" | "STAKE_WITHDRAWAL" | "SLASH_SHARE" | "SLASH_PROCEEDS_CLAIM" | "REGISTRATION_FEE" | "REGISTRATION_FEES_WITHDRAWAL" | "REGISTRATION_FEE_REFUND" | "RETURN_BUDGET" | "RETURN_MESSAGE_FEE" | "SPOKE_ESCROW" | "SPOKE_MESSAGE_FEE" | "SPOKE_CREDIT" | "SPOKE_REFUND" | "SPOKE_WITHDRAWAL";
+export type StarknetRequestStatus = "REQUESTED" | "FULFILLED" | "EXPIRED" | "RECLAIMED" | "DELIVERED";
 
 /** Protocol as a query returns its stored fields (references as their id). */
 export interface ProtocolFields {
@@ -2043,6 +2044,7 @@ export interface InferenceRequestFields {
   slashBeneficiary: BytesString | null;
   spoke: { id: string } | null;
   spokeRequest: { id: string } | null;
+  starknetTicket: { id: string } | null;
   input: Array<BigIntString>;
   inputCommitment: BigIntString;
   callbackGasLimit: BigIntString;
@@ -2074,7 +2076,7 @@ export interface InferenceRequestFields {
   requestedAtBlock: BigIntString;
   requestTransaction: BytesString;
 }
-export const INFERENCEREQUEST_FIELDS = "id requestId model { id } requester remote originEid originRequester originRequestId slashBeneficiary spoke { id } spokeRequest { id } input inputCommitment callbackGasLimit nodeFee royalty protocolFee callbackFee bond fee feePaid status delivery node { id } epoch { id } deadline reassignments expiries output batch { id } batchSlot fulfilmentTransaction fulfilledAt fulfilledAtBlock refundedAt refundAmount callbackFailures lastCallbackError requestedAt requestedAtBlock requestTransaction";
+export const INFERENCEREQUEST_FIELDS = "id requestId model { id } requester remote originEid originRequester originRequestId slashBeneficiary spoke { id } spokeRequest { id } starknetTicket { id } input inputCommitment callbackGasLimit nodeFee royalty protocolFee callbackFee bond fee feePaid status delivery node { id } epoch { id } deadline reassignments expiries output batch { id } batchSlot fulfilmentTransaction fulfilledAt fulfilledAtBlock refundedAt refundAmount callbackFailures lastCallbackError requestedAt requestedAtBlock requestTransaction";
 export interface InferenceRequest_filter {
   id?: string | null;
   id_not?: string | null;
@@ -2205,6 +2207,27 @@ export interface InferenceRequest_filter {
   spokeRequest_not_ends_with?: string | null;
   spokeRequest_not_ends_with_nocase?: string | null;
   spokeRequest_?: SpokeRequest_filter | null;
+  starknetTicket?: string | null;
+  starknetTicket_not?: string | null;
+  starknetTicket_gt?: string | null;
+  starknetTicket_lt?: string | null;
+  starknetTicket_gte?: string | null;
+  starknetTicket_lte?: string | null;
+  starknetTicket_in?: Array<string> | null;
+  starknetTicket_not_in?: Array<string> | null;
+  starknetTicket_contains?: string | null;
+  starknetTicket_contains_nocase?: string | null;
+  starknetTicket_not_contains?: string | null;
+  starknetTicket_not_contains_nocase?: string | null;
+  starknetTicket_starts_with?: string | null;
+  starknetTicket_starts_with_nocase?: string | null;
+  starknetTicket_not_starts_with?: string | null;
+  starknetTicket_not_starts_with_nocase?: string | null;
+  starknetTicket_ends_with?: string | null;
+  starknetTicket_ends_with_nocase?: string | null;
+  starknetTicket_not_ends_with?: string | null;
+  starknetTicket_not_ends_with_nocase?: string | null;
+  starknetTicket_?: StarknetTicket_filter | null;
   input?: Array<BigIntInput> | null;
   input_not?: Array<BigIntInput> | null;
   input_contains?: Array<BigIntInput> | null;
@@ -2497,6 +2520,7 @@ export type InferenceRequest_orderBy =
   | "slashBeneficiary"
   | "spoke"
   | "spokeRequest"
+  | "starknetTicket"
   | "inputCommitment"
   | "callbackGasLimit"
   | "nodeFee"
@@ -2603,6 +2627,23 @@ export type InferenceRequest_orderBy =
   | "spokeRequest__resolvedAt"
   | "spokeRequest__resolvedAtBlock"
   | "spokeRequest__resolutionTransaction"
+  | "starknetTicket__id"
+  | "starknetTicket__key"
+  | "starknetTicket__gateway"
+  | "starknetTicket__spoke"
+  | "starknetTicket__spokeRequestId"
+  | "starknetTicket__hubRequestId"
+  | "starknetTicket__requestMessageHash"
+  | "starknetTicket__rejectionReason"
+  | "starknetTicket__replyKind"
+  | "starknetTicket__replyMessageHash"
+  | "starknetTicket__replyNonce"
+  | "starknetTicket__replyFee"
+  | "starknetTicket__consumedAt"
+  | "starknetTicket__consumedAtBlock"
+  | "starknetTicket__consumeTransaction"
+  | "starknetTicket__repliedAt"
+  | "starknetTicket__replyTransaction"
   | "node__id"
   | "node__address"
   | "node__status"
@@ -4414,6 +4455,770 @@ export type SpokeRequest_orderBy =
   | "hubRequest__requestedAtBlock"
   | "hubRequest__requestTransaction";
 
+/** StarknetSpoke as a query returns its stored fields (references as their id). */
+export interface StarknetSpokeFields {
+  id: string;
+  address: BytesString;
+  network: string;
+  requestCount: number;
+  fulfilledCount: number;
+  expiredCount: number;
+  reclaimedCount: number;
+  deliveredCount: number;
+}
+export const STARKNETSPOKE_FIELDS = "id address network requestCount fulfilledCount expiredCount reclaimedCount deliveredCount";
+export interface StarknetSpoke_filter {
+  id?: string | null;
+  id_not?: string | null;
+  id_gt?: string | null;
+  id_lt?: string | null;
+  id_gte?: string | null;
+  id_lte?: string | null;
+  id_in?: Array<string> | null;
+  id_not_in?: Array<string> | null;
+  address?: BytesString | null;
+  address_not?: BytesString | null;
+  address_gt?: BytesString | null;
+  address_lt?: BytesString | null;
+  address_gte?: BytesString | null;
+  address_lte?: BytesString | null;
+  address_in?: Array<BytesString> | null;
+  address_not_in?: Array<BytesString> | null;
+  address_contains?: BytesString | null;
+  address_not_contains?: BytesString | null;
+  network?: string | null;
+  network_not?: string | null;
+  network_gt?: string | null;
+  network_lt?: string | null;
+  network_gte?: string | null;
+  network_lte?: string | null;
+  network_in?: Array<string> | null;
+  network_not_in?: Array<string> | null;
+  network_contains?: string | null;
+  network_contains_nocase?: string | null;
+  network_not_contains?: string | null;
+  network_not_contains_nocase?: string | null;
+  network_starts_with?: string | null;
+  network_starts_with_nocase?: string | null;
+  network_not_starts_with?: string | null;
+  network_not_starts_with_nocase?: string | null;
+  network_ends_with?: string | null;
+  network_ends_with_nocase?: string | null;
+  network_not_ends_with?: string | null;
+  network_not_ends_with_nocase?: string | null;
+  requestCount?: number | null;
+  requestCount_not?: number | null;
+  requestCount_gt?: number | null;
+  requestCount_lt?: number | null;
+  requestCount_gte?: number | null;
+  requestCount_lte?: number | null;
+  requestCount_in?: Array<number> | null;
+  requestCount_not_in?: Array<number> | null;
+  fulfilledCount?: number | null;
+  fulfilledCount_not?: number | null;
+  fulfilledCount_gt?: number | null;
+  fulfilledCount_lt?: number | null;
+  fulfilledCount_gte?: number | null;
+  fulfilledCount_lte?: number | null;
+  fulfilledCount_in?: Array<number> | null;
+  fulfilledCount_not_in?: Array<number> | null;
+  expiredCount?: number | null;
+  expiredCount_not?: number | null;
+  expiredCount_gt?: number | null;
+  expiredCount_lt?: number | null;
+  expiredCount_gte?: number | null;
+  expiredCount_lte?: number | null;
+  expiredCount_in?: Array<number> | null;
+  expiredCount_not_in?: Array<number> | null;
+  reclaimedCount?: number | null;
+  reclaimedCount_not?: number | null;
+  reclaimedCount_gt?: number | null;
+  reclaimedCount_lt?: number | null;
+  reclaimedCount_gte?: number | null;
+  reclaimedCount_lte?: number | null;
+  reclaimedCount_in?: Array<number> | null;
+  reclaimedCount_not_in?: Array<number> | null;
+  deliveredCount?: number | null;
+  deliveredCount_not?: number | null;
+  deliveredCount_gt?: number | null;
+  deliveredCount_lt?: number | null;
+  deliveredCount_gte?: number | null;
+  deliveredCount_lte?: number | null;
+  deliveredCount_in?: Array<number> | null;
+  deliveredCount_not_in?: Array<number> | null;
+  requests_?: StarknetRequest_filter | null;
+  _change_block?: { number_gte: number } | null;
+  and?: Array<StarknetSpoke_filter> | null;
+  or?: Array<StarknetSpoke_filter> | null;
+}
+export type StarknetSpoke_orderBy =
+  | "id"
+  | "address"
+  | "network"
+  | "requestCount"
+  | "fulfilledCount"
+  | "expiredCount"
+  | "reclaimedCount"
+  | "deliveredCount";
+
+/** StarknetRequest as a query returns its stored fields (references as their id). */
+export interface StarknetRequestFields {
+  id: string;
+  spoke: { id: string };
+  requestId: BigIntString;
+  requester: BytesString;
+  modelId: BigIntString;
+  fee: BigIntString;
+  deadline: BigIntString;
+  input: Array<BigIntString>;
+  inputHash: BytesString;
+  status: StarknetRequestStatus;
+  hubTicket: { id: string } | null;
+  output: Array<BigIntString> | null;
+  node: BytesString | null;
+  nodeAmount: BigIntString | null;
+  modelOwner: BytesString | null;
+  modelOwnerAmount: BigIntString | null;
+  protocolAmount: BigIntString | null;
+  refund: BigIntString | null;
+  requestedAt: BigIntString;
+  requestedAtBlock: BigIntString;
+  requestTransaction: BytesString;
+  resolvedAt: BigIntString | null;
+  resolvedAtBlock: BigIntString | null;
+  resolutionTransaction: BytesString | null;
+  deliveredTo: BytesString | null;
+  deliveredAt: BigIntString | null;
+  deliveredAtBlock: BigIntString | null;
+  deliveryTransaction: BytesString | null;
+}
+export const STARKNETREQUEST_FIELDS = "id spoke { id } requestId requester modelId fee deadline input inputHash status hubTicket { id } output node nodeAmount modelOwner modelOwnerAmount protocolAmount refund requestedAt requestedAtBlock requestTransaction resolvedAt resolvedAtBlock resolutionTransaction deliveredTo deliveredAt deliveredAtBlock deliveryTransaction";
+export interface StarknetRequest_filter {
+  id?: string | null;
+  id_not?: string | null;
+  id_gt?: string | null;
+  id_lt?: string | null;
+  id_gte?: string | null;
+  id_lte?: string | null;
+  id_in?: Array<string> | null;
+  id_not_in?: Array<string> | null;
+  spoke?: string | null;
+  spoke_not?: string | null;
+  spoke_gt?: string | null;
+  spoke_lt?: string | null;
+  spoke_gte?: string | null;
+  spoke_lte?: string | null;
+  spoke_in?: Array<string> | null;
+  spoke_not_in?: Array<string> | null;
+  spoke_contains?: string | null;
+  spoke_contains_nocase?: string | null;
+  spoke_not_contains?: string | null;
+  spoke_not_contains_nocase?: string | null;
+  spoke_starts_with?: string | null;
+  spoke_starts_with_nocase?: string | null;
+  spoke_not_starts_with?: string | null;
+  spoke_not_starts_with_nocase?: string | null;
+  spoke_ends_with?: string | null;
+  spoke_ends_with_nocase?: string | null;
+  spoke_not_ends_with?: string | null;
+  spoke_not_ends_with_nocase?: string | null;
+  spoke_?: StarknetSpoke_filter | null;
+  requestId?: BigIntInput | null;
+  requestId_not?: BigIntInput | null;
+  requestId_gt?: BigIntInput | null;
+  requestId_lt?: BigIntInput | null;
+  requestId_gte?: BigIntInput | null;
+  requestId_lte?: BigIntInput | null;
+  requestId_in?: Array<BigIntInput> | null;
+  requestId_not_in?: Array<BigIntInput> | null;
+  requester?: BytesString | null;
+  requester_not?: BytesString | null;
+  requester_gt?: BytesString | null;
+  requester_lt?: BytesString | null;
+  requester_gte?: BytesString | null;
+  requester_lte?: BytesString | null;
+  requester_in?: Array<BytesString> | null;
+  requester_not_in?: Array<BytesString> | null;
+  requester_contains?: BytesString | null;
+  requester_not_contains?: BytesString | null;
+  modelId?: BigIntInput | null;
+  modelId_not?: BigIntInput | null;
+  modelId_gt?: BigIntInput | null;
+  modelId_lt?: BigIntInput | null;
+  modelId_gte?: BigIntInput | null;
+  modelId_lte?: BigIntInput | null;
+  modelId_in?: Array<BigIntInput> | null;
+  modelId_not_in?: Array<BigIntInput> | null;
+  fee?: BigIntInput | null;
+  fee_not?: BigIntInput | null;
+  fee_gt?: BigIntInput | null;
+  fee_lt?: BigIntInput | null;
+  fee_gte?: BigIntInput | null;
+  fee_lte?: BigIntInput | null;
+  fee_in?: Array<BigIntInput> | null;
+  fee_not_in?: Array<BigIntInput> | null;
+  deadline?: BigIntInput | null;
+  deadline_not?: BigIntInput | null;
+  deadline_gt?: BigIntInput | null;
+  deadline_lt?: BigIntInput | null;
+  deadline_gte?: BigIntInput | null;
+  deadline_lte?: BigIntInput | null;
+  deadline_in?: Array<BigIntInput> | null;
+  deadline_not_in?: Array<BigIntInput> | null;
+  input?: Array<BigIntInput> | null;
+  input_not?: Array<BigIntInput> | null;
+  input_contains?: Array<BigIntInput> | null;
+  input_contains_nocase?: Array<BigIntInput> | null;
+  input_not_contains?: Array<BigIntInput> | null;
+  input_not_contains_nocase?: Array<BigIntInput> | null;
+  inputHash?: BytesString | null;
+  inputHash_not?: BytesString | null;
+  inputHash_gt?: BytesString | null;
+  inputHash_lt?: BytesString | null;
+  inputHash_gte?: BytesString | null;
+  inputHash_lte?: BytesString | null;
+  inputHash_in?: Array<BytesString> | null;
+  inputHash_not_in?: Array<BytesString> | null;
+  inputHash_contains?: BytesString | null;
+  inputHash_not_contains?: BytesString | null;
+  status?: StarknetRequestStatus | null;
+  status_not?: StarknetRequestStatus | null;
+  status_in?: Array<StarknetRequestStatus> | null;
+  status_not_in?: Array<StarknetRequestStatus> | null;
+  hubTicket?: string | null;
+  hubTicket_not?: string | null;
+  hubTicket_gt?: string | null;
+  hubTicket_lt?: string | null;
+  hubTicket_gte?: string | null;
+  hubTicket_lte?: string | null;
+  hubTicket_in?: Array<string> | null;
+  hubTicket_not_in?: Array<string> | null;
+  hubTicket_contains?: string | null;
+  hubTicket_contains_nocase?: string | null;
+  hubTicket_not_contains?: string | null;
+  hubTicket_not_contains_nocase?: string | null;
+  hubTicket_starts_with?: string | null;
+  hubTicket_starts_with_nocase?: string | null;
+  hubTicket_not_starts_with?: string | null;
+  hubTicket_not_starts_with_nocase?: string | null;
+  hubTicket_ends_with?: string | null;
+  hubTicket_ends_with_nocase?: string | null;
+  hubTicket_not_ends_with?: string | null;
+  hubTicket_not_ends_with_nocase?: string | null;
+  hubTicket_?: StarknetTicket_filter | null;
+  output?: Array<BigIntInput> | null;
+  output_not?: Array<BigIntInput> | null;
+  output_contains?: Array<BigIntInput> | null;
+  output_contains_nocase?: Array<BigIntInput> | null;
+  output_not_contains?: Array<BigIntInput> | null;
+  output_not_contains_nocase?: Array<BigIntInput> | null;
+  node?: BytesString | null;
+  node_not?: BytesString | null;
+  node_gt?: BytesString | null;
+  node_lt?: BytesString | null;
+  node_gte?: BytesString | null;
+  node_lte?: BytesString | null;
+  node_in?: Array<BytesString> | null;
+  node_not_in?: Array<BytesString> | null;
+  node_contains?: BytesString | null;
+  node_not_contains?: BytesString | null;
+  nodeAmount?: BigIntInput | null;
+  nodeAmount_not?: BigIntInput | null;
+  nodeAmount_gt?: BigIntInput | null;
+  nodeAmount_lt?: BigIntInput | null;
+  nodeAmount_gte?: BigIntInput | null;
+  nodeAmount_lte?: BigIntInput | null;
+  nodeAmount_in?: Array<BigIntInput> | null;
+  nodeAmount_not_in?: Array<BigIntInput> | null;
+  modelOwner?: BytesString | null;
+  modelOwner_not?: BytesString | null;
+  modelOwner_gt?: BytesString | null;
+  modelOwner_lt?: BytesString | null;
+  modelOwner_gte?: BytesString | null;
+  modelOwner_lte?: BytesString | null;
+  modelOwner_in?: Array<BytesString> | null;
+  modelOwner_not_in?: Array<BytesString> | null;
+  modelOwner_contains?: BytesString | null;
+  modelOwner_not_contains?: BytesString | null;
+  modelOwnerAmount?: BigIntInput | null;
+  modelOwnerAmount_not?: BigIntInput | null;
+  modelOwnerAmount_gt?: BigIntInput | null;
+  modelOwnerAmount_lt?: BigIntInput | null;
+  modelOwnerAmount_gte?: BigIntInput | null;
+  modelOwnerAmount_lte?: BigIntInput | null;
+  modelOwnerAmount_in?: Array<BigIntInput> | null;
+  modelOwnerAmount_not_in?: Array<BigIntInput> | null;
+  protocolAmount?: BigIntInput | null;
+  protocolAmount_not?: BigIntInput | null;
+  protocolAmount_gt?: BigIntInput | null;
+  protocolAmount_lt?: BigIntInput | null;
+  protocolAmount_gte?: BigIntInput | null;
+  protocolAmount_lte?: BigIntInput | null;
+  protocolAmount_in?: Array<BigIntInput> | null;
+  protocolAmount_not_in?: Array<BigIntInput> | null;
+  refund?: BigIntInput | null;
+  refund_not?: BigIntInput | null;
+  refund_gt?: BigIntInput | null;
+  refund_lt?: BigIntInput | null;
+  refund_gte?: BigIntInput | null;
+  refund_lte?: BigIntInput | null;
+  refund_in?: Array<BigIntInput> | null;
+  refund_not_in?: Array<BigIntInput> | null;
+  requestedAt?: BigIntInput | null;
+  requestedAt_not?: BigIntInput | null;
+  requestedAt_gt?: BigIntInput | null;
+  requestedAt_lt?: BigIntInput | null;
+  requestedAt_gte?: BigIntInput | null;
+  requestedAt_lte?: BigIntInput | null;
+  requestedAt_in?: Array<BigIntInput> | null;
+  requestedAt_not_in?: Array<BigIntInput> | null;
+  requestedAtBlock?: BigIntInput | null;
+  requestedAtBlock_not?: BigIntInput | null;
+  requestedAtBlock_gt?: BigIntInput | null;
+  requestedAtBlock_lt?: BigIntInput | null;
+  requestedAtBlock_gte?: BigIntInput | null;
+  requestedAtBlock_lte?: BigIntInput | null;
+  requestedAtBlock_in?: Array<BigIntInput> | null;
+  requestedAtBlock_not_in?: Array<BigIntInput> | null;
+  requestTransaction?: BytesString | null;
+  requestTransaction_not?: BytesString | null;
+  requestTransaction_gt?: BytesString | null;
+  requestTransaction_lt?: BytesString | null;
+  requestTransaction_gte?: BytesString | null;
+  requestTransaction_lte?: BytesString | null;
+  requestTransaction_in?: Array<BytesString> | null;
+  requestTransaction_not_in?: Array<BytesString> | null;
+  requestTransaction_contains?: BytesString | null;
+  requestTransaction_not_contains?: BytesString | null;
+  resolvedAt?: BigIntInput | null;
+  resolvedAt_not?: BigIntInput | null;
+  resolvedAt_gt?: BigIntInput | null;
+  resolvedAt_lt?: BigIntInput | null;
+  resolvedAt_gte?: BigIntInput | null;
+  resolvedAt_lte?: BigIntInput | null;
+  resolvedAt_in?: Array<BigIntInput> | null;
+  resolvedAt_not_in?: Array<BigIntInput> | null;
+  resolvedAtBlock?: BigIntInput | null;
+  resolvedAtBlock_not?: BigIntInput | null;
+  resolvedAtBlock_gt?: BigIntInput | null;
+  resolvedAtBlock_lt?: BigIntInput | null;
+  resolvedAtBlock_gte?: BigIntInput | null;
+  resolvedAtBlock_lte?: BigIntInput | null;
+  resolvedAtBlock_in?: Array<BigIntInput> | null;
+  resolvedAtBlock_not_in?: Array<BigIntInput> | null;
+  resolutionTransaction?: BytesString | null;
+  resolutionTransaction_not?: BytesString | null;
+  resolutionTransaction_gt?: BytesString | null;
+  resolutionTransaction_lt?: BytesString | null;
+  resolutionTransaction_gte?: BytesString | null;
+  resolutionTransaction_lte?: BytesString | null;
+  resolutionTransaction_in?: Array<BytesString> | null;
+  resolutionTransaction_not_in?: Array<BytesString> | null;
+  resolutionTransaction_contains?: BytesString | null;
+  resolutionTransaction_not_contains?: BytesString | null;
+  deliveredTo?: BytesString | null;
+  deliveredTo_not?: BytesString | null;
+  deliveredTo_gt?: BytesString | null;
+  deliveredTo_lt?: BytesString | null;
+  deliveredTo_gte?: BytesString | null;
+  deliveredTo_lte?: BytesString | null;
+  deliveredTo_in?: Array<BytesString> | null;
+  deliveredTo_not_in?: Array<BytesString> | null;
+  deliveredTo_contains?: BytesString | null;
+  deliveredTo_not_contains?: BytesString | null;
+  deliveredAt?: BigIntInput | null;
+  deliveredAt_not?: BigIntInput | null;
+  deliveredAt_gt?: BigIntInput | null;
+  deliveredAt_lt?: BigIntInput | null;
+  deliveredAt_gte?: BigIntInput | null;
+  deliveredAt_lte?: BigIntInput | null;
+  deliveredAt_in?: Array<BigIntInput> | null;
+  deliveredAt_not_in?: Array<BigIntInput> | null;
+  deliveredAtBlock?: BigIntInput | null;
+  deliveredAtBlock_not?: BigIntInput | null;
+  deliveredAtBlock_gt?: BigIntInput | null;
+  deliveredAtBlock_lt?: BigIntInput | null;
+  deliveredAtBlock_gte?: BigIntInput | null;
+  deliveredAtBlock_lte?: BigIntInput | null;
+  deliveredAtBlock_in?: Array<BigIntInput> | null;
+  deliveredAtBlock_not_in?: Array<BigIntInput> | null;
+  deliveryTransaction?: BytesString | null;
+  deliveryTransaction_not?: BytesString | null;
+  deliveryTransaction_gt?: BytesString | null;
+  deliveryTransaction_lt?: BytesString | null;
+  deliveryTransaction_gte?: BytesString | null;
+  deliveryTransaction_lte?: BytesString | null;
+  deliveryTransaction_in?: Array<BytesString> | null;
+  deliveryTransaction_not_in?: Array<BytesString> | null;
+  deliveryTransaction_contains?: BytesString | null;
+  deliveryTransaction_not_contains?: BytesString | null;
+  _change_block?: { number_gte: number } | null;
+  and?: Array<StarknetRequest_filter> | null;
+  or?: Array<StarknetRequest_filter> | null;
+}
+export type StarknetRequest_orderBy =
+  | "id"
+  | "spoke"
+  | "requestId"
+  | "requester"
+  | "modelId"
+  | "fee"
+  | "deadline"
+  | "inputHash"
+  | "status"
+  | "hubTicket"
+  | "node"
+  | "nodeAmount"
+  | "modelOwner"
+  | "modelOwnerAmount"
+  | "protocolAmount"
+  | "refund"
+  | "requestedAt"
+  | "requestedAtBlock"
+  | "requestTransaction"
+  | "resolvedAt"
+  | "resolvedAtBlock"
+  | "resolutionTransaction"
+  | "deliveredTo"
+  | "deliveredAt"
+  | "deliveredAtBlock"
+  | "deliveryTransaction"
+  | "spoke__id"
+  | "spoke__address"
+  | "spoke__network"
+  | "spoke__requestCount"
+  | "spoke__fulfilledCount"
+  | "spoke__expiredCount"
+  | "spoke__reclaimedCount"
+  | "spoke__deliveredCount"
+  | "hubTicket__id"
+  | "hubTicket__key"
+  | "hubTicket__gateway"
+  | "hubTicket__spoke"
+  | "hubTicket__spokeRequestId"
+  | "hubTicket__hubRequestId"
+  | "hubTicket__requestMessageHash"
+  | "hubTicket__rejectionReason"
+  | "hubTicket__replyKind"
+  | "hubTicket__replyMessageHash"
+  | "hubTicket__replyNonce"
+  | "hubTicket__replyFee"
+  | "hubTicket__consumedAt"
+  | "hubTicket__consumedAtBlock"
+  | "hubTicket__consumeTransaction"
+  | "hubTicket__repliedAt"
+  | "hubTicket__replyTransaction";
+
+/** StarknetTicket as a query returns its stored fields (references as their id). */
+export interface StarknetTicketFields {
+  id: string;
+  key: BytesString;
+  gateway: BytesString;
+  spoke: BigIntString;
+  spokeRequestId: BigIntString;
+  hubRequest: { id: string } | null;
+  hubRequestId: BigIntString;
+  requestMessageHash: BytesString;
+  rejectionReason: BytesString | null;
+  replyKind: string | null;
+  replyMessageHash: BytesString | null;
+  replyNonce: BigIntString | null;
+  replyFee: BigIntString | null;
+  starknetRequest: { id: string } | null;
+  consumedAt: BigIntString;
+  consumedAtBlock: BigIntString;
+  consumeTransaction: BytesString;
+  repliedAt: BigIntString | null;
+  replyTransaction: BytesString | null;
+}
+export const STARKNETTICKET_FIELDS = "id key gateway spoke spokeRequestId hubRequest { id } hubRequestId requestMessageHash rejectionReason replyKind replyMessageHash replyNonce replyFee starknetRequest { id } consumedAt consumedAtBlock consumeTransaction repliedAt replyTransaction";
+export interface StarknetTicket_filter {
+  id?: string | null;
+  id_not?: string | null;
+  id_gt?: string | null;
+  id_lt?: string | null;
+  id_gte?: string | null;
+  id_lte?: string | null;
+  id_in?: Array<string> | null;
+  id_not_in?: Array<string> | null;
+  key?: BytesString | null;
+  key_not?: BytesString | null;
+  key_gt?: BytesString | null;
+  key_lt?: BytesString | null;
+  key_gte?: BytesString | null;
+  key_lte?: BytesString | null;
+  key_in?: Array<BytesString> | null;
+  key_not_in?: Array<BytesString> | null;
+  key_contains?: BytesString | null;
+  key_not_contains?: BytesString | null;
+  gateway?: BytesString | null;
+  gateway_not?: BytesString | null;
+  gateway_gt?: BytesString | null;
+  gateway_lt?: BytesString | null;
+  gateway_gte?: BytesString | null;
+  gateway_lte?: BytesString | null;
+  gateway_in?: Array<BytesString> | null;
+  gateway_not_in?: Array<BytesString> | null;
+  gateway_contains?: BytesString | null;
+  gateway_not_contains?: BytesString | null;
+  spoke?: BigIntInput | null;
+  spoke_not?: BigIntInput | null;
+  spoke_gt?: BigIntInput | null;
+  spoke_lt?: BigIntInput | null;
+  spoke_gte?: BigIntInput | null;
+  spoke_lte?: BigIntInput | null;
+  spoke_in?: Array<BigIntInput> | null;
+  spoke_not_in?: Array<BigIntInput> | null;
+  spokeRequestId?: BigIntInput | null;
+  spokeRequestId_not?: BigIntInput | null;
+  spokeRequestId_gt?: BigIntInput | null;
+  spokeRequestId_lt?: BigIntInput | null;
+  spokeRequestId_gte?: BigIntInput | null;
+  spokeRequestId_lte?: BigIntInput | null;
+  spokeRequestId_in?: Array<BigIntInput> | null;
+  spokeRequestId_not_in?: Array<BigIntInput> | null;
+  hubRequest?: string | null;
+  hubRequest_not?: string | null;
+  hubRequest_gt?: string | null;
+  hubRequest_lt?: string | null;
+  hubRequest_gte?: string | null;
+  hubRequest_lte?: string | null;
+  hubRequest_in?: Array<string> | null;
+  hubRequest_not_in?: Array<string> | null;
+  hubRequest_contains?: string | null;
+  hubRequest_contains_nocase?: string | null;
+  hubRequest_not_contains?: string | null;
+  hubRequest_not_contains_nocase?: string | null;
+  hubRequest_starts_with?: string | null;
+  hubRequest_starts_with_nocase?: string | null;
+  hubRequest_not_starts_with?: string | null;
+  hubRequest_not_starts_with_nocase?: string | null;
+  hubRequest_ends_with?: string | null;
+  hubRequest_ends_with_nocase?: string | null;
+  hubRequest_not_ends_with?: string | null;
+  hubRequest_not_ends_with_nocase?: string | null;
+  hubRequest_?: InferenceRequest_filter | null;
+  hubRequestId?: BigIntInput | null;
+  hubRequestId_not?: BigIntInput | null;
+  hubRequestId_gt?: BigIntInput | null;
+  hubRequestId_lt?: BigIntInput | null;
+  hubRequestId_gte?: BigIntInput | null;
+  hubRequestId_lte?: BigIntInput | null;
+  hubRequestId_in?: Array<BigIntInput> | null;
+  hubRequestId_not_in?: Array<BigIntInput> | null;
+  requestMessageHash?: BytesString | null;
+  requestMessageHash_not?: BytesString | null;
+  requestMessageHash_gt?: BytesString | null;
+  requestMessageHash_lt?: BytesString | null;
+  requestMessageHash_gte?: BytesString | null;
+  requestMessageHash_lte?: BytesString | null;
+  requestMessageHash_in?: Array<BytesString> | null;
+  requestMessageHash_not_in?: Array<BytesString> | null;
+  requestMessageHash_contains?: BytesString | null;
+  requestMessageHash_not_contains?: BytesString | null;
+  rejectionReason?: BytesString | null;
+  rejectionReason_not?: BytesString | null;
+  rejectionReason_gt?: BytesString | null;
+  rejectionReason_lt?: BytesString | null;
+  rejectionReason_gte?: BytesString | null;
+  rejectionReason_lte?: BytesString | null;
+  rejectionReason_in?: Array<BytesString> | null;
+  rejectionReason_not_in?: Array<BytesString> | null;
+  rejectionReason_contains?: BytesString | null;
+  rejectionReason_not_contains?: BytesString | null;
+  replyKind?: string | null;
+  replyKind_not?: string | null;
+  replyKind_gt?: string | null;
+  replyKind_lt?: string | null;
+  replyKind_gte?: string | null;
+  replyKind_lte?: string | null;
+  replyKind_in?: Array<string> | null;
+  replyKind_not_in?: Array<string> | null;
+  replyKind_contains?: string | null;
+  replyKind_contains_nocase?: string | null;
+  replyKind_not_contains?: string | null;
+  replyKind_not_contains_nocase?: string | null;
+  replyKind_starts_with?: string | null;
+  replyKind_starts_with_nocase?: string | null;
+  replyKind_not_starts_with?: string | null;
+  replyKind_not_starts_with_nocase?: string | null;
+  replyKind_ends_with?: string | null;
+  replyKind_ends_with_nocase?: string | null;
+  replyKind_not_ends_with?: string | null;
+  replyKind_not_ends_with_nocase?: string | null;
+  replyMessageHash?: BytesString | null;
+  replyMessageHash_not?: BytesString | null;
+  replyMessageHash_gt?: BytesString | null;
+  replyMessageHash_lt?: BytesString | null;
+  replyMessageHash_gte?: BytesString | null;
+  replyMessageHash_lte?: BytesString | null;
+  replyMessageHash_in?: Array<BytesString> | null;
+  replyMessageHash_not_in?: Array<BytesString> | null;
+  replyMessageHash_contains?: BytesString | null;
+  replyMessageHash_not_contains?: BytesString | null;
+  replyNonce?: BigIntInput | null;
+  replyNonce_not?: BigIntInput | null;
+  replyNonce_gt?: BigIntInput | null;
+  replyNonce_lt?: BigIntInput | null;
+  replyNonce_gte?: BigIntInput | null;
+  replyNonce_lte?: BigIntInput | null;
+  replyNonce_in?: Array<BigIntInput> | null;
+  replyNonce_not_in?: Array<BigIntInput> | null;
+  replyFee?: BigIntInput | null;
+  replyFee_not?: BigIntInput | null;
+  replyFee_gt?: BigIntInput | null;
+  replyFee_lt?: BigIntInput | null;
+  replyFee_gte?: BigIntInput | null;
+  replyFee_lte?: BigIntInput | null;
+  replyFee_in?: Array<BigIntInput> | null;
+  replyFee_not_in?: Array<BigIntInput> | null;
+  starknetRequest?: string | null;
+  starknetRequest_not?: string | null;
+  starknetRequest_gt?: string | null;
+  starknetRequest_lt?: string | null;
+  starknetRequest_gte?: string | null;
+  starknetRequest_lte?: string | null;
+  starknetRequest_in?: Array<string> | null;
+  starknetRequest_not_in?: Array<string> | null;
+  starknetRequest_contains?: string | null;
+  starknetRequest_contains_nocase?: string | null;
+  starknetRequest_not_contains?: string | null;
+  starknetRequest_not_contains_nocase?: string | null;
+  starknetRequest_starts_with?: string | null;
+  starknetRequest_starts_with_nocase?: string | null;
+  starknetRequest_not_starts_with?: string | null;
+  starknetRequest_not_starts_with_nocase?: string | null;
+  starknetRequest_ends_with?: string | null;
+  starknetRequest_ends_with_nocase?: string | null;
+  starknetRequest_not_ends_with?: string | null;
+  starknetRequest_not_ends_with_nocase?: string | null;
+  starknetRequest_?: StarknetRequest_filter | null;
+  consumedAt?: BigIntInput | null;
+  consumedAt_not?: BigIntInput | null;
+  consumedAt_gt?: BigIntInput | null;
+  consumedAt_lt?: BigIntInput | null;
+  consumedAt_gte?: BigIntInput | null;
+  consumedAt_lte?: BigIntInput | null;
+  consumedAt_in?: Array<BigIntInput> | null;
+  consumedAt_not_in?: Array<BigIntInput> | null;
+  consumedAtBlock?: BigIntInput | null;
+  consumedAtBlock_not?: BigIntInput | null;
+  consumedAtBlock_gt?: BigIntInput | null;
+  consumedAtBlock_lt?: BigIntInput | null;
+  consumedAtBlock_gte?: BigIntInput | null;
+  consumedAtBlock_lte?: BigIntInput | null;
+  consumedAtBlock_in?: Array<BigIntInput> | null;
+  consumedAtBlock_not_in?: Array<BigIntInput> | null;
+  consumeTransaction?: BytesString | null;
+  consumeTransaction_not?: BytesString | null;
+  consumeTransaction_gt?: BytesString | null;
+  consumeTransaction_lt?: BytesString | null;
+  consumeTransaction_gte?: BytesString | null;
+  consumeTransaction_lte?: BytesString | null;
+  consumeTransaction_in?: Array<BytesString> | null;
+  consumeTransaction_not_in?: Array<BytesString> | null;
+  consumeTransaction_contains?: BytesString | null;
+  consumeTransaction_not_contains?: BytesString | null;
+  repliedAt?: BigIntInput | null;
+  repliedAt_not?: BigIntInput | null;
+  repliedAt_gt?: BigIntInput | null;
+  repliedAt_lt?: BigIntInput | null;
+  repliedAt_gte?: BigIntInput | null;
+  repliedAt_lte?: BigIntInput | null;
+  repliedAt_in?: Array<BigIntInput> | null;
+  repliedAt_not_in?: Array<BigIntInput> | null;
+  replyTransaction?: BytesString | null;
+  replyTransaction_not?: BytesString | null;
+  replyTransaction_gt?: BytesString | null;
+  replyTransaction_lt?: BytesString | null;
+  replyTransaction_gte?: BytesString | null;
+  replyTransaction_lte?: BytesString | null;
+  replyTransaction_in?: Array<BytesString> | null;
+  replyTransaction_not_in?: Array<BytesString> | null;
+  replyTransaction_contains?: BytesString | null;
+  replyTransaction_not_contains?: BytesString | null;
+  _change_block?: { number_gte: number } | null;
+  and?: Array<StarknetTicket_filter> | null;
+  or?: Array<StarknetTicket_filter> | null;
+}
+export type StarknetTicket_orderBy =
+  | "id"
+  | "key"
+  | "gateway"
+  | "spoke"
+  | "spokeRequestId"
+  | "hubRequest"
+  | "hubRequestId"
+  | "requestMessageHash"
+  | "rejectionReason"
+  | "replyKind"
+  | "replyMessageHash"
+  | "replyNonce"
+  | "replyFee"
+  | "starknetRequest"
+  | "consumedAt"
+  | "consumedAtBlock"
+  | "consumeTransaction"
+  | "repliedAt"
+  | "replyTransaction"
+  | "hubRequest__id"
+  | "hubRequest__requestId"
+  | "hubRequest__requester"
+  | "hubRequest__remote"
+  | "hubRequest__originEid"
+  | "hubRequest__originRequester"
+  | "hubRequest__originRequestId"
+  | "hubRequest__slashBeneficiary"
+  | "hubRequest__inputCommitment"
+  | "hubRequest__callbackGasLimit"
+  | "hubRequest__nodeFee"
+  | "hubRequest__royalty"
+  | "hubRequest__protocolFee"
+  | "hubRequest__callbackFee"
+  | "hubRequest__bond"
+  | "hubRequest__fee"
+  | "hubRequest__feePaid"
+  | "hubRequest__status"
+  | "hubRequest__delivery"
+  | "hubRequest__deadline"
+  | "hubRequest__reassignments"
+  | "hubRequest__expiries"
+  | "hubRequest__batchSlot"
+  | "hubRequest__fulfilmentTransaction"
+  | "hubRequest__fulfilledAt"
+  | "hubRequest__fulfilledAtBlock"
+  | "hubRequest__refundedAt"
+  | "hubRequest__refundAmount"
+  | "hubRequest__callbackFailures"
+  | "hubRequest__lastCallbackError"
+  | "hubRequest__requestedAt"
+  | "hubRequest__requestedAtBlock"
+  | "hubRequest__requestTransaction"
+  | "starknetRequest__id"
+  | "starknetRequest__requestId"
+  | "starknetRequest__requester"
+  | "starknetRequest__modelId"
+  | "starknetRequest__fee"
+  | "starknetRequest__deadline"
+  | "starknetRequest__inputHash"
+  | "starknetRequest__status"
+  | "starknetRequest__node"
+  | "starknetRequest__nodeAmount"
+  | "starknetRequest__modelOwner"
+  | "starknetRequest__modelOwnerAmount"
+  | "starknetRequest__protocolAmount"
+  | "starknetRequest__refund"
+  | "starknetRequest__requestedAt"
+  | "starknetRequest__requestedAtBlock"
+  | "starknetRequest__requestTransaction"
+  | "starknetRequest__resolvedAt"
+  | "starknetRequest__resolvedAtBlock"
+  | "starknetRequest__resolutionTransaction"
+  | "starknetRequest__deliveredTo"
+  | "starknetRequest__deliveredAt"
+  | "starknetRequest__deliveredAtBlock"
+  | "starknetRequest__deliveryTransaction";
+
 /** Each entity's fields, filter and sort keys, by type name. */
 export interface EntityTypes {
   Protocol: { fields: ProtocolFields; filter: Protocol_filter; orderBy: Protocol_orderBy };
@@ -4435,6 +5240,9 @@ export interface EntityTypes {
   SpokeDeployment: { fields: SpokeDeploymentFields; filter: SpokeDeployment_filter; orderBy: SpokeDeployment_orderBy };
   SpokeModel: { fields: SpokeModelFields; filter: SpokeModel_filter; orderBy: SpokeModel_orderBy };
   SpokeRequest: { fields: SpokeRequestFields; filter: SpokeRequest_filter; orderBy: SpokeRequest_orderBy };
+  StarknetSpoke: { fields: StarknetSpokeFields; filter: StarknetSpoke_filter; orderBy: StarknetSpoke_orderBy };
+  StarknetRequest: { fields: StarknetRequestFields; filter: StarknetRequest_filter; orderBy: StarknetRequest_orderBy };
+  StarknetTicket: { fields: StarknetTicketFields; filter: StarknetTicket_filter; orderBy: StarknetTicket_orderBy };
 }
 
 /** Each entity's selection set: every stored field, references as `{ id }`. */
@@ -4458,6 +5266,9 @@ export const ENTITY_SELECTIONS: { readonly [E in keyof EntityTypes]: string } = 
   SpokeDeployment: SPOKEDEPLOYMENT_FIELDS,
   SpokeModel: SPOKEMODEL_FIELDS,
   SpokeRequest: SPOKEREQUEST_FIELDS,
+  StarknetSpoke: STARKNETSPOKE_FIELDS,
+  StarknetRequest: STARKNETREQUEST_FIELDS,
+  StarknetTicket: STARKNETTICKET_FIELDS,
 };
 
 /** The query fields graph-node names after each entity type (singular by id, plural for lists). */
@@ -4481,4 +5292,7 @@ export const QUERY_FIELDS = {
   SpokeDeployment: { single: "spokeDeployment", plural: "spokeDeployments" },
   SpokeModel: { single: "spokeModel", plural: "spokeModels" },
   SpokeRequest: { single: "spokeRequest", plural: "spokeRequests" },
+  StarknetSpoke: { single: "starknetSpoke", plural: "starknetSpokes" },
+  StarknetRequest: { single: "starknetRequest", plural: "starknetRequests" },
+  StarknetTicket: { single: "starknetTicket", plural: "starknetTickets" },
 } as const;

@@ -33,6 +33,10 @@ export const TypeId = {
   Log: 1001,
   ArrayH256: 1002,
   ArrayLog: 1003,
+  StarknetBlock: 3500,
+  StarknetTransaction: 3501,
+  StarknetEvent: 3503,
+  StarknetArrayBytes: 3504,
 } as const;
 export type TypeIdName = keyof typeof TypeId;
 

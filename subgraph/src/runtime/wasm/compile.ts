@@ -118,6 +118,43 @@ export async function withBuildLock<T>(lockDir: string, build: () => Promise<T>,
   }
 }
 
+/**
+ * Compiles one mapping with graph-cli's AssemblyScript step alone (scripts/compile-mapping.mjs) into
+ * `<outDir>/<name>/<name>.wasm`, for a data source kind graph-cli cannot build (the Cairo spoke's
+ * `kind: starknet`); `graph codegen` must have written generated/ first.
+ */
+export function compileMappingModule(options: {
+  subgraphDir: string;
+  /** Relative to subgraphDir. */
+  mapping: string;
+  /** Relative to subgraphDir. */
+  outDir: string;
+  name: string;
+}): Promise<void> {
+  const { subgraphDir, mapping, outDir, name } = options;
+  const outFile = path.join(subgraphDir, outDir, name, `${name}.wasm`);
+  const script = path.join(subgraphDir, "scripts", "compile-mapping.mjs");
+  const command = `compile-mapping ${mapping}`;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [script, subgraphDir, path.join(subgraphDir, mapping), outFile], {
+      cwd: subgraphDir,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stdout.on("data", (d: Buffer) => {
+      output += d.toString();
+    });
+    child.stderr.on("data", (d: Buffer) => {
+      output += d.toString();
+    });
+    child.on("error", (error) => reject(new MappingBuildError(command, error.message)));
+    child.on("close", (code) => {
+      if (code === 0 && existsSync(outFile)) resolve();
+      else reject(new MappingBuildError(command, `exited with ${code}:\n${output.slice(-4000)}`));
+    });
+  });
+}
+
 /** Compiles one manifest's data sources: `graph codegen` into generated/, `graph build` into outDir. */
 export async function compileManifest(options: {
   subgraphDir: string;
@@ -126,10 +163,15 @@ export async function compileManifest(options: {
   /** Relative to subgraphDir. */
   outDir: string;
   inputsHash: string;
+  /** Mappings graph-cli cannot build as data sources, compiled by its AssemblyScript step into outDir. */
+  modules?: ReadonlyArray<{ name: string; mapping: string }>;
 }): Promise<void> {
   const { subgraphDir, manifest, outDir } = options;
   await runGraphCli(subgraphDir, ["codegen", manifest, "--output-dir", "generated", "--skip-migrations"]);
   rmSync(path.join(subgraphDir, outDir), { recursive: true, force: true });
   await runGraphCli(subgraphDir, ["build", manifest, "--output-dir", outDir, "--skip-migrations"]);
+  for (const m of options.modules ?? []) {
+    await compileMappingModule({ subgraphDir, mapping: m.mapping, outDir, name: m.name });
+  }
   writeFileSync(path.join(subgraphDir, outDir, INPUTS_HASH_FILE), `${options.inputsHash}\n`);
 }
