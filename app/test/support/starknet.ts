@@ -69,27 +69,8 @@ export async function askStarknet(params: {
   return { requestId: BigInt(requested.keys[1]!), txHash: sent.transaction_hash, sentAt };
 }
 
-const FELT_PRIME = 2n ** 251n + 17n * 2n ** 192n + 1n;
-const signed = (f: string) => {
-  const v = BigInt(f);
-  return v > FELT_PRIME / 2n ? v - FELT_PRIME : v;
-};
-
-/** The consumer's stored answer to `requestId` (null until it is answered). */
-export async function consumerAnswer(sn: StarknetDevnet, requestId: bigint): Promise<bigint[] | null> {
-  const [answered] = await sn.provider.callContract({
-    contractAddress: sn.contracts.consumer,
-    entrypoint: "is_answered",
-    calldata: [requestId.toString()],
-  });
-  if (BigInt(answered ?? 0) !== 1n) return null;
-  const out = await sn.provider.callContract({
-    contractAddress: sn.contracts.consumer,
-    entrypoint: "output_of",
-    calldata: [requestId.toString()],
-  });
-  return out.slice(1).map(signed);
-}
+/** The consumer's stored answer to `requestId` (null until it is answered): the demo's reader. */
+export { consumerAnswer } from "../../src/demo/starknet.js";
 
 /** Every event of `selector` the spoke emitted, as raw keys and data. */
 export async function spokeEvents(
